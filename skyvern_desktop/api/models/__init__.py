@@ -1,0 +1,71 @@
+"""Typed, tolerant models of what Skyvern sends and accepts."""
+
+from .enums import (
+    TERMINAL_STATUSES,
+    ArtifactType,
+    ParameterType,
+    ProxyLocation,
+    RunStatus,
+    RunType,
+    ScheduleStatusFilter,
+    TriggerType,
+    WorkflowParameterType,
+    WorkflowStatus,
+    is_terminal,
+)
+from .misc import BrowserProfile, BrowserSession, Credential, ServerVersion, UploadedFile
+from .runs import (
+    Artifact,
+    FileInfo,
+    GeoTarget,
+    RunResponse,
+    TimelineBlock,
+    TimelineItem,
+    WorkflowRun,
+    WorkflowRunRequest,
+)
+from .schedules import (
+    OrganizationScheduleItem,
+    SchedulePage,
+    ScheduleUpsert,
+    ScheduleWithNextRuns,
+    WorkflowSchedule,
+    WorkflowScheduleList,
+)
+from .workflows import Workflow, WorkflowDefinition, WorkflowParameter
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "Artifact",
+    "ArtifactType",
+    "BrowserProfile",
+    "BrowserSession",
+    "Credential",
+    "FileInfo",
+    "GeoTarget",
+    "OrganizationScheduleItem",
+    "ParameterType",
+    "ProxyLocation",
+    "RunResponse",
+    "RunStatus",
+    "RunType",
+    "SchedulePage",
+    "ScheduleStatusFilter",
+    "ScheduleUpsert",
+    "ScheduleWithNextRuns",
+    "ServerVersion",
+    "TimelineBlock",
+    "TimelineItem",
+    "TriggerType",
+    "UploadedFile",
+    "Workflow",
+    "WorkflowDefinition",
+    "WorkflowParameter",
+    "WorkflowParameterType",
+    "WorkflowRun",
+    "WorkflowRunRequest",
+    "WorkflowSchedule",
+    "WorkflowScheduleList",
+    "WorkflowStatus",
+    "is_terminal",
+]

@@ -1,0 +1,57 @@
+"""Credentials, browser profiles and sessions, uploads and the server version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._base import ApiModel, UtcDatetime
+
+
+class ServerVersion(ApiModel):
+    version: str
+
+
+class Credential(ApiModel):
+    """A stored credential. The server never sends secrets, only a summary."""
+
+    credential_id: str
+    name: str
+    credential_type: str
+    credential: dict[str, Any] | None = None
+    vault_type: str | None = None
+    browser_profile_id: str | None = None
+    folder_id: str | None = None
+
+
+class BrowserProfile(ApiModel):
+    browser_profile_id: str
+    organization_id: str | None = None
+    name: str
+    description: str | None = None
+    is_managed: bool = False
+    workflow_permanent_id: str | None = None
+    created_at: UtcDatetime
+    modified_at: UtcDatetime | None = None
+    deleted_at: UtcDatetime | None = None
+
+
+class BrowserSession(ApiModel):
+    browser_session_id: str
+    organization_id: str | None = None
+    status: str | None = None
+    runnable_type: str | None = None
+    runnable_id: str | None = None
+    timeout: int | None = None
+    browser_profile_id: str | None = None
+    app_url: str | None = None
+    started_at: UtcDatetime | None = None
+    completed_at: UtcDatetime | None = None
+    created_at: UtcDatetime
+    modified_at: UtcDatetime | None = None
+
+
+class UploadedFile(ApiModel):
+    s3_uri: str
+    presigned_url: str
+    file_id: str | None = None
+    expires_at: UtcDatetime | None = None

@@ -1,0 +1,87 @@
+"""Workflow schedules (API doc §1.11, §3)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ._base import ApiModel, JsonObject, UtcDatetime
+
+
+class ScheduleUpsert(ApiModel):
+    """The full schedule as the app sends it on create and on update.
+
+    Update is a PUT that *replaces*: a field left out is wiped on the server
+    (``name``, ``description``, ``parameters``). So the client always sends
+    every field of this model, including the ones that are ``None``.
+    """
+
+    cron_expression: str
+    timezone: str
+    enabled: bool = True
+    parameters: JsonObject | None = None
+    name: str | None = None
+    description: str | None = None
+
+    def to_body(self) -> JsonObject:
+        return self.model_dump(mode="json")
+
+
+class WorkflowSchedule(ApiModel):
+    workflow_schedule_id: str
+    organization_id: str | None = None
+    workflow_permanent_id: str
+    cron_expression: str
+    timezone: str
+    enabled: bool
+    parameters: JsonObject | None = None
+    name: str | None = None
+    description: str | None = None
+    backend_schedule_id: str | None = Field(default=None, alias="temporal_schedule_id")
+    created_at: UtcDatetime
+    modified_at: UtcDatetime
+    deleted_at: UtcDatetime | None = None
+
+    def to_upsert(self) -> ScheduleUpsert:
+        """This schedule as a full request body, to change a field and PUT it back."""
+        return ScheduleUpsert(
+            cron_expression=self.cron_expression,
+            timezone=self.timezone,
+            enabled=self.enabled,
+            parameters=self.parameters,
+            name=self.name,
+            description=self.description,
+        )
+
+
+class ScheduleWithNextRuns(ApiModel):
+    """What create, get, update, enable and disable return."""
+
+    schedule: WorkflowSchedule
+    next_runs: list[UtcDatetime] = Field(default_factory=list)
+
+
+class OrganizationScheduleItem(ApiModel):
+    workflow_schedule_id: str
+    organization_id: str | None = None
+    workflow_permanent_id: str
+    workflow_title: str = "Untitled Workflow"
+    cron_expression: str
+    timezone: str
+    enabled: bool
+    parameters: JsonObject | None = None
+    name: str | None = None
+    description: str | None = None
+    next_run: UtcDatetime | None = None
+    created_at: UtcDatetime
+    modified_at: UtcDatetime
+
+
+class SchedulePage(ApiModel):
+    schedules: list[OrganizationScheduleItem] = Field(default_factory=list)
+    total_count: int = 0
+    page: int = 1
+    page_size: int = 10
+
+
+class WorkflowScheduleList(ApiModel):
+    schedules: list[WorkflowSchedule] = Field(default_factory=list)

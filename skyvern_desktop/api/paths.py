@@ -1,0 +1,43 @@
+"""Every HTTP path the app uses, in one table.
+
+We use the ``/v1/workflows…`` and ``/v1/run/workflows`` forms: every Skyvern
+server version serves them (newer ones hide them from the schema behind the
+``/agents`` twins, but still answer). Never add a trailing slash: the twins
+redirect those with 307 and ``GET /v1/agents/`` answers 405.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from urllib.parse import quote
+
+
+class Path(StrEnum):
+    VERSION = "/v1/version"
+
+    WORKFLOWS = "/v1/workflows"
+    WORKFLOW = "/v1/workflows/{wpid}"
+
+    RUN_WORKFLOW = "/v1/run/workflows"
+    RUN = "/v1/runs/{run_id}"
+    RUN_CANCEL = "/v1/runs/{run_id}/cancel"
+    RUN_RETRY = "/v1/workflows/runs/{run_id}/retry"
+    RUN_TIMELINE = "/v1/runs/{run_id}/timeline"
+    RUN_ARTIFACTS = "/v1/runs/{run_id}/artifacts"
+    WORKFLOW_RUNS = "/v1/workflows/runs"
+    WORKFLOW_RUNS_OF = "/v1/workflows/{wpid}/runs"
+
+    CREDENTIALS = "/v1/credentials"
+    BROWSER_PROFILES = "/v1/browser_profiles"
+    BROWSER_SESSIONS = "/v1/browser_sessions"
+    UPLOAD_FILE = "/v1/upload_file"
+
+    SCHEDULES = "/v1/schedules"
+    WORKFLOW_SCHEDULES = "/v1/workflows/{wpid}/schedules"
+    WORKFLOW_SCHEDULE = "/v1/workflows/{wpid}/schedules/{schedule_id}"
+    WORKFLOW_SCHEDULE_ENABLE = "/v1/workflows/{wpid}/schedules/{schedule_id}/enable"
+    WORKFLOW_SCHEDULE_DISABLE = "/v1/workflows/{wpid}/schedules/{schedule_id}/disable"
+
+    def fill(self, **ids: str) -> str:
+        """Fill the placeholders, percent-encoding each id so it stays one path segment."""
+        return self.value.format(**{k: quote(v, safe="") for k, v in ids.items()})

@@ -1,0 +1,1 @@
+"""What the product knows, without widgets. No Qt here."""

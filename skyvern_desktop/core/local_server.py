@@ -1,0 +1,391 @@
+"""A real Skyvern server on this computer: its virtual environment, and the child process.
+
+The same code serves the app's local mode, the test suite and ``scripts/skyvern-test-server``.
+
+The environment is built once per Skyvern version with Python 3.12 or newer (under 3.11,
+skyvern pins a Playwright whose Chromium launch hangs), cached outside any checkout,
+and taught to use the system's Chromium and ffmpeg, since Playwright cannot download its own.
+The process is started with ``subprocess.Popen`` (asyncio subprocesses do not work on the
+qasync loop); readiness is polled on ``GET /v1/version``; the API key is read from the
+``.env`` file the server writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Final
+
+import httpx
+import platformdirs
+
+from .. import APP_ID
+
+log = logging.getLogger(__name__)
+
+SKYVERN_VERSION: Final = "1.0.56"
+MIN_PYTHON: Final = (3, 12)
+# The server binds 0.0.0.0 on Linux; we start it through the same ``run_server`` code path
+# with the bind host pinned to loopback, so a local server is never exposed to the network.
+_LAUNCHER: Final = (
+    "import skyvern.cli.run_commands as rc\n"
+    "if hasattr(rc, '_default_host'):\n"
+    "    rc._default_host = lambda: '127.0.0.1'\n"
+    "rc.run_server()\n"
+)
+_SYSTEM_CHROMIUM: Final = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+_SYSTEM_FFMPEG: Final = ("/usr/bin/ffmpeg",)
+
+
+class LocalServerError(RuntimeError):
+    """The local server could not be installed or started; the message says why, plainly."""
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get("SKYVERN_DESKTOP_CACHE")
+    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_ID))
+
+
+def _python_ok(exe: str, env: Mapping[str, str] | None = None) -> bool:
+    check = f"import sys; assert sys.version_info >= {MIN_PYTHON!r}"
+    try:
+        subprocess.run(
+            [exe, "-c", check],
+            check=True,
+            capture_output=True,
+            timeout=30,
+            env=dict(env) if env is not None else None,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+def find_server_python() -> str:
+    """The first Python ≥ 3.12 on this machine that really runs.
+
+    Tries ``SKYVERN_SERVER_PYTHON``, ``python3.13``/``python3.12`` on PATH, then pyenv's
+    versions directly (pyenv's shims only run with ``PYENV_VERSION`` set).
+    """
+    candidates: list[str] = []
+    if override := os.environ.get("SKYVERN_SERVER_PYTHON"):
+        candidates.append(override)
+    for name in ("python3.14", "python3.13", "python3.12"):
+        if found := shutil.which(name):
+            candidates.append(found)
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    versions = sorted(
+        (pyenv_root / "versions").glob("3.1[2-9]*"),
+        key=lambda p: tuple(int(x) for x in p.name.split(".")[:3] if x.isdigit()),
+        reverse=True,
+    )
+    candidates += [str(v / "bin" / "python3") for v in versions]
+    if sys.version_info >= MIN_PYTHON:
+        candidates.append(sys.executable)
+    for exe in candidates:
+        if _python_ok(exe):
+            return exe
+    raise LocalServerError(
+        "The local Skyvern server needs Python 3.12 or newer, and none was found. "
+        "Install Python 3.12, or set SKYVERN_SERVER_PYTHON to its path."
+    )
+
+
+@dataclass(frozen=True)
+class ServerEnvironment:
+    """A virtual environment holding ``skyvern[server]==version``, keyed by that version."""
+
+    root: Path
+    version: str = SKYVERN_VERSION
+
+    @classmethod
+    def default(
+        cls, version: str = SKYVERN_VERSION, cache_dir: Path | None = None
+    ) -> ServerEnvironment:
+        base = cache_dir or default_cache_dir()
+        return cls(root=base / f"skyvern-server-{version}", version=version)
+
+    @property
+    def python(self) -> Path:
+        return self.root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+    @property
+    def browsers_path(self) -> Path:
+        return self.root / "ms-playwright"
+
+    @property
+    def _marker(self) -> Path:
+        return self.root / f".installed-skyvern-{self.version}"
+
+    def is_installed(self) -> bool:
+        return self._marker.is_file() and self.python.exists()
+
+    def install(self, *, python: str | None = None, output: IO[str] | None = None) -> None:
+        """Create the environment and ``pip install skyvern[server]`` into it (minutes, ~1.6 GB).
+
+        A half-built environment from an interrupted install is removed first.
+        """
+        if self.is_installed():
+            return
+        exe = python or find_server_python()
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        out = output or sys.stderr
+
+        def run(cmd: list[str]) -> None:
+            out.write(f"$ {' '.join(cmd)}\n")
+            out.flush()
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
+            if done.returncode != 0:
+                raise LocalServerError(
+                    f"Installing the Skyvern server failed: {cmd[-1]} exited {done.returncode}."
+                )
+
+        run([exe, "-m", "venv", str(self.root)])
+        run([str(self.python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+        run(
+            [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                f"skyvern[server]=={self.version}",
+            ]
+        )
+        self._marker.write_text(f"skyvern[server]=={self.version}\npython={exe}\n")
+
+    def playwright_revisions(self) -> dict[str, str]:
+        """Browser name → revision, read from the installed Playwright's ``browsers.json``."""
+        found = list(
+            self.root.glob("lib/python3*/site-packages/playwright/driver/package/browsers.json")
+        )
+        found += list(self.root.glob("Lib/site-packages/playwright/driver/package/browsers.json"))
+        if not found:
+            raise LocalServerError("Playwright is missing from the Skyvern server environment.")
+        data = json.loads(found[0].read_text())
+        return {b["name"]: str(b["revision"]) for b in data.get("browsers", [])}
+
+    def link_system_browser(self) -> bool:
+        """Point Playwright's expected browser paths at the system's Chromium and ffmpeg.
+
+        Returns False when the system has no Chromium (browser blocks then cannot run).
+        """
+        chromium = next((p for p in _SYSTEM_CHROMIUM if os.access(p, os.X_OK)), None)
+        ffmpeg = next((p for p in _SYSTEM_FFMPEG if os.access(p, os.X_OK)), None)
+        if chromium is None:
+            return False
+        revs = self.playwright_revisions()
+        links: list[tuple[str, str, str]] = [
+            (f"chromium-{revs['chromium']}", "chrome-linux64/chrome", chromium),
+            (
+                f"chromium_headless_shell-{revs['chromium-headless-shell']}",
+                "chrome-headless-shell-linux64/chrome-headless-shell",
+                chromium,
+            ),
+        ]
+        if ffmpeg and "ffmpeg" in revs:
+            links.append((f"ffmpeg-{revs['ffmpeg']}", "ffmpeg-linux", ffmpeg))
+        for folder, rel, target in links:
+            link = self.browsers_path / folder / rel
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(target)
+            (self.browsers_path / folder / "INSTALLATION_COMPLETE").touch()
+        return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def read_env_value(env_file: Path, name: str) -> str | None:
+    """A value from a dotenv file; single or double quotes around it are removed."""
+    try:
+        lines = env_file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    for line in lines:
+        key, sep, value = line.strip().partition("=")
+        if sep and key.strip().removeprefix("export ").strip() == name:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            return value or None
+    return None
+
+
+@dataclass
+class LocalServer:
+    """One ``skyvern run server`` child process, with its own data folder."""
+
+    environment: ServerEnvironment
+    data_dir: Path
+    port: int = 0
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _log_file: IO[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env_file(self) -> Path:
+        return self.data_dir / ".env"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def child_env(self) -> dict[str, str]:
+        d = self.data_dir
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SKYVERN_API_KEY", "VIRTUAL_ENV"))
+        }
+        env.update(
+            PORT=str(self.port),
+            SKYVERN_ENV_FILE=str(self.env_file),
+            DATABASE_STRING=f"sqlite+aiosqlite:///{d / 'data.db'}",
+            SKYVERN_TELEMETRY="false",
+            BROWSER_TYPE="chromium-headless",
+            ARTIFACT_STORAGE_PATH=str(d / "artifacts"),
+            VIDEO_PATH=str(d / "videos"),
+            HAR_PATH=str(d / "har"),
+            LOG_PATH=str(d / "log"),
+            DOWNLOAD_PATH=str(d / "downloads"),
+            PLAYWRIGHT_BROWSERS_PATH=str(self.environment.browsers_path),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> None:
+        """Start the process (it is not ready yet: see :meth:`wait_ready`)."""
+        if self.is_running():
+            return
+        if not self.environment.is_installed():
+            raise LocalServerError("The Skyvern server is not installed yet.")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for sub in ("artifacts", "videos", "har", "log", "downloads"):
+            (self.data_dir / sub).mkdir(exist_ok=True)
+        if not self.port:
+            self.port = free_port()
+        self._log_file = self.log_path.open("ab")
+        kwargs: dict[str, object] = {}
+        if os.name == "nt":
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        else:
+            kwargs["start_new_session"] = True
+        self._process = subprocess.Popen(
+            [str(self.environment.python), "-c", _LAUNCHER],
+            cwd=self.data_dir,
+            env=self.child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            **kwargs,  # type: ignore[call-overload]
+        )
+        log.info("started local Skyvern server pid=%s port=%s", self._process.pid, self.port)
+
+    def probe(self, timeout: float = 2.0) -> str | None:
+        """The server's version if ``/v1/version`` answers now, else ``None``."""
+        try:
+            r = httpx.get(f"{self.base_url}/v1/version", timeout=timeout)
+            if r.status_code == 200:
+                version = r.json().get("version")
+                return str(version) if version is not None else ""
+        except (httpx.HTTPError, ValueError):
+            return None
+        return None
+
+    def wait_ready(
+        self, timeout: float = 180.0, *, on_tick: Callable[[float], None] | None = None
+    ) -> str:
+        """Block until ``/v1/version`` answers and the API key is written; return the version."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.is_running():
+                raise LocalServerError(
+                    "The Skyvern server stopped while starting. Last lines of its log:\n"
+                    + self.log_tail()
+                )
+            version = self.probe()
+            if version is not None and self.api_key():
+                return version
+            if on_tick:
+                on_tick(deadline - time.monotonic())
+            time.sleep(0.25)
+        raise LocalServerError(
+            f"The Skyvern server did not answer within {timeout:.0f} s. Last lines of its log:\n"
+            + self.log_tail()
+        )
+
+    def api_key(self) -> str | None:
+        return read_env_value(self.env_file, "SKYVERN_API_KEY")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the server and every process it started (its whole process group)."""
+        proc = self._process
+        if proc is not None and proc.poll() is None:
+            _signal_group(proc, signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+                proc.wait(10)
+        if proc is not None and os.name != "nt":
+            # Browsers the server launched live in the same group; make sure none outlive it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        self._process = None
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        if os.name == "nt":
+            proc.terminate()
+        else:
+            os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def missing_system_tools(names: Iterable[str] = ("chromium", "ffmpeg")) -> list[str]:
+    """Which of the system tools that browser runs need are not on PATH."""
+    return [n for n in names if shutil.which(n) is None]
