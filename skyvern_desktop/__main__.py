@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from . import APP_NAME, __version__
 
+VIEWS = ("workflows", "runs", "schedules", "connections", "first-run")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -19,6 +21,20 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: run and watch Skyvern workflows from your desktop.",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="build the main window offscreen, connect if configured, print one line, exit",
+    )
+    parser.add_argument(
+        "--screenshot", metavar="FILE", help="render a view offscreen to a PNG file and exit"
+    )
+    parser.add_argument(
+        "--view",
+        default="workflows",
+        choices=VIEWS,
+        help="the view --screenshot renders (default: workflows)",
+    )
     return parser
 
 
@@ -27,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .app import run_app  # Qt is imported only from here on.
 
-    return run_app(args)
+    code: int = run_app(args)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Files the app ships (installed as the ``skyvern_desktop.resources`` package)."""

@@ -1,0 +1,247 @@
+"""The composition root: QApplication, the qasync loop, the stores, the client and the window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import APP_ID, APP_NAME, __version__
+from .core.logs import setup_logging
+from .core.paths import AppPaths, app_paths
+from .core.profiles import (
+    Profile,
+    ProfileStore,
+    environment_override,
+    environment_profile,
+)
+from .core.secrets import KeyStore, KeyStoreError
+
+if TYPE_CHECKING:
+    from .ui.settings.dialog import ConnectionsDialog
+
+log = logging.getLogger(__name__)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    headless = bool(args.self_test or args.screenshot)
+    if headless:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    paths = app_paths().ensure()
+    setup_logging(paths.log_file, stderr=bool(os.environ.get("SKYVERN_DESKTOP_LOG_STDERR")))
+    log.info("starting %s %s", APP_NAME, __version__)
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName(APP_NAME)
+    qapp.setApplicationVersion(__version__)
+    qapp.setDesktopFileName(APP_ID)
+    qapp.setQuitOnLastWindowClosed(False)  # we end the loop ourselves, after cleaning up
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        return runner.run(_main(args, paths, headless))
+
+
+async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> int:
+    app = DesktopApp(paths, headless=headless)
+    try:
+        if args.self_test:
+            return await app.self_test()
+        if args.screenshot:
+            return await app.screenshot(Path(args.screenshot), args.view)
+        return await app.run()
+    finally:
+        await app.aclose()
+
+
+class DesktopApp:
+    """Owns everything with a lifetime: stores, the session, tasks and the main window."""
+
+    def __init__(
+        self, paths: AppPaths, *, headless: bool = False, keys: KeyStore | None = None
+    ) -> None:
+        from PySide6.QtCore import QSettings
+
+        from .ui.errors import ErrorReporter, install_excepthook
+        from .ui.main_window import MainWindow, app_icon
+        from .ui.session import Session
+        from .ui.tasks import TaskRunner
+
+        self.paths = paths
+        self.headless = headless
+        self.store = ProfileStore(paths.profiles_file)
+        self.keys = keys if keys is not None else KeyStore()
+        self.reporter = ErrorReporter(paths.log_file, headless=headless)
+        self._restore_hook = install_excepthook(self.reporter)
+        asyncio.get_running_loop().set_exception_handler(self.reporter.loop_exception_handler)
+        self.tasks = TaskRunner(self.reporter.on_task_error)
+        self.session = Session()
+        self.settings = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
+        self.window = MainWindow(self.session, self.tasks, self.settings, str(paths.log_dir))
+        self.window.setWindowIcon(app_icon())
+        self.reporter.set_parent_window(self.window)
+        self.window.connections_requested.connect(self._on_connections_requested)
+        self._closed = asyncio.Event()
+        self.window.closing.connect(self._closed.set)
+        self._dialog_open = False
+
+    # ------------------------------------------------------------------ modes
+
+    async def run(self) -> int:
+        self.window.show()
+        if not await self.connect_initial(interactive=True):
+            return 0
+        await self._closed.wait()
+        return 0
+
+    async def self_test(self) -> int:
+        """Build the window offscreen; if a connection is configured, load the workflows."""
+        self.window.show()
+        label = f"{APP_NAME} {__version__}"
+        configured = await self.connect_initial(interactive=False)
+        if not configured:
+            print(f"{label}: OK: main window built; no connection configured")  # noqa: T201
+            return 0
+        report = self.session.report
+        if not report.ok:
+            print(f"{label}: FAILED: {report.message}")  # noqa: T201
+            return 1
+        await self.window.workflows.wait_loaded()
+        if self.window.workflows.last_error:
+            print(f"{label}: FAILED: {self.window.workflows.last_error}")  # noqa: T201
+            return 1
+        count = self.window.workflows.model.rowCount()
+        url = self.session.client.base_url if self.session.client else "?"
+        print(  # noqa: T201
+            f"{label}: OK: connected to {url}, Skyvern {report.version}, {count} workflows"
+        )
+        return 0
+
+    async def screenshot(self, target: Path, view: str) -> int:
+        """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
+        from PySide6.QtWidgets import QApplication, QWidget
+
+        self.window.resize(1280, 800)
+        self.window.show()
+        subject: QWidget = self.window
+        if view in ("connections", "first-run"):
+            dialog = self._connections_dialog(first_run=view == "first-run")
+            dialog.show()
+            subject = dialog
+        else:
+            self.window.show_page(view)
+            if await self.connect_initial(interactive=False) and view == "workflows":
+                await self.window.workflows.wait_loaded()
+        for _ in range(5):  # let layouts settle and paint
+            QApplication.processEvents()
+            await asyncio.sleep(0.05)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not subject.grab().save(str(target), "PNG"):
+            print(f"error: could not write {target}", file=sys.stderr)  # noqa: T201
+            return 1
+        print(f"wrote {target}")  # noqa: T201
+        return 0
+
+    # ------------------------------------------------------------------ connecting
+
+    def _resolve(self) -> tuple[Profile, str | None] | None:
+        """The profile to use and, when the environment gives one, the key to use."""
+        env_url, env_key = environment_override()
+        active = self.store.active
+        if env_url:
+            base = environment_profile(env_url)
+            if active is not None:
+                base = active.model_copy(update={"base_url": env_url.rstrip("/")})
+            return base, env_key
+        if active is not None:
+            return active, env_key
+        return None
+
+    async def connect_initial(self, *, interactive: bool) -> bool:
+        """Connect as configured; with nothing configured, show the first-run dialog."""
+        resolved = self._resolve()
+        if resolved is None:
+            if not interactive:
+                return False
+            connected = await self.open_connections(first_run=True)
+            if not connected:
+                self.window.close()
+            return connected
+        profile, env_key = resolved
+        await self.connect(profile, env_key)
+        return True
+
+    async def connect(self, profile: Profile, key_override: str | None = None) -> None:
+        from .api import Secret
+
+        key: Secret | None = Secret(key_override) if key_override else None
+        if key is None and not profile.is_environment:
+            try:
+                key = await asyncio.to_thread(self.keys.get, profile.id)
+            except KeyStoreError as exc:
+                self.reporter.report("The API key could not be read.", exc)
+        await self.session.connect_to(profile, key)
+
+    async def connect_saved(self, profile_id: str) -> None:
+        profile = self.store.get(profile_id)
+        if profile is not None:
+            await self.connect(profile, environment_override()[1])
+
+    # ------------------------------------------------------------------ dialogs
+
+    def _connections_dialog(self, *, first_run: bool) -> ConnectionsDialog:
+        from .ui.settings.dialog import ConnectionsDialog
+
+        env_url, env_key = environment_override()
+        note = None
+        if env_url or env_key:
+            note = (
+                "SKYVERN_BASE_URL or SKYVERN_API_KEY is set in the environment: it overrides "
+                "the chosen connection while this app runs, and is never saved."
+            )
+        active = self.store.active
+        dialog = ConnectionsDialog(
+            self.store, self.keys, self.tasks, first_run=first_run,
+            active_id=active.id if active else None, env_note=note, parent=self.window,
+        )  # fmt: skip
+        dialog.connect_requested.connect(
+            lambda pid: self.tasks.spawn("session.connect", self.connect_saved(pid))
+        )
+        return dialog
+
+    async def open_connections(self, *, first_run: bool = False) -> bool:
+        from PySide6.QtWidgets import QDialog
+
+        from .ui.dialogs import run_dialog
+
+        if self._dialog_open:
+            return False
+        self._dialog_open = True
+        try:
+            dialog = self._connections_dialog(first_run=first_run)
+            result = await run_dialog(dialog)
+            dialog.deleteLater()
+            return result == QDialog.DialogCode.Accepted
+        finally:
+            self._dialog_open = False
+
+    def _on_connections_requested(self) -> None:
+        self.tasks.spawn("ui.connections", self.open_connections(), replace=False)
+
+    # ------------------------------------------------------------------ quit
+
+    async def aclose(self) -> None:
+        """Cancel every task, close the HTTP client, and close the window."""
+        await self.tasks.aclose()
+        await self.session.aclose()
+        if self.window.isVisible():
+            self.window.close()
+        self.window.deleteLater()
+        self._restore_hook()
+        asyncio.get_running_loop().set_exception_handler(None)

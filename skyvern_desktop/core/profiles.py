@@ -1,0 +1,200 @@
+"""Connection profiles: a name, a kind and a base URL. Never a secret: keys live in the keyring."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import tempfile
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from ..api import CLOUD_BASE_URL
+
+ENV_BASE_URL = "SKYVERN_BASE_URL"
+ENV_API_KEY = "SKYVERN_API_KEY"
+ENV_PROFILE_ID = "environment"
+
+
+class ProfileKind(StrEnum):
+    CLOUD = "cloud"
+    SELF_HOSTED = "self_hosted"
+    LOCAL = "local"
+
+    @property
+    def label(self) -> str:
+        return {
+            ProfileKind.CLOUD: "Skyvern Cloud",
+            ProfileKind.SELF_HOSTED: "Self-hosted server",
+            ProfileKind.LOCAL: "Local server",
+        }[self]
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    name: str
+    kind: ProfileKind
+    base_url: str
+
+    @property
+    def is_environment(self) -> bool:
+        return self.id == ENV_PROFILE_ID
+
+
+class _ProfilesFile(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    version: int = 1
+    active_id: str | None = None
+    profiles: list[Profile] = Field(default_factory=list)
+
+
+class BaseUrlError(ValueError):
+    """The address cannot be used; the message says why in plain words."""
+
+
+_PRIVATE_SUFFIXES = (".localhost", ".local", ".lan", ".internal", ".home.arpa", ".intranet")
+
+
+def is_private_host(host: str) -> bool:
+    """Loopback, private-network and link-local addresses, and names that only exist on a LAN."""
+    host = host.strip("[]").lower().rstrip(".")
+    if not host:
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or host.endswith(_PRIVATE_SUFFIXES) or "." not in host
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
+def check_base_url(raw: str, kind: ProfileKind = ProfileKind.SELF_HOSTED) -> str:
+    """Return the normalized base URL, or raise :class:`BaseUrlError` saying what is wrong."""
+    text = raw.strip()
+    if kind is ProfileKind.CLOUD and not text:
+        return CLOUD_BASE_URL
+    if not text:
+        raise BaseUrlError("Enter the server's address, for example https://skyvern.example.com.")
+    if "://" not in text:
+        host_guess = text.split("/")[0].split(":")[0]
+        text = ("http://" if is_private_host(host_guess) else "https://") + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise BaseUrlError(f"The address must start with https:// (not {parts.scheme}://).")
+    if not parts.hostname:
+        raise BaseUrlError("The address has no host name.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise BaseUrlError("The port in the address is not a number between 1 and 65535.") from None
+    if parts.query or parts.fragment:
+        raise BaseUrlError("The address should not contain ? or #.")
+    if parts.username or parts.password:
+        raise BaseUrlError("Do not put a user name or password in the address; use the API key.")
+    if parts.scheme == "http" and not is_private_host(parts.hostname):
+        raise BaseUrlError(
+            f"{parts.hostname} is on the internet, so the connection must be encrypted: "
+            "use https://. Plain http:// is only allowed on this computer or a private network."
+        )
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = f"{host}:{port}" if port else host
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+def check_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise ValueError("Give the connection a name, for example “Production”.")
+    if len(name) > 60:
+        raise ValueError("Keep the name under 60 characters.")
+    return name
+
+
+class ProfileStore:
+    """Profiles in a JSON file, written atomically. Holds no secrets."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._data = self._load()
+
+    def _load(self) -> _ProfilesFile:
+        try:
+            return _ProfilesFile.model_validate_json(self._path.read_bytes())
+        except FileNotFoundError:
+            return _ProfilesFile()
+        except (PydanticValidationError, ValueError):
+            # A damaged file must not stop the app: keep a copy and start clean.
+            self._path.replace(self._path.with_suffix(".damaged.json"))
+            return _ProfilesFile()
+
+    def _save(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(self._data.model_dump(mode="json"), indent=2)
+        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".profiles-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(payload)
+            os.replace(tmp, self._path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @property
+    def profiles(self) -> list[Profile]:
+        return list(self._data.profiles)
+
+    def get(self, profile_id: str) -> Profile | None:
+        return next((p for p in self._data.profiles if p.id == profile_id), None)
+
+    @property
+    def active(self) -> Profile | None:
+        if self._data.active_id:
+            found = self.get(self._data.active_id)
+            if found:
+                return found
+        return self._data.profiles[0] if self._data.profiles else None
+
+    def upsert(self, profile: Profile) -> None:
+        others = [p for p in self._data.profiles if p.id != profile.id]
+        if any(p.name.casefold() == profile.name.casefold() for p in others):
+            raise ValueError(f"There is already a connection named “{profile.name}”.")
+        index = next((i for i, p in enumerate(self._data.profiles) if p.id == profile.id), None)
+        if index is None:
+            self._data.profiles.append(profile)
+        else:
+            self._data.profiles[index] = profile
+        self._save()
+
+    def remove(self, profile_id: str) -> None:
+        self._data.profiles = [p for p in self._data.profiles if p.id != profile_id]
+        if self._data.active_id == profile_id:
+            self._data.active_id = self._data.profiles[0].id if self._data.profiles else None
+        self._save()
+
+    def set_active(self, profile_id: str) -> None:
+        if self.get(profile_id) is None:
+            raise KeyError(profile_id)
+        self._data.active_id = profile_id
+        self._save()
+
+
+def environment_override(environ: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """``(SKYVERN_BASE_URL, SKYVERN_API_KEY)`` from the environment, as Skyvern's SDK reads them."""
+    env = os.environ if environ is None else environ
+    return (env.get(ENV_BASE_URL) or None, env.get(ENV_API_KEY) or None)
+
+
+def environment_profile(base_url: str) -> Profile:
+    """A profile for this process only, made from ``SKYVERN_BASE_URL``. Never saved."""
+    kind = ProfileKind.CLOUD if base_url.rstrip("/") == CLOUD_BASE_URL else ProfileKind.SELF_HOSTED
+    return Profile(
+        id=ENV_PROFILE_ID, name="From environment", kind=kind, base_url=base_url.rstrip("/")
+    )

@@ -1,0 +1,1 @@
+"""Widgets and Qt item models, one folder per screen. Screens never import each other."""

@@ -1,0 +1,30 @@
+"""Showing dialogs from coroutines without a nested event loop (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtWidgets import QDialog
+
+
+async def run_dialog(dialog: QDialog) -> int:
+    """Open ``dialog`` window-modally and wait for its result, keeping the event loop running.
+
+    ``QDialog.exec()`` would start a nested loop inside the coroutine, which qasync
+    cannot survive; ``open()`` plus a future resolved on ``finished`` can.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[int] = loop.create_future()
+
+    def finished(result: int) -> None:
+        if not done.done():
+            done.set_result(result)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await done
+    finally:
+        dialog.finished.disconnect(finished)
+        if dialog.isVisible():
+            dialog.reject()

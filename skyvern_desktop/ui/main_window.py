@@ -1,0 +1,265 @@
+"""The main window: navigation between the screens, menus, and the connection status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import APP_NAME, __version__
+from ..core.connection import ConnectionReport, ConnectionState
+from .runs.page import RunsPage
+from .schedules.page import SchedulesPage
+from .session import Session
+from .tasks import TaskRunner
+from .workflows.page import WorkflowsPage
+
+_STATE_COLORS = {
+    ConnectionState.CONNECTED: "#1a7f37",
+    ConnectionState.CONNECTING: "#0969da",
+    ConnectionState.DISCONNECTED: "#6e7781",
+}
+_PROBLEM_COLOR = "#cf222e"
+_SIDEBAR_STYLE = """
+#sidebar { background: palette(alternate-base); border-right: 1px solid palette(mid); }
+#sidebar QToolButton { text-align: left; padding: 8px 10px; border: none; border-radius: 6px; }
+#sidebar QToolButton:checked { background: palette(highlight); color: palette(highlighted-text); }
+"""
+
+
+class ConnectionStatus(QWidget):
+    """``● Connected · Production · https://… · Skyvern 1.0.56``"""
+
+    clicked = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionStatus")
+        self._session = session
+        self.dot = QLabel("●")
+        self.dot.setObjectName("connectionDot")
+        self.text = QLabel()
+        self.text.setObjectName("connectionText")
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+        session.state_changed.connect(self.show_report)
+        self.show_report(session.report)
+
+    def show_report(self, report: ConnectionReport) -> None:
+        color = _STATE_COLORS.get(report.state, _PROBLEM_COLOR)
+        self.dot.setStyleSheet(f"color: {color};")
+        parts = [report.state.label]
+        profile = self._session.profile
+        if profile is not None:
+            parts += [profile.name, profile.base_url]
+        if report.version:
+            parts.append(f"Skyvern {report.version}")
+        self.text.setText(" · ".join(parts))
+        self.setToolTip(report.message)
+        self.setAccessibleName(f"Connection: {' , '.join(parts)}")
+
+
+class MainWindow(QMainWindow):
+    connections_requested = Signal()
+    closing = Signal()
+
+    def __init__(
+        self, session: Session, tasks: TaskRunner, settings: QSettings, log_dir: str
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_NAME)
+        self._settings = settings
+        self._log_dir = log_dir
+
+        self.workflows = WorkflowsPage(session, tasks)
+        self.runs = RunsPage()
+        self.schedules = SchedulesPage()
+        self.workflows.connections_requested.connect(self.connections_requested)
+
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        self.nav = QButtonGroup(self)
+        self.nav.setExclusive(True)
+        sidebar = QFrame()
+        sidebar.setObjectName("sidebar")
+        sidebar.setFixedWidth(148)
+        sidebar.setStyleSheet(_SIDEBAR_STYLE)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(8, 12, 8, 12)
+        side.setSpacing(4)
+        title = QLabel(f"<b>{APP_NAME}</b>")
+        title.setObjectName("sidebarTitle")
+        side.addWidget(title)
+        side.addSpacing(8)
+        self.nav_buttons: dict[str, QToolButton] = {}
+        for key, label, page, shortcut in (
+            ("workflows", "Workflows", self.workflows, "Ctrl+1"),
+            ("runs", "Runs", self.runs, "Ctrl+2"),
+            ("schedules", "Schedules", self.schedules, "Ctrl+3"),
+        ):
+            button = QToolButton()
+            button.setObjectName(f"nav{label}")
+            button.setText(label)
+            button.setAccessibleName(label)
+            button.setToolTip(f"{label} ({shortcut})")
+            button.setCheckable(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setSizePolicy(
+                button.sizePolicy().horizontalPolicy().Expanding,
+                button.sizePolicy().verticalPolicy(),
+            )
+            self.stack.addWidget(page)
+            button.clicked.connect(lambda _=False, p=page: self.stack.setCurrentWidget(p))
+            self.nav.addButton(button)
+            self.nav_buttons[key] = button
+            side.addWidget(button)
+        side.addStretch(1)
+        self.connections_button = QToolButton()
+        self.connections_button.setObjectName("navConnections")
+        self.connections_button.setText("Connections…")
+        self.connections_button.setAccessibleName("Connections")
+        self.connections_button.clicked.connect(self.connections_requested)
+        side.addWidget(self.connections_button)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.status = ConnectionStatus(session)
+        self.status.setParent(self.statusBar())
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().setObjectName("statusBar")
+        self.statusBar().setSizeGripEnabled(True)
+
+        self._build_menus()
+        self.show_page("workflows")
+        self.resize(1280, 800)
+        self.restore_state()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        connections = QAction("&Connections…", self)
+        connections.setObjectName("actionConnections")
+        connections.setShortcut(QKeySequence("Ctrl+,"))
+        connections.triggered.connect(self.connections_requested)
+        file_menu.addAction(connections)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setObjectName("actionQuit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view = self.menuBar().addMenu("&View")
+        for key, label, shortcut in (
+            ("workflows", "&Workflows", "Ctrl+1"),
+            ("runs", "&Runs", "Ctrl+2"),
+            ("schedules", "&Schedules", "Ctrl+3"),
+        ):
+            action = QAction(label, self)
+            action.setObjectName(f"action{key.capitalize()}")
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _=False, k=key: self.show_page(k))
+            view.addAction(action)
+        view.addSeparator()
+        self.refresh_action = QAction("&Refresh", self)
+        self.refresh_action.setObjectName("actionRefresh")
+        self.refresh_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.refresh_action.triggered.connect(self.refresh_current)
+        view.addAction(self.refresh_action)
+        self.addAction(self.refresh_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        logs = QAction("Open the &log folder", self)
+        logs.setObjectName("actionOpenLogs")
+        logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(self._log_dir)))
+        help_menu.addAction(logs)
+        about = QAction(f"&About {APP_NAME}", self)
+        about.setObjectName("actionAbout")
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information, f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b>"
+            "<p>Run and watch Skyvern workflows from your desktop.</p>",
+            QMessageBox.StandardButton.Close, self,
+        )  # fmt: skip
+        box.setObjectName("aboutDialog")
+        box.open()
+
+    def show_page(self, key: str) -> None:
+        page = {"workflows": self.workflows, "runs": self.runs, "schedules": self.schedules}[key]
+        self.stack.setCurrentWidget(page)
+        self.nav_buttons[key].setChecked(True)
+
+    def current_page(self) -> str:
+        for key, button in self.nav_buttons.items():
+            if button.isChecked():
+                return key
+        return "workflows"
+
+    def refresh_current(self) -> None:
+        if self.stack.currentWidget() is self.workflows:
+            self.workflows.request_refresh()
+
+    # ------------------------------------------------------------------ state
+
+    def restore_state(self) -> None:
+        s = self._settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = s.value("workflows/splitter")
+        if isinstance(splitter, QByteArray):
+            self.workflows.splitter.restoreState(splitter)
+        header = s.value("workflows/header")
+        if isinstance(header, QByteArray):
+            self.workflows.table.horizontalHeader().restoreState(header)
+        page = s.value("window/page")
+        if isinstance(page, str) and page in self.nav_buttons:
+            self.show_page(page)
+
+    def save_state(self) -> None:
+        s = self._settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("workflows/splitter", self.workflows.splitter.saveState())
+        s.setValue("workflows/header", self.workflows.table.horizontalHeader().saveState())
+        s.setValue("window/page", self.current_page())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        event.accept()
+        self.closing.emit()
+
+
+def app_icon() -> QIcon:
+    from importlib.resources import files
+
+    return QIcon(str(files("skyvern_desktop.resources").joinpath("skyvern-desktop.svg")))

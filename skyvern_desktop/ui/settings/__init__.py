@@ -1,0 +1,1 @@
+"""Connections: the first-run dialog and the Settings dialog."""

@@ -1,0 +1,82 @@
+"""Every background task is owned, named, and its exceptions are surfaced.
+
+``TaskRunner.spawn(name, coro)`` keeps a strong reference, cancels an earlier task of the
+same name (latest wins), logs any exception and hands it to ``on_error`` so the user sees
+it. ``aclose()`` cancels and awaits everything at quit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ErrorHandler = Callable[[str, BaseException], None]
+
+
+class TaskRunner:
+    def __init__(self, on_error: ErrorHandler | None = None) -> None:
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._on_error = on_error
+        self._closed = False
+
+    def set_error_handler(self, on_error: ErrorHandler) -> None:
+        self._on_error = on_error
+
+    def spawn(
+        self, name: str, coro: Coroutine[Any, Any, T], *, replace: bool = True
+    ) -> asyncio.Task[T]:
+        """Run ``coro`` as task ``name``; with ``replace``, cancel an earlier one of that name."""
+        if self._closed:
+            coro.close()
+            raise RuntimeError("the app is shutting down")
+        old = self._tasks.get(name)
+        if old is not None and not old.done():
+            if not replace:
+                coro.close()
+                return old
+            old.cancel()
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks[name] = task
+        task.add_done_callback(self._done)
+        return task
+
+    def running(self, name: str) -> bool:
+        task = self._tasks.get(name)
+        return task is not None and not task.done()
+
+    def cancel(self, name: str) -> None:
+        task = self._tasks.get(name)
+        if task is not None:
+            task.cancel()
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n, t in self._tasks.items() if not t.done()]
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        name = task.get_name()
+        if self._tasks.get(name) is task:
+            del self._tasks[name]
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            return
+        log.error("task %s failed", name, exc_info=exc)
+        if self._on_error is not None:
+            self._on_error(name, exc)
+
+    async def aclose(self) -> None:
+        """Cancel every task and wait for them to finish."""
+        self._closed = True
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()

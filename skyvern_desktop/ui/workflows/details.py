@@ -1,0 +1,193 @@
+"""The details panel: the selected workflow's description and each of its inputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.models import Workflow, WorkflowParameter
+from ..format import exact_time
+
+Index = QModelIndex | QPersistentModelIndex
+_INPUT_HEADERS = ("Input", "Type", "Default", "Required", "Description")
+
+
+def _show_default(param: WorkflowParameter) -> str:
+    value = param.default_value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+class InputsModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._params: list[WorkflowParameter] = []
+
+    def set_inputs(self, params: list[WorkflowParameter]) -> None:
+        self.beginResetModel()
+        self._params = list(params)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._params)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_INPUT_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _INPUT_HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        p = self._params[index.row()]
+        values = (
+            p.key,
+            str(p.workflow_parameter_type or ""),
+            _show_default(p),
+            "Required" if p.is_required else "Optional",
+            p.description or "",
+        )
+        if role == Qt.ItemDataRole.DisplayRole:
+            return " ".join(values[index.column()].split())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return values[index.column()] or None
+        return None
+
+
+class WorkflowDetails(QWidget):
+    """Shows one workflow. ``run_clicked`` asks the main window to open the launcher."""
+
+    run_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("workflowDetails")
+        self._workflow: Workflow | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+
+        header = QHBoxLayout()
+        self._title = QLabel()
+        self._title.setObjectName("workflowDetailsTitle")
+        self._title.setWordWrap(True)
+        self._title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self._title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self._title.setFont(font)
+        header.addWidget(self._title, 1)
+        self._run = QPushButton("Run…")
+        self._run.setObjectName("workflowRunButton")
+        self._run.setAccessibleName("Run workflow")
+        self._run.setEnabled(False)
+        self._run.clicked.connect(self._on_run)
+        header.addWidget(self._run, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+
+        self._meta = QLabel()
+        self._meta.setObjectName("workflowDetailsMeta")
+        self._meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._meta.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(self._meta)
+
+        self._description = QLabel()
+        self._description.setObjectName("workflowDetailsDescription")
+        self._description.setWordWrap(True)
+        self._description.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self._description)
+
+        self._inputs_label = QLabel()
+        self._inputs_label.setObjectName("workflowDetailsInputsLabel")
+        layout.addWidget(self._inputs_label)
+        self._inputs_model = InputsModel()
+        self._inputs = QTableView()
+        self._inputs.setObjectName("workflowInputs")
+        self._inputs.setAccessibleName("Workflow inputs")
+        self._inputs.setModel(self._inputs_model)
+        self._inputs.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._inputs.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._inputs.verticalHeader().hide()
+        self._inputs.setWordWrap(False)
+        hh = self._inputs.horizontalHeader()
+        hh.setStretchLastSection(True)
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        layout.addWidget(self._inputs, 1)
+        self._launch_available = False
+        self.show_workflow(None)
+
+    @property
+    def workflow(self) -> Workflow | None:
+        return self._workflow
+
+    @property
+    def inputs_model(self) -> InputsModel:
+        return self._inputs_model
+
+    def set_launch_available(self, available: bool) -> None:
+        self._launch_available = available
+        self._update_run()
+
+    def _update_run(self) -> None:
+        self._run.setEnabled(self._launch_available and self._workflow is not None)
+        self._run.setToolTip(
+            "Fill in this workflow's inputs and start a run (Enter)"
+            if self._launch_available
+            else "Starting runs from the app arrives with the run launcher."
+        )
+
+    def _on_run(self) -> None:
+        if self._workflow is not None and self._launch_available:
+            self.run_clicked.emit(self._workflow.workflow_permanent_id)
+
+    def show_workflow(self, workflow: Workflow | None) -> None:
+        self._workflow = workflow
+        self._update_run()
+        if workflow is None:
+            self._title.setText("No workflow selected")
+            self._meta.setText("")
+            self._description.setText("Select a workflow to see what it does and what it needs.")
+            self._inputs_label.setText("")
+            self._inputs.hide()
+            self._inputs_model.set_inputs([])
+            return
+        self._title.setText(workflow.title)
+        meta = [workflow.workflow_permanent_id]
+        if workflow.version is not None:
+            meta.append(f"version {workflow.version}")
+        if workflow.modified_at:
+            meta.append(f"modified {exact_time(workflow.modified_at)}")
+        self._meta.setText(" · ".join(meta))
+        self._description.setText(workflow.description or "This workflow has no description.")
+        inputs = workflow.inputs
+        required = sum(p.is_required for p in inputs)
+        if inputs:
+            self._inputs_label.setText(f"<b>Inputs</b> — {len(inputs)} ({required} required)")
+            self._inputs.show()
+        else:
+            self._inputs_label.setText("<b>Inputs</b> — none: this workflow runs as it is.")
+            self._inputs.hide()
+        self._inputs_model.set_inputs(inputs)
+        self._inputs.resizeColumnsToContents()
+        for col, cap in ((0, 200), (2, 220)):
+            if self._inputs.columnWidth(col) > cap:
+                self._inputs.setColumnWidth(col, cap)
