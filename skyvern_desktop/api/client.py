@@ -204,8 +204,15 @@ class SkyvernClient:
                 cause: BaseException = exc
             else:
                 log.debug("%s %s -> %s", method, path, response.status_code)
-                if response.status_code < 400:
+                if response.status_code < 300:
                     return response
+                if response.status_code < 400:
+                    # The API never redirects; a 3xx means a proxy or a wrong address.
+                    raise ProtocolError(
+                        f"{self._base_url} answered with a redirect (HTTP {response.status_code})"
+                        f" to {response.headers.get('location', 'elsewhere')}. Check the address;"
+                        " it may need https:// or a different path."
+                    )
                 error = error_from_response(response)
                 cause = error
                 if isinstance(error, RateLimitedError):

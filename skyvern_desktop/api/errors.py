@@ -147,7 +147,7 @@ def _detail_of(response: httpx.Response) -> tuple[str | None, tuple[FieldError, 
         return None, ()
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         text = raw[:300].decode("utf-8", "replace").strip()
         # An HTML error page (a proxy, a captive portal) says nothing useful to a person.
         return (None if text.lstrip().startswith("<") else text), ()
@@ -167,7 +167,7 @@ def _detail_of(response: httpx.Response) -> tuple[str | None, tuple[FieldError, 
                 if isinstance(loc_raw, list)
                 else ()
             )
-            fields.append(FieldError(loc=loc, message=str(item.get("msg", ""))))
+            fields.append(FieldError(loc=loc, message=scrub(str(item.get("msg", "")))))
         text = "; ".join(
             f"{f.field}: {f.message}" if f.field else f.message for f in fields if f.message
         )
@@ -206,7 +206,13 @@ def error_from_response(response: httpx.Response) -> ApiError:
         )
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        wait = f" Try again in {retry_after:.0f} seconds." if retry_after is not None else ""
+        wait = ""
+        if retry_after is not None:
+            wait = (
+                f" Try again in {retry_after:.0f} seconds."
+                if retry_after < 3600
+                else " Try again later."
+            )
         return RateLimitedError(
             f"The server is busy and asked us to slow down.{wait}{said}",
             retry_after=retry_after,

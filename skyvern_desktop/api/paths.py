@@ -39,5 +39,12 @@ class Path(StrEnum):
     WORKFLOW_SCHEDULE_DISABLE = "/v1/workflows/{wpid}/schedules/{schedule_id}/disable"
 
     def fill(self, **ids: str) -> str:
-        """Fill the placeholders, percent-encoding each id so it stays one path segment."""
+        """Fill the placeholders, percent-encoding each id so it stays one path segment.
+
+        An empty id, ``.`` or ``..`` would change which endpoint is called (a trailing
+        slash, or a segment the URL parser removes), so they are refused.
+        """
+        for name, value in ids.items():
+            if value in ("", ".", ".."):
+                raise ValueError(f"{name} {value!r} is not a valid id")
         return self.value.format(**{k: quote(v, safe="") for k, v in ids.items()})

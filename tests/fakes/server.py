@@ -20,11 +20,13 @@ closes every open connection and joins every thread, so a test leaks nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
@@ -149,15 +151,11 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._conns_lock:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (timeout) is expected; anything else is a bug in the fake.
-        import sys
-
         exc = sys.exc_info()[1]
         if exc is not None and not isinstance(exc, _CONNECTION_ERRORS):
             self.fake.errors.append(exc)
@@ -167,6 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeSkyvern/1.0"
     timeout = 30  # a backstop only: stop() closes idle connections itself
+    disable_nagle_algorithm = True  # headers and body go out in two writes
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -268,7 +267,7 @@ class FakeServer:
         self._server = _HTTPServer(self, self._host)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name=f"fake-skyvern-{self.port}",
             daemon=True,
         )
@@ -368,8 +367,3 @@ def free_closed_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
     return port
-
-
-def many(response: FakeResponse, count: int) -> Iterable[FakeResponse]:
-    """``count`` copies of ``response``, for :meth:`FakeServer.enqueue`."""
-    return [response] * count

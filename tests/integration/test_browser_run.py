@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -37,7 +38,13 @@ async def test_goto_url_records_video_and_screenshots(
     assert run.status == RunStatus.COMPLETED, run.failure_reason
     assert run.output["open_output"]["status"] == "completed"
 
-    # The recording is a .webm while running and an .mp4 once finished: read it at the end.
+    # The recording is a .webm while running and turns into an .mp4 shortly after the run
+    # ends: read it again until it has (the app's run pane must do the same).
+    for _ in range(120):
+        if run.recording_url and run.recording_url.endswith(".mp4"):
+            break
+        await asyncio.sleep(0.5)
+        run = await client.get_run(run.run_id)
     assert run.recording_url is not None
     video = _local(run.recording_url)
     assert video.suffix == ".mp4"

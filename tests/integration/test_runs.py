@@ -13,7 +13,7 @@ from skyvern_desktop.api.models import (
     WorkflowRunRequest,
 )
 
-from .conftest import RealServer
+from ..realserver import RealServer
 from .helpers import WorkflowFactory, http_block, param, string_input, wait_block, wait_for_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

@@ -1,0 +1,14 @@
+"""Test doubles shared by the test suites: a fault-injecting Skyvern server and fake time."""
+
+from .server import FakeResponse, FakeServer, MultipartPart, RecordedRequest, free_closed_port
+from .timing import FakeClock, RecordingSleep
+
+__all__ = [
+    "FakeClock",
+    "FakeResponse",
+    "FakeServer",
+    "MultipartPart",
+    "RecordedRequest",
+    "RecordingSleep",
+    "free_closed_port",
+]

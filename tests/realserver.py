@@ -1,0 +1,118 @@
+"""Fixtures for the real-server tier: one real Skyvern server (SQLite, loopback) per session.
+
+In CI (``CI`` or ``SKYVERN_DESKTOP_REQUIRE_SERVER`` set) a server or browser that cannot
+start fails the tests; elsewhere they skip with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from skyvern_desktop.api import SkyvernClient
+from skyvern_desktop.core.local_server import (
+    LocalServer,
+    LocalServerError,
+    ServerEnvironment,
+    missing_system_tools,
+)
+
+from .integration.helpers import WorkflowFactory
+
+
+def _required() -> bool:
+    return bool(os.environ.get("CI") or os.environ.get("SKYVERN_DESKTOP_REQUIRE_SERVER"))
+
+
+def _unavailable(reason: str) -> None:
+    if _required():
+        pytest.fail(f"real Skyvern server required here, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class RealServer:
+    base_url: str
+    api_key: str
+    data_dir: Path
+    version: str
+    browser: bool
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    env = ServerEnvironment.default()
+    if not env.is_installed():
+        _unavailable(
+            f"no Skyvern server environment at {env.root} (scripts/skyvern-test-server ensure)"
+        )
+    browser = env.link_system_browser() and not missing_system_tools()
+    server = LocalServer(environment=env, data_dir=tmp_path_factory.mktemp("skyvern-server"))
+    try:
+        server.start()
+        version = server.wait_ready(timeout=240)
+    except LocalServerError as exc:
+        server.stop()
+        _unavailable(f"the Skyvern server did not start: {exc}")
+        raise
+    key = server.api_key()
+    assert key, "the server wrote no API key"
+    try:
+        yield RealServer(server.base_url, key, server.data_dir, version, browser)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def require_browser(real_server: RealServer) -> None:
+    if not real_server.browser:
+        _unavailable(f"browser runs need {', '.join(missing_system_tools()) or 'chromium'}")
+
+
+@pytest_asyncio.fixture
+async def client(real_server: RealServer) -> AsyncIterator[SkyvernClient]:
+    async with SkyvernClient(real_server.base_url, real_server.api_key) as c:
+        yield c
+
+
+@pytest_asyncio.fixture
+async def workflows(real_server: RealServer) -> AsyncIterator[WorkflowFactory]:
+    factory = WorkflowFactory(real_server.base_url, real_server.api_key)
+    try:
+        yield factory
+    finally:
+        await factory.aclose()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def loopback_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A small HTML page served on loopback, for browser blocks to open."""
+    root = tmp_path_factory.mktemp("site")
+    (root / "index.html").write_text(
+        "<!doctype html><html><head><title>Skyvern Desktop test page</title></head>"
+        "<body style='font: 32px sans-serif'><h1>Hello from loopback</h1>"
+        "<p id='greeting'>The desktop app's browser test page.</p></body></html>"
+    )
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, name="loopback-page", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
