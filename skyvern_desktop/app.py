@@ -42,7 +42,6 @@ def run_app(args: argparse.Namespace) -> int:
     qapp.setApplicationName(APP_NAME)
     qapp.setApplicationVersion(__version__)
     qapp.setDesktopFileName(APP_ID)
-    qapp.setQuitOnLastWindowClosed(False)  # we end the loop ourselves, after cleaning up
 
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
         return runner.run(_main(args, paths, headless))
@@ -67,12 +66,18 @@ class DesktopApp:
         self, paths: AppPaths, *, headless: bool = False, keys: KeyStore | None = None
     ) -> None:
         from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
 
         from .ui.errors import ErrorReporter, install_excepthook
         from .ui.main_window import MainWindow, app_icon
         from .ui.session import Session
         from .ui.tasks import TaskRunner
 
+        qapp = QApplication.instance()
+        assert isinstance(qapp, QApplication), "create the QApplication first"
+        # Closing the window must not stop the qasync loop: we end it ourselves, after
+        # cancelling tasks and closing the HTTP client (see DESIGN.md, "Quit cleanly").
+        qapp.setQuitOnLastWindowClosed(False)
         self.paths = paths
         self.headless = headless
         self.store = ProfileStore(paths.profiles_file)

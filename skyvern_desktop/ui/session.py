@@ -24,6 +24,7 @@ class Session(QObject):
         self._retry = retry
         self._profile: Profile | None = None
         self._client: SkyvernClient | None = None
+        self._pending: SkyvernClient | None = None
         self._report = ConnectionReport(ConnectionState.DISCONNECTED, "Not connected.")
 
     @property
@@ -43,27 +44,36 @@ class Session(QObject):
         self.state_changed.emit(report)
 
     async def connect_to(self, profile: Profile, key: Secret | None) -> ConnectionReport:
-        """Replace the client with one for ``profile`` and check the connection."""
-        old = self._client
+        """Check ``profile``'s server with a new client, then make that client current.
+
+        Screens reload when ``client_changed`` fires, which is after the check, so their
+        requests never race it. A newer call supersedes an older one still checking.
+        """
+        client = SkyvernClient(profile.base_url, key, retry=self._retry)
+        self._pending = client
         self._profile = profile
-        self._client = SkyvernClient(profile.base_url, key, retry=self._retry)
         self._set_report(
             ConnectionReport(ConnectionState.CONNECTING, f"Connecting to {profile.base_url}…")
         )
+        try:
+            report = await check_connection(client, has_key=bool(key))
+        except BaseException:
+            await client.aclose()
+            raise
+        if self._pending is not client:
+            await client.aclose()
+            return report
+        self._pending = None
+        old, self._client = self._client, client
         self.client_changed.emit()
+        self._set_report(report)
         if old is not None:
             await old.aclose()
-        client = self._client
-        report = await check_connection(client, has_key=bool(key))
-        if client is self._client:
-            self._set_report(report)
         return report
 
     def note_error(self, exc: BaseException) -> None:
         """A screen's call failed: let the status bar say what that means for the connection."""
-        state = state_for_error(exc)
-        if state is not ConnectionState.ERROR:
-            self._set_report(ConnectionReport(state, str(exc), self._report.version))
+        self._set_report(ConnectionReport(state_for_error(exc), str(exc), self._report.version))
 
     def note_success(self) -> None:
         if self._report.state is not ConnectionState.CONNECTED and self._report.version:

@@ -346,7 +346,7 @@ class WorkflowsPage(QWidget):
         if self._session.client is None:
             self._show_disconnected()
         else:
-            self.panel.show_loading("Connecting…", self._session.client.base_url)
+            self.panel.show_loading("Loading workflows…", f"From {self._session.client.base_url}")
             self._tasks.spawn("workflows.refresh", self.refresh())
 
     def _show_disconnected(self) -> None:

@@ -1,0 +1,67 @@
+"""GUI tests run their coroutines on a qasync loop, so async slots and tasks really run.
+
+pytest-asyncio's ``pytest_asyncio_loop_factories`` hook puts every async test in this
+folder on a ``qasync.QEventLoop``. Tests ``await`` the widgets' coroutine methods, or
+click and then ``await wait_until(...)``, which sleeps on the loop instead of spinning a
+nested one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pytest
+import qasync
+from keyring.backends.fail import Keyring as FailKeyring
+from PySide6.QtWidgets import QApplication
+
+from skyvern_desktop.core.secrets import KeyStore
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    app = QApplication.instance() or QApplication([])
+    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
+    return loop
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    return {"qasync": _qasync_loop}
+
+
+async def wait_until(predicate: Callable[[], Any], *, within: float = 10.0, what: str = "") -> None:
+    """Sleep on the running loop until ``predicate()`` is truthy."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def no_keyring() -> KeyStore:
+    """A key store on a machine without any keyring backend."""
+    return KeyStore(backend=FailKeyring())
+
+
+@pytest.fixture
+def real_keyring() -> Iterator[KeyStore]:
+    """The OS keyring (gnome-keyring in CI), under a service name of this test's own."""
+    import uuid
+
+    import keyring
+    import pytest as _pytest
+
+    store = KeyStore(service=f"skyvern-desktop-test-{uuid.uuid4().hex[:8]}")
+    if not store.available:
+        import os
+
+        reason = f"no OS keyring backend ({keyring.get_keyring()!r})"
+        if os.environ.get("CI") or os.environ.get("SKYVERN_DESKTOP_REQUIRE_SERVER"):
+            _pytest.fail(f"a real keyring is required here, but {reason}", pytrace=False)
+        _pytest.skip(reason)
+    yield store

@@ -1,0 +1,132 @@
+"""The whole app, composed as ``skyvern-desktop`` composes it, against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLabel
+
+from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.connection import ConnectionState
+from skyvern_desktop.core.logs import remove_logging, setup_logging
+from skyvern_desktop.core.paths import app_paths
+from skyvern_desktop.core.secrets import KeyStore
+
+from ..realserver import RealServer
+from .conftest import wait_until
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_environment_connects_at_once_without_a_profile(
+    real_server: RealServer, monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore
+) -> None:
+    monkeypatch.setenv("SKYVERN_BASE_URL", real_server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", real_server.api_key)
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    try:
+        app.window.show()
+        assert await app.connect_initial(interactive=True)
+        assert app.session.report.state is ConnectionState.CONNECTED
+        assert app.session.report.version == real_server.version
+        await app.window.workflows.wait_loaded()
+        status = app.window.findChild(QLabel, "connectionText")
+        assert status is not None
+        assert status.text().startswith("Connected · From environment")
+        assert real_server.base_url in status.text()
+        assert f"Skyvern {real_server.version}" in status.text()
+        assert app.store.profiles == []  # the environment is never saved
+    finally:
+        await app.aclose()
+
+
+async def test_a_bad_key_shows_in_the_status_bar(
+    real_server: RealServer, monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore
+) -> None:
+    monkeypatch.setenv("SKYVERN_BASE_URL", real_server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", "wrong-key-0123456789")
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    try:
+        await app.connect_initial(interactive=False)
+        assert app.session.report.state is ConnectionState.BAD_KEY
+        status = app.window.findChild(QLabel, "connectionText")
+        assert status is not None
+        assert status.text().startswith("Bad API key")
+        await app.window.workflows.wait_loaded()
+        page = app.window.workflows
+        assert page.panel.title_text == "Could not load the workflows"
+        assert "API key was refused" in page.panel.message_text
+    finally:
+        await app.aclose()
+
+
+async def test_uncaught_errors_are_logged_and_shown(no_keyring: KeyStore) -> None:
+    paths = app_paths().ensure()
+    app = DesktopApp(paths, keys=no_keyring, headless=True)
+    setup_logging(paths.log_file)
+    try:
+
+        async def boom() -> None:
+            raise RuntimeError("kaboom in a task")
+
+        app.tasks.spawn("test.boom", boom())
+        await wait_until(lambda: app.reporter.history, what="the error report")
+        report = app.reporter.history[-1]
+        assert "kaboom in a task" in report.message
+        assert "test.boom" in report.title
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        assert "kaboom in a task" in paths.log_file.read_text()
+    finally:
+        await app.aclose()
+        remove_logging()
+
+
+async def test_quit_cancels_tasks_and_closes_the_client(
+    real_server: RealServer, monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore
+) -> None:
+    monkeypatch.setenv("SKYVERN_BASE_URL", real_server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", real_server.api_key)
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    await app.connect_initial(interactive=False)
+    client = app.session.client
+    assert client is not None
+
+    async def forever() -> None:
+        await asyncio.sleep(3600)
+
+    task = app.tasks.spawn("test.forever", forever())
+    app.window.show()
+    app.window.close()  # what the user does
+    await app.aclose()
+    assert task.cancelled()
+    assert client.is_closed
+    assert app.tasks.names == []
+    gc.collect()
+
+
+async def test_window_state_survives_a_restart(no_keyring: KeyStore) -> None:
+    paths = app_paths().ensure()
+    first = DesktopApp(paths, keys=no_keyring)
+    first.window.resize(720, 560)
+    first.window.show()
+    first.window.show_page("schedules")
+    first.window.workflows.splitter.setSizes([300, 420])
+    sizes = first.window.workflows.splitter.sizes()
+    first.window.close()
+    await first.aclose()
+    assert Path(paths.ui_state_file).is_file()
+
+    second = DesktopApp(paths, keys=no_keyring)
+    try:
+        second.window.show()
+        QApplication.processEvents()
+        assert (second.window.width(), second.window.height()) == (720, 560)
+        assert second.window.current_page() == "schedules"
+        assert second.window.workflows.splitter.sizes() == sizes
+    finally:
+        await second.aclose()
