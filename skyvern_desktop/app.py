@@ -130,7 +130,7 @@ class DesktopApp:
 
     async def screenshot(self, target: Path, view: str) -> int:
         """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
-        from PySide6.QtWidgets import QApplication, QWidget
+        from PySide6.QtWidgets import QWidget
 
         self.window.resize(1280, 800)
         self.window.show()
@@ -143,9 +143,9 @@ class DesktopApp:
             self.window.show_page(view)
             if await self.connect_initial(interactive=False) and view == "workflows":
                 await self.window.workflows.wait_loaded()
-        for _ in range(5):  # let layouts settle and paint
-            QApplication.processEvents()
-            await asyncio.sleep(0.05)
+        # Let layouts settle and paint. The qasync loop is Qt's loop, so sleeping on it
+        # processes Qt events; calling processEvents() here would nest a second loop.
+        await asyncio.sleep(0.25)
         target.parent.mkdir(parents=True, exist_ok=True)
         if not subject.grab().save(str(target), "PNG"):
             print(f"error: could not write {target}", file=sys.stderr)  # noqa: T201

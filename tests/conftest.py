@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-pytest_plugins = ["tests.realserver"]
+pytest_plugins = ["tests.realserver", "tests.fakes.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -11,19 +11,9 @@ import pytest_asyncio
 
 from skyvern_desktop.api import RetryPolicy, SkyvernClient
 
-from ..fakes.fixtures import clock, fake_server, fake_server_factory, other_server, sleeper
 from ..fakes.server import FakeServer
 from ..fakes.timing import FakeClock, RecordingSleep
 from .support import API_KEY
-
-__all__ = [
-    "clock",
-    "fake_server",
-    "fake_server_factory",
-    "make_client",
-    "other_server",
-    "sleeper",
-]
 
 TEST_TIMEOUT = httpx.Timeout(5.0)
 

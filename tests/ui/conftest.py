@@ -9,10 +9,13 @@ nested one.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import keyring
 import pytest
 import qasync
 from keyring.backends.fail import Keyring as FailKeyring
@@ -49,19 +52,12 @@ def no_keyring() -> KeyStore:
 
 
 @pytest.fixture
-def real_keyring() -> Iterator[KeyStore]:
+def real_keyring() -> KeyStore:
     """The OS keyring (gnome-keyring in CI), under a service name of this test's own."""
-    import uuid
-
-    import keyring
-    import pytest as _pytest
-
     store = KeyStore(service=f"skyvern-desktop-test-{uuid.uuid4().hex[:8]}")
     if not store.available:
-        import os
-
         reason = f"no OS keyring backend ({keyring.get_keyring()!r})"
         if os.environ.get("CI") or os.environ.get("SKYVERN_DESKTOP_REQUIRE_SERVER"):
-            _pytest.fail(f"a real keyring is required here, but {reason}", pytrace=False)
-        _pytest.skip(reason)
-    yield store
+            pytest.fail(f"a real keyring is required here, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return store

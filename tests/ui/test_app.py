@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 
 from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.connection import ConnectionState
@@ -124,7 +124,7 @@ async def test_window_state_survives_a_restart(no_keyring: KeyStore) -> None:
     second = DesktopApp(paths, keys=no_keyring)
     try:
         second.window.show()
-        QApplication.processEvents()
+        await asyncio.sleep(0.05)
         assert (second.window.width(), second.window.height()) == (720, 560)
         assert second.window.current_page() == "schedules"
         assert second.window.workflows.splitter.sizes() == sizes

@@ -44,7 +44,10 @@ def test_models_pass_qt_model_tester(qtmodeltester: ModelTester) -> None:
 def test_columns_show_what_a_person_reads() -> None:
     model = WorkflowTableModel()
     model.upsert([wf(1, title="Invoices", description="Gets the\ninvoices")])
-    cell = lambda c: model.index(0, c).data()  # noqa: E731
+
+    def cell(column: Column) -> object:
+        return model.index(0, column).data()
+
     assert cell(Column.TITLE) == "Invoices"
     assert cell(Column.ID) == "wpid_1"
     assert cell(Column.DESCRIPTION) == "Gets the invoices"
@@ -55,7 +58,7 @@ def test_columns_show_what_a_person_reads() -> None:
     assert cell(Column.LAST_RUN) == "Never run"
     run = WorkflowRun.model_validate(workflow_run_json(status="failed", failure_reason="boom"))
     model.set_last_runs({"wpid_1": run})
-    assert cell(Column.LAST_RUN).startswith("Failed · ")
+    assert str(cell(Column.LAST_RUN)).startswith("Failed · ")
     assert "boom" in model.index(0, Column.LAST_RUN).data(Qt.ItemDataRole.ToolTipRole)
     model.set_schedule_counts({"wpid_1": ScheduleCount(active=2, paused=1)})
     assert cell(Column.SCHEDULES) == "2"

@@ -22,7 +22,6 @@ from skyvern_desktop.ui.workflows.model import Column
 from skyvern_desktop.ui.workflows.page import WorkflowsPage
 
 from ..api.support import API_KEY, workflow_json
-from ..fakes.fixtures import fake_server, fake_server_factory  # noqa: F401 - fixtures
 from ..fakes.server import FakeResponse, FakeServer
 from ..integration.helpers import WorkflowFactory, http_block, param, string_input, wait_for_run
 from ..realserver import RealServer
@@ -182,7 +181,7 @@ async def test_refresh_keeps_selection_and_scroll(
     assert bar.maximum() > 0
     bar.setValue(bar.maximum() - 1)
     before = bar.value()
-    refreshed = page._tasks.spawn("workflows.refresh", page.refresh())  # noqa: SLF001
+    refreshed = page._tasks.spawn("workflows.refresh", page.refresh())
     await refreshed
     assert page.selected_workflow_id() == target
     assert bar.value() == before
@@ -201,7 +200,7 @@ async def test_not_connected_says_so(harness: Harness) -> None:
 async def test_empty_loading_error_and_retry(
     harness: Harness,
     fake_server: FakeServer,
-    qtbot: QtBot,  # noqa: F811
+    qtbot: QtBot,
 ) -> None:
     _empty_activity(fake_server)
     fake_server.enqueue(
@@ -236,7 +235,7 @@ async def test_empty_loading_error_and_retry(
 
 async def test_a_failed_refresh_keeps_the_rows_and_says_why(
     harness: Harness,
-    fake_server: FakeServer,  # noqa: F811
+    fake_server: FakeServer,
 ) -> None:
     _empty_activity(fake_server)
     fake_server.enqueue(
@@ -259,13 +258,13 @@ async def test_a_failed_refresh_keeps_the_rows_and_says_why(
 
 async def test_schedules_switched_off_on_the_server(
     harness: Harness,
-    fake_server: FakeServer,  # noqa: F811
+    fake_server: FakeServer,
 ) -> None:
     fake_server.always("GET", "/v1/workflows/runs", FakeResponse.of_json([]))
     fake_server.always("GET", "/v1/version", FakeResponse.of_json({"version": "1.0.56"}))
     fake_server.always(
         "GET", "/v1/schedules",
-        FakeResponse.of_json({"detail": "Workflow schedules are disabled in this Skyvern build"}, 501),
+        FakeResponse.of_json({"detail": "Workflow schedules are disabled"}, 501),
     )  # fmt: skip
     fake_server.enqueue_json("GET", "/v1/workflows", [])  # the connection check
     fake_server.enqueue_json("GET", "/v1/workflows", [workflow_json(1)])
