@@ -162,7 +162,7 @@ class DesktopApp:
         if env_url:
             base = environment_profile(env_url)
             if active is not None:
-                base = active.model_copy(update={"base_url": env_url.rstrip("/")})
+                base = active.replace(base_url=env_url.rstrip("/"))
             return base, env_key
         if active is not None:
             return active, env_key
@@ -245,8 +245,13 @@ class DesktopApp:
         """Cancel every task, close the HTTP client, and close the window."""
         await self.tasks.aclose()
         await self.session.aclose()
+        from PySide6.QtCore import QCoreApplication, QEvent
+
         if self.window.isVisible():
             self.window.close()
+        # Destroy the window now, while Python is fully alive: left to the interpreter's
+        # final garbage collection, PySide6 can crash tearing it down.
         self.window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         self._restore_hook()
         asyncio.get_running_loop().set_exception_handler(None)

@@ -43,7 +43,7 @@ from .models import (
     WorkflowSchedule,
     WorkflowScheduleList,
 )
-from .paths import Path
+from .paths import CLOUD_BASE_URL, Path
 from .retry import RetryPolicy
 from .secrets import Secret, register_secret
 
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-CLOUD_BASE_URL: Final = "https://api.skyvern.com"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=30.0, write=60.0, pool=10.0)
 MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
 MAX_PAGES: Final = 10_000
@@ -80,6 +79,28 @@ def normalize_base_url(base_url: str) -> str:
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     default_port = {"http": 80, "https": 443}.get(url.scheme)
     return (url.scheme, url.host, url.port or default_port)
+
+
+class _LazyTransport(httpx.AsyncBaseTransport):
+    """Builds the real transport on first use.
+
+    Loading the system's certificate store for TLS costs tens of milliseconds; a server
+    reached over plain http (a local or LAN server) never needs it, and one reached over
+    https pays it at the first request rather than at start-up.
+    """
+
+    def __init__(self, factory: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._factory = factory
+        self._transport: httpx.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            self._transport = self._factory()
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -142,12 +163,19 @@ class SkyvernClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
+        mounts: dict[str, httpx.AsyncBaseTransport | None] | None = None
+        if transport is None:
+            # Plain http never does TLS, so its transport skips loading certificates.
+            mounts = {
+                "http://": httpx.AsyncHTTPTransport(verify=False),
+                "https://": _LazyTransport(lambda: httpx.AsyncHTTPTransport(verify=verify)),
+            }
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
             auth=_ApiKeyAuth(key, httpx.URL(self._base_url)),
             timeout=timeout,
             transport=transport,
-            verify=verify,
+            mounts=mounts,
             follow_redirects=False,
             headers={"user-agent": USER_AGENT, "accept": "application/json"},
         )
@@ -258,6 +286,13 @@ class SkyvernClient:
         """``GET /v1/version``: needs no key; answers only if this is a Skyvern server."""
         result: ServerVersion = await self._get(Path.VERSION, ServerVersion)
         return result
+
+    async def check_key(self) -> None:
+        """Make the cheapest authenticated call; raise :class:`~.errors.AuthError` if the key
+        is refused. The answer is not parsed: only whether the server accepted the key."""
+        await self._send(
+            "GET", Path.WORKFLOWS, params=_params(page=1, page_size=1), idempotent=True
+        )
 
     # ------------------------------------------------------------------ workflows
 

@@ -8,17 +8,17 @@ text that passes through here is also scrubbed of registered secrets.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .secrets import scrub
+
+if TYPE_CHECKING:  # httpx is imported by the client, not by whoever catches an error
+    import httpx
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +130,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -229,6 +231,8 @@ def network_error(
     exc: httpx.TransportError, base_url: str, *, uncertain: bool = False
 ) -> NetworkError:
     """Say in plain words why ``exc`` kept us from reaching ``base_url``."""
+    import httpx
+
     cause: BaseException | None = exc
     chain = ""
     while cause is not None:

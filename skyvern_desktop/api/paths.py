@@ -9,7 +9,10 @@ redirect those with 307 and ``GET /v1/agents/`` answers 405.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
 from urllib.parse import quote
+
+CLOUD_BASE_URL: Final = "https://api.skyvern.com"
 
 
 class Path(StrEnum):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from ..api import (
+from ..api.errors import (
     ApiError,
     AuthError,
     NetworkError,
     NetworkErrorKind,
     NotFoundError,
     ProtocolError,
-    SkyvernClient,
 )
+
+if TYPE_CHECKING:
+    from ..api.client import SkyvernClient
 
 
 class ConnectionState(StrEnum):
@@ -76,7 +80,24 @@ def state_for_error(exc: BaseException) -> ConnectionState:
 
 
 async def check_connection(client: SkyvernClient, *, has_key: bool = True) -> ConnectionReport:
-    """``GET /v1/version`` (a Skyvern server?), then an authenticated list (a good key?)."""
+    """``GET /v1/version`` (a Skyvern server?) and an authenticated list (a good key?).
+
+    Both questions go out at once, so the check costs one round trip, not two.
+    """
+    listing: asyncio.Task[None] | None = None
+    if has_key:
+        listing = asyncio.get_running_loop().create_task(
+            client.check_key(), name="connection.check-key"
+        )
+    try:
+        return await _verdict(client, listing)
+    finally:
+        if listing is not None:
+            listing.cancel()  # a no-op when it already finished
+            await asyncio.gather(listing, return_exceptions=True)  # and retrieve its error
+
+
+async def _verdict(client: SkyvernClient, listing: asyncio.Task[None] | None) -> ConnectionReport:
     where = client.base_url
     try:
         version = (await client.version()).version
@@ -89,12 +110,12 @@ async def check_connection(client: SkyvernClient, *, has_key: bool = True) -> Co
         )
     except ApiError as exc:
         return ConnectionReport(ConnectionState.ERROR, str(exc))
-    if not has_key:
+    if listing is None:
         return ConnectionReport(
             ConnectionState.NO_KEY, "The server answers. Enter its API key to connect.", version
         )
     try:
-        await client.list_workflows(page_size=1)
+        await listing
     except AuthError as exc:
         said = f" (the server said: {exc.server_message})" if exc.server_message else ""
         return ConnectionReport(

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
+import dataclasses
 import json
 import os
-import tempfile
-import uuid
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
-
-from ..api import CLOUD_BASE_URL
+from ..api.paths import CLOUD_BASE_URL
 
 ENV_BASE_URL = "SKYVERN_BASE_URL"
 ENV_API_KEY = "SKYVERN_API_KEY"
@@ -35,25 +32,80 @@ class ProfileKind(StrEnum):
         }[self]
 
 
-class Profile(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """A connection: a name, a kind and a base URL. (A plain dataclass: the profiles file is
+    read before the window shows, and pydantic is not needed for three strings.)"""
 
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     name: str
     kind: ProfileKind
     base_url: str
+    id: str = field(default_factory=lambda: _new_id())
 
     @property
     def is_environment(self) -> bool:
         return self.id == ENV_PROFILE_ID
 
+    def replace(self, **changes: Any) -> Profile:
+        return dataclasses.replace(self, **changes)
 
-class _ProfilesFile(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    def to_json(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind.value,
+            "base_url": self.base_url,
+        }
 
+    @classmethod
+    def from_json(cls, data: object) -> Profile:
+        """Read one saved profile; raises ``ValueError`` when it is not one."""
+        if not isinstance(data, dict):
+            raise ValueError("a profile must be an object")
+        values = {k: data.get(k) for k in ("id", "name", "kind", "base_url")}
+        if not all(isinstance(v, str) and v for v in values.values()):
+            raise ValueError(f"a profile needs id, name, kind and base_url: {sorted(data)}")
+        return cls(
+            id=str(values["id"]),
+            name=str(values["name"]),
+            kind=ProfileKind(str(values["kind"])),
+            base_url=str(values["base_url"]),
+        )
+
+
+def _new_id() -> str:
+    import uuid  # not on the start-up path: only new profiles need an id
+
+    return uuid.uuid4().hex
+
+
+@dataclass(slots=True)
+class _ProfilesFile:
     version: int = 1
     active_id: str | None = None
-    profiles: list[Profile] = Field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, raw: bytes) -> _ProfilesFile:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("profiles", []), list):
+            raise ValueError("not a profiles file")
+        active = data.get("active_id")
+        return cls(
+            version=int(data.get("version", 1)),
+            active_id=active if isinstance(active, str) else None,
+            profiles=[Profile.from_json(p) for p in data.get("profiles", [])],
+        )
+
+    def dump(self) -> str:
+        return json.dumps(
+            {
+                "version": self.version,
+                "active_id": self.active_id,
+                "profiles": [p.to_json() for p in self.profiles],
+            },
+            indent=2,
+        )
 
 
 class BaseUrlError(ValueError):
@@ -65,6 +117,8 @@ _PRIVATE_SUFFIXES = (".localhost", ".local", ".lan", ".internal", ".home.arpa", 
 
 def is_private_host(host: str) -> bool:
     """Loopback, private-network and link-local addresses, and names that only exist on a LAN."""
+    import ipaddress
+
     host = host.strip("[]").lower().rstrip(".")
     if not host:
         return False
@@ -127,17 +181,19 @@ class ProfileStore:
 
     def _load(self) -> _ProfilesFile:
         try:
-            return _ProfilesFile.model_validate_json(self._path.read_bytes())
+            return _ProfilesFile.parse(self._path.read_bytes())
         except FileNotFoundError:
             return _ProfilesFile()
-        except (PydanticValidationError, ValueError):
+        except (ValueError, TypeError):
             # A damaged file must not stop the app: keep a copy and start clean.
             self._path.replace(self._path.with_suffix(".damaged.json"))
             return _ProfilesFile()
 
     def _save(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(self._data.model_dump(mode="json"), indent=2)
+        import tempfile
+
+        payload = self._data.dump()
         fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".profiles-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:

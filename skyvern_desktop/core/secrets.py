@@ -7,13 +7,14 @@ keep the key in memory for as long as the app runs.
 
 from __future__ import annotations
 
+import functools
 import logging
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING
 
 from ..api.secrets import Secret, register_secret
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,19 @@ class KeyStore:
     """Where API keys live. Calls may block briefly on D-Bus: call them off the UI thread."""
 
     def __init__(self, backend: KeyringBackend | None = None, service: str = SERVICE) -> None:
-        self._backend = backend if backend is not None else keyring.get_keyring()
+        # Finding the OS backend loads every keyring plugin; it is done on first use,
+        # after the window is on screen, not at start-up.
+        self._backend_given = backend
         self._service = service
         self._memory: dict[str, Secret] = {}
+
+    @functools.cached_property
+    def _backend(self) -> KeyringBackend:
+        if self._backend_given is not None:
+            return self._backend_given
+        import keyring
+
+        return keyring.get_keyring()
 
     @property
     def available(self) -> bool:
@@ -50,7 +61,8 @@ class KeyStore:
 
     @property
     def backend_name(self) -> str:
-        return getattr(self._backend, "name", type(self._backend).__name__)
+        name: str = getattr(self._backend, "name", type(self._backend).__name__)
+        return name
 
     def is_memory_only(self, profile_id: str) -> bool:
         return profile_id in self._memory
@@ -60,9 +72,11 @@ class KeyStore:
             return self._memory[profile_id]
         if not self.available:
             return None
+        from keyring.errors import KeyringError
+
         try:
             value = self._backend.get_password(self._service, profile_id)
-        except keyring.errors.KeyringError as exc:
+        except KeyringError as exc:
             raise KeyStoreError(f"The system keyring could not be read: {exc}") from None
         if value is None:
             return None
@@ -76,9 +90,11 @@ class KeyStore:
                 raise KeyStoreError("There is no system keyring to keep the key in.")
             self._memory[profile_id] = key
             return
+        from keyring.errors import KeyringError
+
         try:
             self._backend.set_password(self._service, profile_id, key.reveal())
-        except keyring.errors.KeyringError as exc:
+        except KeyringError as exc:
             raise KeyStoreError(f"The system keyring refused to store the key: {exc}") from None
         self._memory.pop(profile_id, None)
 
@@ -86,9 +102,11 @@ class KeyStore:
         self._memory.pop(profile_id, None)
         if not self.available:
             return
+        from keyring.errors import KeyringError, PasswordDeleteError
+
         try:
             self._backend.delete_password(self._service, profile_id)
-        except keyring.errors.PasswordDeleteError:
+        except PasswordDeleteError:
             pass
-        except keyring.errors.KeyringError as exc:
+        except KeyringError as exc:
             raise KeyStoreError(f"The system keyring could not remove the key: {exc}") from None

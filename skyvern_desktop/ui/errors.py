@@ -21,7 +21,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..api import SkyvernError, scrub
+from ..api.errors import SkyvernError
+from ..api.secrets import scrub
 
 log = logging.getLogger(__name__)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from ..api import RetryPolicy, Secret, SkyvernClient
 from ..core.connection import ConnectionReport, ConnectionState, check_connection, state_for_error
 from ..core.profiles import Profile
+
+if TYPE_CHECKING:
+    from ..api.client import SkyvernClient
+    from ..api.retry import RetryPolicy
+    from ..api.secrets import Secret
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +29,6 @@ class Session(QObject):
         self._retry = retry
         self._profile: Profile | None = None
         self._client: SkyvernClient | None = None
-        self._pending: SkyvernClient | None = None
         self._report = ConnectionReport(ConnectionState.DISCONNECTED, "Not connected.")
 
     @property
@@ -44,31 +48,26 @@ class Session(QObject):
         self.state_changed.emit(report)
 
     async def connect_to(self, profile: Profile, key: Secret | None) -> ConnectionReport:
-        """Check ``profile``'s server with a new client, then make that client current.
+        """Make a client for ``profile`` current, and check the connection.
 
-        Screens reload when ``client_changed`` fires, which is after the check, so their
-        requests never race it. A newer call supersedes an older one still checking.
+        Screens start loading (``client_changed``) while the check runs, so the first
+        list is not delayed by it; the status bar shows the check's verdict. A newer call
+        supersedes an older one still checking.
         """
+        from ..api.client import SkyvernClient  # httpx and pydantic load here, after the window
+
         client = SkyvernClient(profile.base_url, key, retry=self._retry)
-        self._pending = client
+        old, self._client = self._client, client
         self._profile = profile
         self._set_report(
             ConnectionReport(ConnectionState.CONNECTING, f"Connecting to {profile.base_url}…")
         )
-        try:
-            report = await check_connection(client, has_key=bool(key))
-        except BaseException:
-            await client.aclose()
-            raise
-        if self._pending is not client:
-            await client.aclose()
-            return report
-        self._pending = None
-        old, self._client = self._client, client
         self.client_changed.emit()
-        self._set_report(report)
         if old is not None:
             await old.aclose()
+        report = await check_connection(client, has_key=bool(key))
+        if client is self._client:
+            self._set_report(report)
         return report
 
     def note_error(self, exc: BaseException) -> None:

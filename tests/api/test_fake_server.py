@@ -132,3 +132,21 @@ def test_free_closed_port_refuses_connections() -> None:
         pytest.raises(ConnectionRefusedError),
     ):
         sock.connect(("127.0.0.1", port))
+
+
+@pytest.mark.asyncio
+async def test_a_route_with_its_query_wins_over_the_bare_path(fake_server: FakeServer) -> None:
+    fake_server.always("GET", "/v1/workflows?page=1&page_size=1", FakeResponse.of_json(["check"]))
+    fake_server.enqueue_json("GET", "/v1/workflows", ["first"])
+    fake_server.enqueue_json("GET", "/v1/workflows", ["second"])
+    async with httpx.AsyncClient(base_url=fake_server.url) as http:
+        check = await http.get("/v1/workflows", params={"page": 1, "page_size": 1})
+        first = await http.get("/v1/workflows", params={"page": 1, "page_size": 20})
+        again = await http.get("/v1/workflows", params={"page": 1, "page_size": 1})
+        second = await http.get("/v1/workflows")
+    assert [r.json() for r in (check, first, again, second)] == [
+        ["check"],
+        ["first"],
+        ["check"],
+        ["second"],
+    ]

@@ -93,6 +93,7 @@ class RecordedRequest:
     headers: dict[str, str]
     """Lower-cased names; a repeated header is joined with ``", "``."""
     body: bytes
+    raw_query: str = ""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -212,6 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
             method=self.command,
             path=split.path,
             query=parse_qs(split.query, keep_blank_values=True),
+            raw_query=split.query,
             headers=headers,
             body=body,
         )
@@ -312,7 +314,8 @@ class FakeServer:
     def enqueue(self, method: str, path: str, *responses: FakeResponse) -> None:
         """Answer the next requests to ``method path`` with ``responses``, in order.
 
-        ``path`` is matched exactly as sent, without the query (``/v1/workflows/a%2Fb``).
+        ``path`` is matched exactly as sent (``/v1/workflows/a%2Fb``), without the query,
+        or with it (``/v1/workflows?page=1&page_size=1``), which then wins.
         """
         with self._lock:
             self._queues.setdefault((method.upper(), path), deque()).extend(responses)
@@ -332,14 +335,19 @@ class FakeServer:
 
     def _take(self, request: RecordedRequest) -> FakeResponse:
         route = (request.method, request.path)
+        exact = (request.method, f"{request.path}?{request.raw_query}")
         with self._lock:
             self._requests.append(request)
-            queue = self._queues.get(route)
-            if queue:
-                return queue.popleft()
-            default = self._defaults.get(route)
-            if default is not None:
-                return default
+            # A route scripted with its query ("/v1/workflows?page=1&page_size=1"), queued or
+            # as a default, wins over the bare path, so concurrent calls to one path can be
+            # told apart.
+            for key in (exact, route):
+                queue = self._queues.get(key)
+                if queue:
+                    return queue.popleft()
+                default = self._defaults.get(key)
+                if default is not None:
+                    return default
             self.unmatched.append(request)
             return _NOT_FOUND
 

@@ -59,7 +59,11 @@ async def harness(qtbot: QtBot) -> AsyncIterator[Harness]:
     await h.aclose()
 
 
+CHECK_KEY = "/v1/workflows?page=1&page_size=1"  # the connection check's authenticated call
+
+
 def _empty_activity(server: FakeServer) -> None:
+    server.always("GET", CHECK_KEY, FakeResponse.of_json([]))
     server.always("GET", "/v1/workflows/runs", FakeResponse.of_json([]))
     server.always(
         "GET", "/v1/schedules",
@@ -77,6 +81,7 @@ async def test_every_workflow_loads_page_by_page_with_activity_and_inputs(
     workflows: WorkflowFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(page_module, "FIRST_PAGE_SIZE", 1)
     monkeypatch.setattr(page_module, "PAGE_SIZE", 2)
     endpoint = f"{real_server.base_url}/v1/version"
     ran = await workflows.create(
@@ -205,7 +210,6 @@ async def test_empty_loading_error_and_retry(
     _empty_activity(fake_server)
     fake_server.enqueue(
         "GET", "/v1/workflows",
-        FakeResponse.of_json([]),  # the connection check's authenticated list
         FakeResponse.of_json({"error": "Unexpected error: OperationalError"}, 500, delay=0.3),
         FakeResponse.of_json([]),
         FakeResponse.of_json([workflow_json(1, title="Now there is one")]),
@@ -240,7 +244,6 @@ async def test_a_failed_refresh_keeps_the_rows_and_says_why(
     _empty_activity(fake_server)
     fake_server.enqueue(
         "GET", "/v1/workflows",
-        FakeResponse.of_json([]),  # the connection check
         FakeResponse.of_json([workflow_json(1), workflow_json(2)]),
         FakeResponse(status=503, body=b"<html>maintenance</html>"),
     )  # fmt: skip
@@ -262,11 +265,11 @@ async def test_schedules_switched_off_on_the_server(
 ) -> None:
     fake_server.always("GET", "/v1/workflows/runs", FakeResponse.of_json([]))
     fake_server.always("GET", "/v1/version", FakeResponse.of_json({"version": "1.0.56"}))
+    fake_server.always("GET", CHECK_KEY, FakeResponse.of_json([]))
     fake_server.always(
         "GET", "/v1/schedules",
         FakeResponse.of_json({"detail": "Workflow schedules are disabled"}, 501),
     )  # fmt: skip
-    fake_server.enqueue_json("GET", "/v1/workflows", [])  # the connection check
     fake_server.enqueue_json("GET", "/v1/workflows", [workflow_json(1)])
     await harness.connect(fake_server.url, API_KEY)
     await harness.page.wait_loaded()

@@ -11,7 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 class ApiModel(BaseModel):
     """Unknown fields are ignored, so a newer server never breaks parsing."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+    # defer_build: a model's validator is built when first used, not at import, which
+    # keeps models the app has not needed yet off the start-up path.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False, defer_build=True)
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api import Secret
+from ...api.secrets import Secret
 from ...core.profiles import Profile, ProfileStore
 from ...core.secrets import KeyStore, KeyStoreError
 from ..dialogs import run_dialog

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,13 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api import CLOUD_BASE_URL, NO_RETRY, Secret, SkyvernClient
+from ...api.paths import CLOUD_BASE_URL
+from ...api.secrets import Secret
 from ...core.connection import ConnectionReport, check_connection
 from ...core.profiles import BaseUrlError, Profile, ProfileKind, check_base_url, check_name
 from ..tasks import TaskRunner
 
 ERROR_STYLE = "color: #cf222e;"
-TEST_TIMEOUT = httpx.Timeout(10.0)
+TEST_TIMEOUT_SECONDS = 10.0
 StoredKeyLoader = Callable[[str], Awaitable[Secret | None]]
 
 _KINDS = (ProfileKind.CLOUD, ProfileKind.SELF_HOSTED, ProfileKind.LOCAL)
@@ -284,8 +284,13 @@ class ProfileForm(QWidget):
         self.test_button.setEnabled(False)
         self.test_result.setStyleSheet("")
         self.test_result.setText(f"Testing {url}…")
+        from ...api.client import SkyvernClient
+        from ...api.retry import NO_RETRY
+
         try:
-            async with SkyvernClient(url, key, retry=NO_RETRY, timeout=TEST_TIMEOUT) as client:
+            async with SkyvernClient(
+                url, key, retry=NO_RETRY, timeout=TEST_TIMEOUT_SECONDS
+            ) as client:
                 report = await check_connection(client, has_key=key is not None)
         finally:
             self.test_button.setEnabled(True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.models import Workflow, WorkflowParameter
 from ..format import exact_time
+
+if TYPE_CHECKING:
+    from ...api.models import Workflow, WorkflowParameter
 
 Index = QModelIndex | QPersistentModelIndex
 _INPUT_HEADERS = ("Input", "Type", "Default", "Required", "Description")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -22,8 +22,10 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from ...api.models import Workflow, WorkflowRun
 from ..format import exact_time, relative_time, status_color, status_label
+
+if TYPE_CHECKING:
+    from ...api.models import Workflow, WorkflowRun
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -20,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api import ServerError, SkyvernClient, SkyvernError
-from ...api.models import Workflow, WorkflowRun
+from ...api.errors import ServerError, SkyvernError
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
@@ -34,9 +34,14 @@ from .model import (
     WorkflowTableModel,
 )
 
+if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
+    from ...api.models import Workflow, WorkflowRun
+
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
+FIRST_PAGE_SIZE = 20
 RECENT_RUNS = 200
 SEARCH_DELAY_MS = 400
 AUTO_REFRESH_MS = 60_000
@@ -205,18 +210,29 @@ class WorkflowsPage(QWidget):
         if first_load:
             self.panel.show_loading("Loading workflows…", f"From {client.base_url}")
         self.refresh_button.setEnabled(False)
-        seen: list[Workflow] = []
+        seen: dict[str, Workflow] = {}
+
+        def arrived(page: list[Workflow]) -> None:
+            seen.update((w.workflow_permanent_id, w) for w in page)
+            if first_load:
+                self.model.upsert(page)
+                if self.model.rowCount():
+                    self.panel.show_content()
+                    self._select_first_if_none()
+                self.count_label.setText(f"Loading… {len(seen)} so far")
+
         try:
-            async for page in client.iter_workflow_pages(page_size=PAGE_SIZE):
-                if client is not self._session.client:
-                    return
-                seen.extend(page)
-                if first_load:
-                    self.model.upsert(page)
-                    if self.model.rowCount():
-                        self.panel.show_content()
-                        self._select_first_if_none()
-                    self.count_label.setText(f"Loading… {len(seen)} so far")
+            # A small first page paints the list sooner; then full pages from the start
+            # (the first few rows come twice and are merged by id).
+            first = await client.list_workflows(page=1, page_size=FIRST_PAGE_SIZE)
+            if client is not self._session.client:
+                return
+            arrived(first)
+            if len(first) == FIRST_PAGE_SIZE:
+                async for page in client.iter_workflow_pages(page_size=PAGE_SIZE):
+                    if client is not self._session.client:
+                        return
+                    arrived(page)
         except SkyvernError as exc:
             self._on_load_error(exc)
             return
@@ -225,8 +241,8 @@ class WorkflowsPage(QWidget):
         self._last_error = None
         self.banner.hide()
         self._session.note_success()
-        self.model.upsert(seen)
-        self.model.retain({w.workflow_permanent_id for w in seen})
+        self.model.upsert(seen.values())
+        self.model.retain(set(seen))
         self._update_count()
         if self.model.rowCount() == 0:
             self.panel.show_empty(
@@ -239,7 +255,7 @@ class WorkflowsPage(QWidget):
             self._select_first_if_none()
         self._auto_refresh.start()
         try:
-            await self.load_activity(client, seen)
+            await self.load_activity(client, list(seen.values()))
         finally:
             self._loaded.set()
 

@@ -1,0 +1,77 @@
+"""One cold start, run in a fresh process by startup.py. Prints one JSON line.
+
+Modes: ``bare`` (a plain PySide6 + qasync window), ``app`` (Skyvern Desktop's main window,
+no connection), ``list`` (Skyvern Desktop connected through SKYVERN_BASE_URL/SKYVERN_API_KEY,
+until the workflow list is on screen).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+
+
+def pss_kb() -> int:
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    qapp = QApplication([])
+
+    async def bare() -> dict[str, float]:
+        window = QMainWindow()
+        window.resize(1280, 800)
+        window.show()
+        await asyncio.sleep(0)
+        return {"shown": time.time()}
+
+    async def app(with_list: bool) -> dict[str, float]:
+        from skyvern_desktop.app import DesktopApp
+        from skyvern_desktop.core.paths import app_paths
+        from skyvern_desktop.ui.widgets.state_panel import PanelState
+
+        desktop = DesktopApp(app_paths().ensure())
+        desktop.window.show()
+        await asyncio.sleep(0)
+        out = {"shown": time.time()}
+        if with_list:
+            await desktop.connect_initial(interactive=False)
+            page = desktop.window.workflows
+            while not (page.model.rowCount() and page.panel.state is PanelState.CONTENT):  # noqa: ASYNC110
+                await asyncio.sleep(0.002)  # poll: the benchmark must not change the app
+            await asyncio.sleep(0)  # one paint
+            out["list"] = time.time()
+            out["rows"] = page.model.rowCount()
+            await page.wait_loaded()
+            out["pss_kb"] = pss_kb()
+        await desktop.aclose()
+        return out
+
+    async def run() -> dict[str, float]:
+        if mode == "bare":
+            result = await bare()
+            result["pss_kb"] = pss_kb()
+            return result
+        return await app(with_list=mode == "list")
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        print(json.dumps(runner.run(run())), flush=True)
+
+
+if __name__ == "__main__":
+    main()

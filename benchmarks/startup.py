@@ -1,0 +1,130 @@
+"""Cold start and memory of Skyvern Desktop against a bare PySide6 + qasync window.
+
+Every figure is the median of several fresh processes, printed with its ratio to the
+baseline measured in this same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from skyvern_desktop.core.local_server import LocalServer, ServerEnvironment  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+WORKFLOWS = 50
+PARAM = {"parameter_type": "workflow", "key": "url", "workflow_parameter_type": "string"}
+
+
+def user_python(tmp: str) -> str:
+    """A fresh virtual environment with the app installed as a user gets it (``pip install .``).
+
+    The development environment is no fair stage: an editable install adds an import
+    finder, and packages the app does not need (trio, say, which httpcore imports when it
+    is there) add start-up time a user never pays. ``BENCH_PYTHON`` overrides this.
+    """
+    if override := os.environ.get("BENCH_PYTHON"):
+        return override
+    venv = Path(tmp) / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+        check=True,
+    )
+    return python
+
+
+def cold(python: str, mode: str, env: dict[str, str]) -> dict[str, float]:
+    started = time.time()
+    out = subprocess.run(
+        [python, str(ROOT / "benchmarks" / "_child.py"), mode],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    data["started"] = started
+    return data
+
+
+def seed(base_url: str, key: str) -> None:
+    with httpx.Client(base_url=base_url, headers={"x-api-key": key}, timeout=30) as http:
+        have = len(http.get("/v1/workflows", params={"page_size": 1000}).json())
+        for i in range(have, WORKFLOWS):
+            http.post(
+                "/v1/workflows",
+                json={"json_definition": {
+                    "title": f"Benchmark workflow {i:03d}",
+                    "description": "A workflow for the startup benchmark.",
+                    "workflow_definition": {
+                        "parameters": [PARAM],
+                        "blocks": [{"block_type": "wait", "label": "pause", "wait_sec": 1}],
+                    },
+                }},
+            ).raise_for_status()  # fmt: skip
+
+
+def main() -> None:
+    server: LocalServer | None = None
+    base_url = os.environ.get("SKYVERN_BASE_URL")
+    key = os.environ.get("SKYVERN_API_KEY")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        if not (base_url and key):
+            environment = ServerEnvironment.default()
+            if not environment.is_installed():
+                sys.exit("no Skyvern server: run scripts/skyvern-test-server ensure")
+            server = LocalServer(environment=environment, data_dir=Path(tmp) / "server")
+            server.start()
+            server.wait_ready()
+            base_url, key = server.base_url, server.api_key()
+            assert key
+        try:
+            seed(base_url, key)
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
+            env.update(QT_QPA_PLATFORM="offscreen", SKYVERN_DESKTOP_HOME=str(Path(tmp) / "home"))
+            list_env = dict(env, SKYVERN_BASE_URL=base_url, SKYVERN_API_KEY=key)
+            python = user_python(tmp)
+            for mode in ("bare", "app"):  # warm the OS file cache once, for every mode alike
+                cold(python, mode, env)
+            bare, app, listed = [], [], []
+            for _ in range(RUNS):
+                bare.append(cold(python, "bare", env))
+                app.append(cold(python, "app", env))
+                listed.append(cold(python, "list", list_env))
+        finally:
+            if server is not None:
+                server.stop()
+
+    def med(rows: list[dict[str, float]], key: str) -> float:
+        return statistics.median(r[key] - r["started"] for r in rows)
+
+    t_bare, t_app, t_list = med(bare, "shown"), med(app, "shown"), med(listed, "list")
+    pss_bare = statistics.median(r["pss_kb"] for r in bare) / 1024
+    pss_list = statistics.median(r["pss_kb"] for r in listed) / 1024
+    rows = int(listed[-1]["rows"])
+    report = [
+        f"runs per figure: {RUNS} (median); workflows on the server: {rows}; python: {python}",
+        f"baseline: bare PySide6 + qasync window shown  {t_bare * 1000:6.0f} ms,"
+        f" PSS {pss_bare:5.1f} MB",
+        f"main window shown        {t_app * 1000:6.0f} ms = {t_app / t_bare:4.2f}x baseline"
+        " (goal <= 1.50x)",
+        f"workflow list rendered   {t_list * 1000:6.0f} ms = {t_list / t_bare:4.2f}x baseline"
+        " (goal <= 500 ms)",
+        f"PSS with the list shown  {pss_list:6.1f} MB = {pss_list / pss_bare:4.2f}x baseline"
+        " (goal <= 150 MB)",
+    ]
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
