@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import APP_ID, APP_NAME, __version__
+from .core.connection import ConnectionState
 from .core.logs import setup_logging
 from .core.paths import AppPaths, app_paths
 from .core.profiles import (
@@ -160,10 +161,11 @@ class DesktopApp:
         env_url, env_key = environment_override()
         active = self.store.active
         if env_url:
-            base = environment_profile(env_url)
-            if active is not None:
-                base = active.replace(base_url=env_url.rstrip("/"))
-            return base, env_key
+            env_profile = environment_profile(env_url)
+            if active is not None and active.base_url == env_profile.base_url:
+                return active, env_key
+            # Another server than the saved profile's: never send it that profile's key.
+            return env_profile, env_key
         if active is not None:
             return active, env_key
         return None
@@ -180,6 +182,13 @@ class DesktopApp:
             return connected
         profile, env_key = resolved
         await self.connect(profile, env_key)
+        if (
+            interactive
+            and self.session.report.state is ConnectionState.NO_KEY
+            and not profile.is_environment
+        ):
+            # A key kept only in memory is gone after a restart: ask for it again.
+            await self.open_connections()
         return True
 
     async def connect(self, profile: Profile, key_override: str | None = None) -> None:

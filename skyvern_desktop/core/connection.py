@@ -91,10 +91,15 @@ async def check_connection(client: SkyvernClient, *, has_key: bool = True) -> Co
         )
     try:
         return await _verdict(client, listing)
+    except asyncio.CancelledError:
+        if listing is not None:
+            listing.cancel()
+        raise
     finally:
         if listing is not None:
-            listing.cancel()  # a no-op when it already finished
-            await asyncio.gather(listing, return_exceptions=True)  # and retrieve its error
+            # Let it finish rather than cancel it: a request cut off in the middle of a TLS
+            # handshake leaves its socket open. Gathering also retrieves its error.
+            await asyncio.gather(listing, return_exceptions=True)
 
 
 async def _verdict(client: SkyvernClient, listing: asyncio.Task[None] | None) -> ConnectionReport:

@@ -125,6 +125,9 @@ def is_private_host(host: str) -> bool:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
+        if host.isdigit() or host.startswith("0x"):
+            # "134744072" or "0x8080808" is an IP address in disguise (8.8.8.8), not a name.
+            return False
         return host == "localhost" or host.endswith(_PRIVATE_SUFFIXES) or "." not in host
     return ip.is_loopback or ip.is_private or ip.is_link_local
 
@@ -137,7 +140,10 @@ def check_base_url(raw: str, kind: ProfileKind = ProfileKind.SELF_HOSTED) -> str
     if not text:
         raise BaseUrlError("Enter the server's address, for example https://skyvern.example.com.")
     if "://" not in text:
-        host_guess = text.split("/")[0].split(":")[0]
+        try:
+            host_guess = urlsplit("//" + text).hostname or ""
+        except ValueError:
+            host_guess = ""
         text = ("http://" if is_private_host(host_guess) else "https://") + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
@@ -157,8 +163,10 @@ def check_base_url(raw: str, kind: ProfileKind = ProfileKind.SELF_HOSTED) -> str
             f"{parts.hostname} is on the internet, so the connection must be encrypted: "
             "use https://. Plain http:// is only allowed on this computer or a private network."
         )
+    if port == 0:
+        raise BaseUrlError("The port in the address is not a number between 1 and 65535.")
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    netloc = f"{host}:{port}" if port else host
+    netloc = f"{host}:{port}" if port is not None else host
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{netloc}{path}"
 
@@ -184,7 +192,7 @@ class ProfileStore:
             return _ProfilesFile.parse(self._path.read_bytes())
         except FileNotFoundError:
             return _ProfilesFile()
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ArithmeticError, RecursionError):
             # A damaged file must not stop the app: keep a copy and start clean.
             self._path.replace(self._path.with_suffix(".damaged.json"))
             return _ProfilesFile()

@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLabel
 
+from skyvern_desktop.api.secrets import Secret
 from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.connection import ConnectionState
 from skyvern_desktop.core.logs import remove_logging, setup_logging
 from skyvern_desktop.core.paths import app_paths
+from skyvern_desktop.core.profiles import Profile, ProfileKind, ProfileStore
 from skyvern_desktop.core.secrets import KeyStore
 
+from ..fakes.server import FakeResponse, FakeServer
 from ..realserver import RealServer
 from .conftest import wait_until
 
@@ -130,3 +133,46 @@ async def test_window_state_survives_a_restart(no_keyring: KeyStore) -> None:
         assert second.window.workflows.splitter.sizes() == sizes
     finally:
         await second.aclose()
+
+
+async def test_a_saved_key_never_goes_to_the_environments_other_server(
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, fake_server: FakeServer
+) -> None:
+    paths = app_paths().ensure()
+    store = ProfileStore(paths.profiles_file)
+    saved = Profile(name="Saved", kind=ProfileKind.SELF_HOSTED, base_url="http://127.0.0.1:9")
+    store.upsert(saved)
+    store.set_active(saved.id)
+    no_keyring.set(saved.id, Secret("saved-profile-key-0123456789"), memory_only=True)
+    fake_server.always("GET", "/v1/version", FakeResponse.of_json({"version": "1.0.56"}))
+    monkeypatch.setenv("SKYVERN_BASE_URL", fake_server.url)  # no SKYVERN_API_KEY
+    app = DesktopApp(paths, keys=no_keyring)
+    try:
+        await app.connect_initial(interactive=False)
+        assert app.session.report.state is ConnectionState.NO_KEY
+        assert app.session.profile is not None
+        assert app.session.profile.is_environment
+        await app.window.workflows.wait_loaded()
+        sent = [r.header("x-api-key") for r in fake_server.requests]
+        assert sent
+        assert set(sent) == {None}
+    finally:
+        await app.aclose()
+
+
+async def test_the_environment_key_overrides_a_saved_profile_on_the_same_server(
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, real_server: RealServer
+) -> None:
+    paths = app_paths().ensure()
+    store = ProfileStore(paths.profiles_file)
+    saved = Profile(name="Saved", kind=ProfileKind.SELF_HOSTED, base_url=real_server.base_url)
+    store.upsert(saved)
+    no_keyring.set(saved.id, Secret("stale-key-0123456789"), memory_only=True)
+    monkeypatch.setenv("SKYVERN_API_KEY", real_server.api_key)
+    app = DesktopApp(paths, keys=no_keyring)
+    try:
+        await app.connect_initial(interactive=False)
+        assert app.session.report.state is ConnectionState.CONNECTED
+        assert app.session.profile == saved
+    finally:
+        await app.aclose()

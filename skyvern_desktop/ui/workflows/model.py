@@ -52,6 +52,17 @@ HEADERS = {
 
 WORKFLOW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMN_COUNT = len(Column)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_OTHER_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        WORKFLOW_ID_ROLE,
+        SORT_ROLE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +82,14 @@ class WorkflowRow:
     last_run_known: bool = False
     schedules: ScheduleCount | None = None
     haystack: str = field(default="", init=False)
+    cells: tuple[str, ...] | None = field(default=None, init=False)
+    """The row's display texts, built on first paint and dropped whenever the row changes."""
 
     def __post_init__(self) -> None:
         self.refresh_haystack()
 
     def refresh_haystack(self) -> None:
+        self.cells = None
         wf = self.workflow
         parts = [wf.title, wf.workflow_permanent_id, wf.description or ""]
         parts += [p.key for p in wf.inputs]
@@ -105,7 +119,7 @@ class WorkflowTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else COLUMN_COUNT
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -115,21 +129,31 @@ class WorkflowTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for every visible cell and role on each paint: answer the common
+        # cases before doing any work.
+        if role == _DISPLAY:
+            if not index.isValid():
+                return None
+            row = self._rows[index.row()]
+            cells = row.cells
+            if cells is None:
+                cells = row.cells = tuple(self._display(row, c) for c in Column)
+            return cells[index.column()]
+        if role not in _OTHER_ROLES or not index.isValid():
             return None
         row = self._rows[index.row()]
         col = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
         if role == WORKFLOW_ID_ROLE:
             return row.wpid
         if role == SORT_ROLE:
             return _sort_key(row, col)
-        if role == Qt.ItemDataRole.ForegroundRole and col is Column.LAST_RUN and row.last_run:
-            return status_color(str(row.last_run.status))
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Column.INPUTS, Column.SCHEDULES):
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col is Column.LAST_RUN and row.last_run:
+                return status_color(str(row.last_run.status))
+            return None
+        if col in (Column.INPUTS, Column.SCHEDULES):  # TextAlignmentRole
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
@@ -243,7 +267,7 @@ class WorkflowTableModel(QAbstractTableModel):
                 row.workflow = wf
                 row.refresh_haystack()
                 self.generation += 1
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+                self.dataChanged.emit(self.index(i, 0), self.index(i, COLUMN_COUNT - 1))
         if new:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -275,7 +299,7 @@ class WorkflowTableModel(QAbstractTableModel):
             if i is None:
                 continue
             row = self._rows[i]
-            row.last_run, row.last_run_known = run, True
+            row.last_run, row.last_run_known, row.cells = run, True, None
         self._column_changed(Column.LAST_RUN)
 
     def set_schedule_counts(self, counts: dict[str, ScheduleCount] | None) -> None:
@@ -283,6 +307,7 @@ class WorkflowTableModel(QAbstractTableModel):
         self.schedules_supported = counts is not None
         for row in self._rows:
             row.schedules = (counts or {}).get(row.wpid, ScheduleCount())
+            row.cells = None
         self._column_changed(Column.SCHEDULES)
 
     def _column_changed(self, col: Column) -> None:
@@ -347,26 +372,32 @@ class WorkflowFilterModel(QSortFilterProxyModel):
         self._refilter()
 
     def _refilter(self) -> None:
-        self._flags = None
+        self._flags = None if not self._words else self._compute()
+        self._flags_generation = self._source.generation
         self.beginFilterChange()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def _compute(self) -> list[bool]:
-        words = self._words
+        # One pass per word over plain strings: ~1 ms for 10,000 rows.
         rows = self._source.rows
-        hits = self._server_hits if self._server_text == " ".join(words) else frozenset()
-        if not words:
-            return [True] * len(rows)
-        return [all(w in r.haystack for w in words) or r.wpid in hits for r in rows]
+        haystacks = [r.haystack for r in rows]
+        flags = [True] * len(rows)
+        for word in self._words:
+            flags = [f and word in h for f, h in zip(flags, haystacks, strict=True)]
+        hits = self._server_hits if self._server_text == " ".join(self._words) else frozenset()
+        if hits:
+            flags = [f or r.wpid in hits for f, r in zip(flags, rows, strict=True)]
+        return flags
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if not self._words:
-            return True
-        if self._flags is None or self._flags_generation != self._source.generation:
-            self._flags = self._compute()
-            self._flags_generation = self._source.generation
+        # Called once per row on every keystroke: keep it to a lookup.
         flags = self._flags
-        return source_row < len(flags) and flags[source_row]
+        if flags is None or self._flags_generation != self._source.generation:
+            if not self._words:
+                return True
+            flags = self._flags = self._compute()
+            self._flags_generation = self._source.generation
+        return flags[source_row]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._source.sort(column, order)
