@@ -20,7 +20,8 @@ ErrorHandler = Callable[[str, BaseException], None]
 
 class TaskRunner:
     def __init__(self, on_error: ErrorHandler | None = None) -> None:
-        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._tasks: dict[str, asyncio.Task[Any]] = {}  # the latest task of each name
+        self._live: set[asyncio.Task[Any]] = set()  # every unfinished task, replaced ones too
         self._on_error = on_error
         self._closed = False
 
@@ -42,6 +43,7 @@ class TaskRunner:
             old.cancel()
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks[name] = task
+        self._live.add(task)
         task.add_done_callback(self._done)
         return task
 
@@ -60,6 +62,7 @@ class TaskRunner:
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         name = task.get_name()
+        self._live.discard(task)
         if self._tasks.get(name) is task:
             del self._tasks[name]
         if task.cancelled():
@@ -71,12 +74,16 @@ class TaskRunner:
         if self._on_error is not None:
             self._on_error(name, exc)
 
+    async def join(self) -> None:
+        """Wait until no task is running (tasks started meanwhile are waited for too)."""
+        while tasks := [t for t in self._live if not t.done()]:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def aclose(self) -> None:
         """Cancel every task and wait for them to finish."""
         self._closed = True
-        tasks = [t for t in self._tasks.values() if not t.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
+        while tasks := [t for t in self._live if not t.done()]:
+            for task in tasks:
+                task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()

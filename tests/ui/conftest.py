@@ -9,6 +9,7 @@ nested one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 import uuid
@@ -28,6 +29,41 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
     loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
     return loop
+
+
+async def _settle(within: float = 10.0) -> None:
+    """Let the loop's other tasks finish, then cancel and await what is still running.
+
+    qasync's ``run_until_complete`` processes Qt events once more after the loop has
+    stopped; a task stepped there runs with no running loop and fails (httpcore then raises
+    sniffio's AsyncLibraryNotFoundError). So no test may end with a task still running.
+    """
+    me = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+    if pending:
+        _done, still = await asyncio.wait(pending, timeout=within)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.gather(*still, return_exceptions=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        func = getattr(item, "obj", None)
+        if not isinstance(item, pytest.Function) or not asyncio.iscoroutinefunction(func):
+            continue
+        if "/tests/ui/" not in str(item.path).replace("\\", "/"):
+            continue
+
+        @functools.wraps(func)
+        async def settled(*args: Any, __func: Any = func, **kwargs: Any) -> Any:
+            try:
+                return await __func(*args, **kwargs)
+            finally:
+                await _settle()
+
+        item.obj = settled
 
 
 def pytest_asyncio_loop_factories(

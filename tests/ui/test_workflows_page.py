@@ -44,11 +44,16 @@ class Harness:
         profile = Profile(name="Test", kind=ProfileKind.SELF_HOSTED, base_url=base_url)
         await self.session.connect_to(profile, Secret(key))
 
+    async def idle(self) -> None:
+        """Let every task finish. A test must end with none running: qasync steps leftover
+        tasks once more after the loop has stopped, where they fail with "no running loop"."""
+        await self.tasks.join()
+
     async def aclose(self) -> None:
         await self.tasks.aclose()
         await self.session.aclose()
         assert not self.errors, "".join(
-            traceback.format_exception(type(e), e, e.__traceback__)[-1] for e in self.errors
+            "".join(traceback.format_exception(type(e), e, e.__traceback__)) for e in self.errors
         )
 
 
@@ -230,6 +235,7 @@ async def test_empty_loading_error_and_retry(
     qtbot.mouseClick(retry, Qt.MouseButton.LeftButton)
     await wait_until(lambda: page.panel.state is PanelState.EMPTY, what="empty state")
     assert page.panel.title_text == "No workflows yet"
+    assert page.count_label.text() == ""
     assert retry.text() == "Refresh"
 
     qtbot.mouseClick(retry, Qt.MouseButton.LeftButton)

@@ -254,14 +254,18 @@ class WorkflowsPage(QWidget):
             self.panel.show_content()
             self._select_first_if_none()
         self._auto_refresh.start()
-        try:
-            await self.load_activity(client, list(seen.values()))
-        finally:
-            self._loaded.set()
+        # The activity columns load in a task of their own, so the list's refresh is done
+        # (and Refresh works again) as soon as the list itself is.
+        self._tasks.spawn("workflows.activity", self.load_activity(client, list(seen.values())))
 
     async def load_activity(self, client: SkyvernClient, workflows: list[Workflow]) -> None:
         """Fill the Last run and Schedules columns."""
-        await asyncio.gather(self._load_last_runs(client, workflows), self._load_schedules(client))
+        try:
+            await asyncio.gather(
+                self._load_last_runs(client, workflows), self._load_schedules(client)
+            )
+        finally:
+            self._loaded.set()
 
     async def _load_last_runs(self, client: SkyvernClient, workflows: list[Workflow]) -> None:
         try:
@@ -353,6 +357,7 @@ class WorkflowsPage(QWidget):
 
     def _on_client_changed(self) -> None:
         self._tasks.cancel("workflows.refresh")
+        self._tasks.cancel("workflows.activity")
         self._tasks.cancel("workflows.search")
         self._auto_refresh.stop()
         self.model.clear()
@@ -406,8 +411,8 @@ class WorkflowsPage(QWidget):
             self.count_label.setText(f"{shown} of {total} workflows")
         elif total:
             self.count_label.setText(f"{total} workflow{'s' if total != 1 else ''}")
-        elif self._session.client is None:
-            self.count_label.setText("")
+        else:
+            self.count_label.setText("")  # the state panel says why the list is empty
 
     def _select_first_if_none(self) -> None:
         if not self.table.selectionModel().hasSelection() and self.proxy.rowCount():
