@@ -8,7 +8,9 @@ import logging
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api.secrets import Secret
 from skyvern_desktop.app import DesktopApp
@@ -176,3 +178,35 @@ async def test_the_environment_key_overrides_a_saved_profile_on_the_same_server(
         assert app.session.profile == saved
     finally:
         await app.aclose()
+
+
+async def test_an_exception_in_a_qt_slot_reaches_the_dialog_and_the_log(
+    no_keyring: KeyStore, qtbot: QtBot
+) -> None:
+    paths = app_paths().ensure()
+    setup_logging(paths.log_file)
+    app = DesktopApp(paths, keys=no_keyring)
+    try:
+        button = QPushButton("Break")
+        qtbot.addWidget(button)
+
+        def broken() -> None:
+            raise ValueError("slot exploded")
+
+        button.clicked.connect(broken)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: app.reporter.history, what="the error report")
+        report = app.reporter.history[-1]
+        assert report.title == "Skyvern Desktop hit an unexpected problem."
+        assert "ValueError: slot exploded" in report.message
+        box = app.window.findChild(QMessageBox, "errorDialog")
+        assert box is not None
+        assert box.isVisible()
+        assert str(paths.log_file) in box.informativeText()
+        box.close()
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        assert "slot exploded" in paths.log_file.read_text()
+    finally:
+        await app.aclose()
+        remove_logging()

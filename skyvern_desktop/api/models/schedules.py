@@ -26,7 +26,9 @@ class ScheduleUpsert(ApiModel):
         return self.model_dump(mode="json")
 
 
-class WorkflowSchedule(ApiModel):
+class _ScheduleFields(ApiModel):
+    """What every schedule answer carries, whichever list or call it came from."""
+
     workflow_schedule_id: str
     organization_id: str | None = None
     workflow_permanent_id: str
@@ -36,10 +38,8 @@ class WorkflowSchedule(ApiModel):
     parameters: JsonObject | None = None
     name: str | None = None
     description: str | None = None
-    backend_schedule_id: str | None = Field(default=None, alias="temporal_schedule_id")
     created_at: UtcDatetime
     modified_at: UtcDatetime
-    deleted_at: UtcDatetime | None = None
 
     def to_upsert(self) -> ScheduleUpsert:
         """This schedule as a full request body, to change a field and PUT it back."""
@@ -53,6 +53,11 @@ class WorkflowSchedule(ApiModel):
         )
 
 
+class WorkflowSchedule(_ScheduleFields):
+    backend_schedule_id: str | None = Field(default=None, alias="temporal_schedule_id")
+    deleted_at: UtcDatetime | None = None
+
+
 class ScheduleWithNextRuns(ApiModel):
     """What create, get, update, enable and disable return."""
 
@@ -60,20 +65,12 @@ class ScheduleWithNextRuns(ApiModel):
     next_runs: list[UtcDatetime] = Field(default_factory=list)
 
 
-class OrganizationScheduleItem(ApiModel):
-    workflow_schedule_id: str
-    organization_id: str | None = None
-    workflow_permanent_id: str
+class OrganizationScheduleItem(_ScheduleFields):
+    """An item of the organisation-wide list: the workflow's title, and the next fire time
+    (``None`` while the schedule is paused)."""
+
     workflow_title: str = "Untitled Workflow"
-    cron_expression: str
-    timezone: str
-    enabled: bool
-    parameters: JsonObject | None = None
-    name: str | None = None
-    description: str | None = None
     next_run: UtcDatetime | None = None
-    created_at: UtcDatetime
-    modified_at: UtcDatetime
 
 
 class SchedulePage(ApiModel):
