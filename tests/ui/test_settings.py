@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import Secret
@@ -240,3 +241,21 @@ async def test_switching_profiles_from_settings(
         assert app.store.active == good
     finally:
         await app.aclose()
+
+
+async def test_the_key_never_reaches_the_clipboard(
+    qtbot: QtBot, no_keyring: KeyStore, tasks: TaskRunner
+) -> None:
+    dialog = make_dialog(qtbot, no_keyring, tasks)
+    form = dialog.form
+    clipboard = QApplication.clipboard()
+    clipboard.setText("before")
+    qtbot.keyClicks(form.api_key, "clipboard-secret-0123456789")
+    form.show_key.setChecked(True)  # shown in clear text: still not copyable
+    assert form.api_key.echoMode() == QLineEdit.EchoMode.Normal
+    form.api_key.selectAll()
+    qtbot.keySequence(form.api_key, QKeySequence.StandardKey.Copy)
+    qtbot.keySequence(form.api_key, QKeySequence.StandardKey.Cut)
+    assert clipboard.text() == "before"
+    assert form.api_key.text() == "clipboard-secret-0123456789"  # cut removed nothing
+    assert form.api_key.contextMenuPolicy() == Qt.ContextMenuPolicy.NoContextMenu

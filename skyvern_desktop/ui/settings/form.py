@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +37,25 @@ class FormResult:
     profile: Profile
     new_key: Secret | None  # None = keep the stored key
     memory_only: bool
+
+
+class SecretLineEdit(QLineEdit):
+    """A field for the API key that never puts it on the clipboard or in a drag,
+    even while "Show" displays it: copy, cut and the context menu are switched off."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.setDragEnabled(False)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy) or event.matches(
+            QKeySequence.StandardKey.Cut
+        ):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 def _error_label(name: str) -> QLabel:
@@ -88,11 +108,9 @@ class ProfileForm(QWidget):
         self.base_url.setPlaceholderText("https://skyvern.example.com")
         self.base_url_error = _error_label("profileBaseUrlError")
 
-        self.api_key = QLineEdit()
+        self.api_key = SecretLineEdit()
         self.api_key.setObjectName("profileApiKey")
         self.api_key.setAccessibleName("API key")
-        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)  # no Copy
         self.show_key = QCheckBox("Show")
         self.show_key.setObjectName("profileShowKey")
         self.show_key.toggled.connect(
