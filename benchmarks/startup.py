@@ -113,7 +113,7 @@ def main() -> None:
     pss_list = statistics.median(r["pss_kb"] for r in listed) / 1024
     rows = int(listed[-1]["rows"])
     report = [
-        f"runs per figure: {RUNS} (median); workflows on the server: {rows}; python: {python}",
+        f"runs per figure: {RUNS} (median); rows at first paint: {rows}; python: {python}",
         f"baseline: bare PySide6 + qasync window shown  {t_bare * 1000:6.0f} ms,"
         f" PSS {pss_bare:5.1f} MB",
         f"main window shown        {t_app * 1000:6.0f} ms = {t_app / t_bare:4.2f}x baseline"
