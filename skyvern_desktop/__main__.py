@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from . import APP_NAME, __version__
 
-VIEWS = ("workflows", "runs", "schedules", "connections", "first-run")
+VIEWS = ("workflows", "launch", "runs", "schedules", "connections", "first-run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="workflows",
         choices=VIEWS,
         help="the view --screenshot renders (default: workflows)",
+    )
+    parser.add_argument(
+        "--workflow", metavar="WPID", help="the workflow --view launch opens the launcher for"
     )
     return parser
 

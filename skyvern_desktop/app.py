@@ -23,6 +23,7 @@ from .core.profiles import (
 from .core.secrets import KeyStore, KeyStoreError
 
 if TYPE_CHECKING:
+    from .ui.launch.dialog import LaunchDialog
     from .ui.settings.dialog import ConnectionsDialog
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> in
         if args.self_test:
             return await app.self_test()
         if args.screenshot:
-            return await app.screenshot(Path(args.screenshot), args.view)
+            return await app.screenshot(Path(args.screenshot), args.view, args.workflow)
         return await app.run()
     finally:
         await app.aclose()
@@ -93,6 +94,15 @@ class DesktopApp:
         self.window.setWindowIcon(app_icon())
         self.reporter.set_parent_window(self.window)
         self.window.connections_requested.connect(self._on_connections_requested)
+        self.window.launch_requested.connect(
+            lambda wpid: self.tasks.spawn(f"ui.launch.{wpid}", self.open_launcher(wpid))
+        )
+        self.window.rerun_requested.connect(
+            lambda wpid, run_id: self.tasks.spawn(
+                f"ui.launch.{wpid}", self.open_launcher(wpid, rerun_of=run_id)
+            )
+        )
+        self.launchers: list[LaunchDialog] = []
         self._closed = asyncio.Event()
         self.window.closing.connect(self._closed.set)
         self._dialog_open = False
@@ -129,14 +139,61 @@ class DesktopApp:
         )
         return 0
 
-    async def screenshot(self, target: Path, view: str) -> int:
+    async def open_launcher(self, wpid: str, *, rerun_of: str | None = None) -> LaunchDialog | None:
+        """Open the run launcher for a workflow (its latest version), optionally filled in
+        from an earlier run. Returns ``None`` when not connected or the workflow is gone."""
+        from .api.errors import SkyvernError
+        from .ui.launch.dialog import LaunchDialog
+
+        client = self.session.client
+        if client is None:
+            return None
+        try:
+            workflow = await client.get_workflow(wpid)
+            earlier = await client.get_run(rerun_of) if rerun_of else None
+        except SkyvernError as exc:
+            self.session.note_error(exc)
+            self.reporter.report("The run launcher could not open.", exc)
+            return None
+        dialog = LaunchDialog(workflow, client, self.tasks, parent=self.window)
+        if earlier is not None and earlier.run_request:
+            dialog.prefill(earlier.run_request)
+        dialog.run_started.connect(self._on_run_started)
+        dialog.finished.connect(lambda _result: self._forget_launcher(dialog))
+        self.launchers.append(dialog)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _forget_launcher(self, dialog: LaunchDialog) -> None:
+        if dialog in self.launchers:
+            self.launchers.remove(dialog)
+        dialog.deleteLater()
+
+    def _on_run_started(self, run: object) -> None:
+        run_id = getattr(run, "run_id", "")
+        self.window.statusBar().showMessage(f"Run {run_id} started.", 15_000)
+        self.window.workflows.request_refresh()  # the Last run column
+
+    async def screenshot(self, target: Path, view: str, workflow: str | None = None) -> int:
         """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
         from PySide6.QtWidgets import QWidget
 
         self.window.resize(1280, 800)
         self.window.show()
         subject: QWidget = self.window
-        if view in ("connections", "first-run"):
+        if view == "launch":
+            if not workflow:
+                print("error: --view launch needs --workflow WPID", file=sys.stderr)  # noqa: T201
+                return 1
+            await self.connect_initial(interactive=False)
+            launcher = await self.open_launcher(workflow)
+            if launcher is None:
+                print(f"error: cannot open the launcher for {workflow}", file=sys.stderr)  # noqa: T201
+                return 1
+            await self.tasks.join()
+            subject = launcher
+        elif view in ("connections", "first-run"):
             dialog = self._connections_dialog(first_run=view == "first-run")
             dialog.show()
             subject = dialog
@@ -252,6 +309,8 @@ class DesktopApp:
 
     async def aclose(self) -> None:
         """Cancel every task, close the HTTP client, and close the window."""
+        for dialog in list(self.launchers):
+            dialog.close()
         await self.tasks.aclose()
         await self.session.aclose()
         from PySide6.QtCore import QCoreApplication, QEvent

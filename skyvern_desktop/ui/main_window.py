@@ -76,6 +76,8 @@ class ConnectionStatus(QWidget):
 
 class MainWindow(QMainWindow):
     connections_requested = Signal()
+    launch_requested = Signal(str)  # workflow_permanent_id
+    rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     closing = Signal()
 
     def __init__(
@@ -91,6 +93,9 @@ class MainWindow(QMainWindow):
         self.runs = RunsPage()
         self.schedules = SchedulesPage()
         self.workflows.connections_requested.connect(self.connections_requested)
+        self.workflows.launch_requested.connect(self.launch_requested)
+        self.workflows.rerun_requested.connect(self.rerun_requested)
+        self.workflows.set_launch_available(True)
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")

@@ -80,6 +80,7 @@ class WorkflowDetails(QWidget):
     """Shows one workflow. ``run_clicked`` asks the main window to open the launcher."""
 
     run_clicked = Signal(str)
+    rerun_clicked = Signal(str, str)  # workflow_permanent_id, run_id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,7 +104,15 @@ class WorkflowDetails(QWidget):
         self._run.setAccessibleName("Run workflow")
         self._run.setEnabled(False)
         self._run.clicked.connect(self._on_run)
+        self._rerun = QPushButton("Rerun last…")
+        self._rerun.setObjectName("workflowRerunButton")
+        self._rerun.setAccessibleName("Rerun the last run with its inputs")
+        self._rerun.setToolTip("Open the launcher filled in from this workflow's last run")
+        self._rerun.setEnabled(False)
+        self._rerun.clicked.connect(self._on_rerun)
+        header.addWidget(self._rerun, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self._run, 0, Qt.AlignmentFlag.AlignTop)
+        self._last_run_id: str | None = None
         layout.addLayout(header)
 
         self._meta = QLabel()
@@ -151,18 +160,26 @@ class WorkflowDetails(QWidget):
 
     def _update_run(self) -> None:
         self._run.setEnabled(self._launch_available and self._workflow is not None)
+        self._rerun.setEnabled(
+            self._launch_available and self._workflow is not None and self._last_run_id is not None
+        )
         self._run.setToolTip(
             "Fill in this workflow's inputs and start a run (Enter)"
             if self._launch_available
-            else "Starting runs from the app arrives with the run launcher."
+            else "Connect to a Skyvern server to start runs."
         )
 
     def _on_run(self) -> None:
         if self._workflow is not None and self._launch_available:
             self.run_clicked.emit(self._workflow.workflow_permanent_id)
 
-    def show_workflow(self, workflow: Workflow | None) -> None:
+    def _on_rerun(self) -> None:
+        if self._workflow is not None and self._last_run_id and self._launch_available:
+            self.rerun_clicked.emit(self._workflow.workflow_permanent_id, self._last_run_id)
+
+    def show_workflow(self, workflow: Workflow | None, last_run_id: str | None = None) -> None:
         self._workflow = workflow
+        self._last_run_id = last_run_id
         self._update_run()
         if workflow is None:
             self._title.setText("No workflow selected")

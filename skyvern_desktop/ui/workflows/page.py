@@ -50,6 +50,7 @@ PER_WORKFLOW_RUN_LOOKUPS = 300
 
 class WorkflowsPage(QWidget):
     launch_requested = Signal(str)  # workflow_permanent_id
+    rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     connections_requested = Signal()
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
@@ -126,6 +127,7 @@ class WorkflowsPage(QWidget):
 
         self.details = WorkflowDetails()
         self.details.run_clicked.connect(self.launch_requested)
+        self.details.rerun_clicked.connect(self.rerun_requested)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("workflowsSplitter")
@@ -281,8 +283,10 @@ class WorkflowsPage(QWidget):
             for wf in workflows:
                 latest.setdefault(wf.workflow_permanent_id, None)
             self.model.set_last_runs(latest)
+            self._show_details(self.selected_workflow_id())
             return
         self.model.set_last_runs(latest)
+        self._show_details(self.selected_workflow_id())
         # Older activity: ask per workflow, a few at a time, for the first few hundred.
         missing = [
             w.workflow_permanent_id for w in workflows if w.workflow_permanent_id not in latest
@@ -420,7 +424,16 @@ class WorkflowsPage(QWidget):
 
     def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         wpid = self.selected_workflow_id()
-        self.details.show_workflow(self.model.workflow(wpid) if wpid else None)
+        self._show_details(wpid)
+
+    def _show_details(self, wpid: str | None) -> None:
+        row = self.model.row_of(wpid) if wpid else None
+        if row is None:
+            self.details.show_workflow(None)
+            return
+        data = self.model.rows[row]
+        last = data.last_run.workflow_run_id if data.last_run else None
+        self.details.show_workflow(data.workflow, last)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if self._launch_available and index.isValid():

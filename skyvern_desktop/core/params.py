@@ -1,0 +1,252 @@
+"""Workflow inputs as typed form fields: parsing, validation and conversion, without widgets.
+
+One :class:`FieldSpec` per ``parameter_type == "workflow"`` parameter. The spec owns the
+rules (the server's own, API doc §2.2); widgets only show text and the verdict. The run
+launcher and the schedule editor both use these specs, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ..api.models import WorkflowParameter
+
+
+class FieldKind(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    FLOAT = "float"
+    BOOLEAN = "boolean"
+    JSON = "json"
+    FILE_URL = "file_url"
+    CREDENTIAL_ID = "credential_id"
+
+
+KIND_LABELS: Final = {
+    FieldKind.STRING: "text",
+    FieldKind.INTEGER: "whole number",
+    FieldKind.FLOAT: "number",
+    FieldKind.BOOLEAN: "yes or no",
+    FieldKind.JSON: "JSON",
+    FieldKind.FILE_URL: "file or web address",
+    FieldKind.CREDENTIAL_ID: "credential",
+}
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+FILE_URL_SCHEMES: Final = frozenset({"http", "https", "s3", "file", "gs", "azure"})
+TRUE_TEXTS: Final = frozenset({"true", "yes", "1"})
+FALSE_TEXTS: Final = frozenset({"false", "no", "0"})
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """What is wrong with the text, in plain words; ``line``/``column`` for JSON (1-based)."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+class _Missing:
+    """No value: for an optional field, the input is left out and the default applies."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+Parsed = Any  # the JSON value, MISSING, or an Invalid
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    key: str
+    kind: FieldKind
+    required: bool
+    default: Any = None
+    description: str | None = None
+    raw_type: str = ""
+
+    @classmethod
+    def from_parameter(cls, param: WorkflowParameter) -> FieldSpec:
+        raw = str(param.workflow_parameter_type or "string")
+        try:
+            kind = FieldKind(raw)
+        except ValueError:
+            kind = FieldKind.STRING  # a type this app does not know yet: take it as text
+        return cls(
+            key=param.key,
+            kind=kind,
+            required=param.is_required,
+            default=param.default_value,
+            description=param.description,
+            raw_type=raw,
+        )
+
+    @property
+    def label(self) -> str:
+        return self.key.replace("_", " ").strip().capitalize() or self.key
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    def initial_text(self) -> str:
+        """The default, as the field shows it."""
+        return self.format(self.default)
+
+    def format(self, value: Any) -> str:
+        """A value (a default, or one from an earlier run) as text for the field."""
+        if value is None:
+            return ""
+        if self.kind is FieldKind.BOOLEAN:
+            parsed = self.parse(value if isinstance(value, str) else json.dumps(value))
+            return "" if not isinstance(parsed, bool) else ("true" if parsed else "false")
+        if self.kind is FieldKind.JSON:
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    return str(value)
+            return json.dumps(value, indent=2, ensure_ascii=False)
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False)
+
+    def parse(self, text: str) -> Parsed:
+        """The JSON value to send, :data:`MISSING`, or an :class:`Invalid` saying why not."""
+        value = self._parse(text)
+        if value is MISSING and self.required:
+            return Invalid(f"{self.label} is required.")
+        return value
+
+    def _parse(self, text: str) -> Parsed:
+        kind = self.kind
+        if kind is FieldKind.STRING:
+            return text  # "" is a value for text inputs (the server agrees)
+        stripped = text.strip()
+        if not stripped:
+            return MISSING
+        if kind is FieldKind.INTEGER:
+            if _INTEGER.fullmatch(stripped):
+                return int(stripped)
+            if _FLOAT.fullmatch(stripped):
+                return Invalid(f"Enter a whole number, like 3 or -12 (not {stripped}).")
+            return Invalid("Enter a whole number, like 3 or -12.")
+        if kind is FieldKind.FLOAT:
+            if _FLOAT.fullmatch(stripped):
+                number = float(stripped)
+                if math.isfinite(number):
+                    return number
+                return Invalid("That number is too large.")
+            if re.fullmatch(r"[+-]?\d+,\d+", stripped):
+                return Invalid("Use a dot for decimals, like 2.5.")
+            return Invalid("Enter a number, like 2.5 or -3.")
+        if kind is FieldKind.BOOLEAN:
+            lowered = stripped.lower()
+            if lowered in TRUE_TEXTS:
+                return True
+            if lowered in FALSE_TEXTS:
+                return False
+            return Invalid("Choose yes or no.")
+        if kind is FieldKind.JSON:
+            try:
+                return json.loads(stripped, parse_constant=_reject_constant)
+            except json.JSONDecodeError as exc:
+                line, column = _position(text, exc)
+                return Invalid(
+                    f"Not valid JSON: {exc.msg} (line {line}, column {column}).", line, column
+                )
+            except (ValueError, RecursionError) as exc:
+                return Invalid(f"Not valid JSON: {exc}.")
+        if kind is FieldKind.FILE_URL:
+            if any(c.isspace() for c in stripped):
+                return Invalid("A web address has no spaces.")
+            parts = urlsplit(stripped)
+            if parts.scheme.lower() not in FILE_URL_SCHEMES or not (parts.netloc or parts.path):
+                return Invalid("Enter a web address (https://…) or choose a file to upload.")
+            return stripped
+        # credential_id
+        if any(c.isspace() for c in stripped):
+            return Invalid("A credential id has no spaces.")
+        return stripped
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _position(text: str, exc: json.JSONDecodeError) -> tuple[int, int]:
+    """Line and column in ``text`` (the field's own text, before stripping)."""
+    offset = len(text) - len(text.lstrip())
+    pos = exc.pos + offset
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return line, column
+
+
+def specs_for(parameters: list[WorkflowParameter]) -> list[FieldSpec]:
+    """The fields of a workflow, in definition order: its ``workflow`` parameters only."""
+    return [FieldSpec.from_parameter(p) for p in parameters if p.is_input]
+
+
+def collect(
+    specs: list[FieldSpec], texts: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Invalid]]:
+    """Parse every field: ``(parameters to send, errors by key)``. Missing optional inputs
+    are left out, so the workflow's default applies."""
+    values: dict[str, Any] = {}
+    errors: dict[str, Invalid] = {}
+    for spec in specs:
+        parsed = spec.parse(texts.get(spec.key, ""))
+        if isinstance(parsed, Invalid):
+            errors[spec.key] = parsed
+        elif parsed is not MISSING:
+            values[spec.key] = parsed
+    return values, errors
+
+
+_MISSING_PARAMS = re.compile(r"Missing value for parameter ([\w, ]+?) in workflow")
+_MISSING_SCHEDULE = re.compile(r"Missing schedule parameters for workflow \S+: (.+)$")
+_INVALID_TYPE = re.compile(r"Expected parameter type: (\w+)\. Value: (.*)\.$")
+
+
+def errors_from_server(
+    message: str, specs: list[FieldSpec], sent: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """Map a server 400 message to the fields it names (API doc §1.1, §3, §7).
+
+    ``sent`` (the parameters in the refused request) tells apart two fields of one type.
+    """
+    by_key = {s.key: s for s in specs}
+    found: dict[str, str] = {}
+    if (m := _MISSING_PARAMS.search(message)) or (m := _MISSING_SCHEDULE.search(message)):
+        for key in (k.strip() for k in m.group(1).split(",")):
+            if key in by_key:
+                found[key] = f"{by_key[key].label} is required."
+        return found
+    if m := _INVALID_TYPE.search(message):
+        kind, value = m.group(1), m.group(2)
+        candidates = [s for s in specs if s.raw_type == kind]
+        if sent is not None:
+            exact = [s for s in candidates if _as_text(sent.get(s.key)) == value]
+            candidates = exact or candidates
+        for spec in candidates:
+            found[spec.key] = f"The server expects a {spec.kind_label} here, not “{value}”."
+        return found
+    for key in by_key:
+        if re.search(rf"\b{re.escape(key)}\b", message):
+            found[key] = message
+    return found
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

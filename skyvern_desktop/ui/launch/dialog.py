@@ -1,0 +1,310 @@
+"""The run launcher: the workflow's inputs as a form, the run options, and one run per press."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
+from ...core.params import Invalid, collect, errors_from_server, specs_for
+from ...core.snippets import as_curl, as_python
+from ..tasks import TaskRunner
+from .fields import CredentialEditor, FieldEditor, make_editor
+from .options import RunOptions
+
+if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
+    from ...api.models import RunResponse, Workflow
+
+BANNER_STYLE = (
+    "QLabel { background: #ffebe9; color: #82071e; border: 1px solid #ff8182;"
+    " border-radius: 4px; padding: 6px; }"
+)
+SUCCESS_STYLE = (
+    "QLabel { background: #dafbe1; color: #116329; border: 1px solid #4ac26b;"
+    " border-radius: 4px; padding: 6px; }"
+)
+
+
+class LaunchDialog(QDialog):
+    """``run_started(RunResponse)`` fires once per run the server accepted."""
+
+    run_started = Signal(object)
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        client: SkyvernClient,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("launchDialog")
+        self.setWindowTitle(f"Run “{workflow.title}”")
+        self.setMinimumSize(640, 560)
+        self.resize(760, 760)
+        self.workflow = workflow
+        self._client = client
+        self._tasks = tasks
+        self.specs = specs_for(workflow.workflow_definition.parameters)
+        self.submitting = False
+        self.last_run: RunResponse | None = None
+
+        header = QLabel(
+            f"<h2 style='margin:0'>{_html(workflow.title)}</h2>"
+            f"<span style='color:gray'>{workflow.workflow_permanent_id}</span>"
+            + (f"<p>{_html(workflow.description)}</p>" if workflow.description else "")
+        )
+        header.setObjectName("launchHeader")
+        header.setWordWrap(True)
+        header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        body = QWidget()
+        form = QVBoxLayout(body)
+        inputs_title = QLabel(
+            f"<b>Inputs</b> — {len(self.specs)}" if self.specs else
+            "<b>Inputs</b> — none: this workflow runs as it is."
+        )  # fmt: skip
+        inputs_title.setObjectName("launchInputsTitle")
+        form.addWidget(inputs_title)
+        self.editors: dict[str, FieldEditor] = {}
+        for spec in self.specs:
+            editor = make_editor(spec, self._upload, self._spawn)
+            editor.set_text(spec.initial_text())
+            self.editors[spec.key] = editor
+            form.addWidget(editor)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        form.addWidget(line)
+        self.options = RunOptions()
+        form.addWidget(self.options)
+        form.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("launchScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("launchBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.notice = QLabel()
+        self.notice.setObjectName("launchNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setOpenExternalLinks(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.notice.setStyleSheet(SUCCESS_STYLE)
+        self.notice.hide()
+
+        self.copy_curl = QPushButton("Copy as cURL")
+        self.copy_curl.setObjectName("launchCopyCurl")
+        self.copy_curl.clicked.connect(lambda: self._copy(as_curl))
+        self.copy_python = QPushButton("Copy as Python")
+        self.copy_python.setObjectName("launchCopyPython")
+        self.copy_python.clicked.connect(lambda: self._copy(as_python))
+        self.cancel_button = QPushButton("Close")
+        self.cancel_button.setObjectName("launchClose")
+        self.cancel_button.clicked.connect(self.reject)
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("launchRun")
+        self.run_button.setAccessibleName("Start the run")
+        self.run_button.setToolTip("Start the run (Ctrl+Enter)")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.request_submit)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(self.request_submit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_curl)
+        buttons.addWidget(self.copy_python)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.run_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(header)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.notice)
+        layout.addLayout(buttons)
+
+        self._spawn("launch.lists", self.load_lists())
+
+    # ------------------------------------------------------------------ helpers
+
+    def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> object:
+        return self._tasks.spawn(name, coro)
+
+    async def _upload(self, filename: str, content: bytes) -> str:
+        uploaded = await self._client.upload_file(filename, content)
+        return uploaded.s3_uri
+
+    async def load_lists(self) -> None:
+        """Fill the credential, browser session and profile pickers (best effort)."""
+        cred_editors = [e for e in self.editors.values() if isinstance(e, CredentialEditor)]
+
+        async def credentials() -> None:
+            if not cred_editors:
+                return
+            items = await self._client.list_credentials(page_size=500)
+            labels = [(_credential_label(c), c.credential_id) for c in items]
+            for editor in cred_editors:
+                editor.set_credentials(labels)
+
+        async def sessions() -> None:
+            items = await self._client.list_browser_sessions()
+            self.options.set_sessions(
+                [
+                    (f"{s.browser_session_id} ({s.status or 'active'})", s.browser_session_id)
+                    for s in items
+                ]
+            )
+
+        async def profiles() -> None:
+            items = await self._client.list_browser_profiles(page_size=500)
+            self.options.set_profiles([(p.name, p.browser_profile_id) for p in items])
+
+        results = await asyncio.gather(
+            credentials(), sessions(), profiles(), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, SkyvernError):
+                continue  # a list that cannot load leaves its picker with free text / none
+            if isinstance(result, BaseException):
+                raise result
+
+    def texts(self) -> dict[str, str]:
+        return {key: editor.text() for key, editor in self.editors.items()}
+
+    def prefill(self, run_request: dict[str, Any]) -> None:
+        """Fill the form from an earlier run's ``run_request`` (Rerun)."""
+        params = run_request.get("parameters") or {}
+        for spec in self.specs:
+            if spec.key in params:
+                self.editors[spec.key].set_text(spec.format(params[spec.key]))
+        self.options.prefill(run_request)
+
+    def build_body(self) -> dict[str, Any] | None:
+        """The request body, or ``None`` after showing every problem beside its field."""
+        values, errors = collect(self.specs, self.texts())
+        for key, editor in self.editors.items():
+            error = errors.get(key)
+            editor.show_error(error.message if isinstance(error, Invalid) else "")
+        options, options_ok = self.options.collect()
+        if errors:
+            first = next(k for k in self.editors if k in errors)
+            self.editors[first].focus_editor()
+        if errors or not options_ok:
+            return None
+        body: dict[str, Any] = {"workflow_id": self.workflow.workflow_permanent_id}
+        if values:
+            body["parameters"] = values
+        body.update(options)
+        return body
+
+    def _copy(self, render: Any) -> None:
+        body = self.build_body()
+        if body is None:
+            self._show_banner("Fix the marked inputs first; the snippet uses the same values.")
+            return
+        QGuiApplication.clipboard().setText(render(self._client.base_url, body))
+        self._show_banner("")
+        self.notice.setText("Copied. The key is written as $SKYVERN_API_KEY, never the real one.")
+        self.notice.show()
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    # ------------------------------------------------------------------ submitting
+
+    def request_submit(self) -> None:
+        """The Run button, Enter and Ctrl+Enter: one run per press, never two."""
+        if self.submitting:
+            return
+        self.submitting = True  # set before the task starts, so a second press is a no-op
+        self.run_button.setEnabled(False)
+        self._tasks.spawn("launch.submit", self.submit(), replace=False)
+
+    async def submit(self) -> RunResponse | None:
+        from ...api.models import WorkflowRunRequest
+
+        self.submitting = True
+        self.run_button.setEnabled(False)
+        self.notice.hide()
+        try:
+            body = self.build_body()
+            if body is None:
+                self._show_banner("Some inputs need fixing; they are marked above.")
+                return None
+            self._show_banner("")
+            self.run_button.setText("Starting…")
+            request = WorkflowRunRequest.model_validate(body)
+            try:
+                run = await self._client.run_workflow(request)
+            except ValidationError as exc:
+                self._show_server_refusal(exc, body.get("parameters") or {})
+                return None
+            except OutcomeUnknownError as exc:
+                self._show_banner(
+                    f"{exc} It was not sent again, so there is never a duplicate run: "
+                    "look for it in the workflow's runs before you press Run again."
+                )
+                return None
+            except SkyvernError as exc:
+                self._show_banner(f"The run was not started: {exc}")
+                return None
+        finally:
+            self.submitting = False
+            self.run_button.setEnabled(True)
+            self.run_button.setText("Run")
+        self.last_run = run
+        link = f" <a href='{run.app_url}'>Open in Skyvern</a>" if run.app_url else ""
+        self.notice.setText(f"Run <b>{run.run_id}</b> started — status: <b>{run.status}</b>.{link}")
+        self.notice.show()
+        self.run_button.setText("Run again")
+        self.run_started.emit(run)
+        return run
+
+    def _show_server_refusal(self, exc: ValidationError, sent: dict[str, Any]) -> None:
+        message = exc.server_message or str(exc)
+        by_field = errors_from_server(message, self.specs, sent)
+        for field in exc.field_errors:
+            name = field.field
+            if name in self.editors:
+                by_field.setdefault(name, field.message)
+        for key, text in by_field.items():
+            self.editors[key].show_error(text)
+        if by_field:
+            self.editors[next(iter(by_field))].focus_editor()
+        self._show_banner(f"The server refused the run: {message}")
+
+
+def _credential_label(cred: Any) -> str:
+    details = cred.credential or {}
+    extra = details.get("username") or (
+        f"•••• {details['last_four']}" if details.get("last_four") else ""
+    )
+    kind = str(cred.credential_type).replace("_", " ")
+    return " · ".join(p for p in (cred.name, kind, extra) if p)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,295 @@
+"""Run options: title, proxy location, webhook, browser session and profile, time, headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.models.enums import GEO_TARGET_COUNTRIES, ProxyLocation
+
+ERROR_STYLE = "color: #cf222e;"
+GEO = "__geo__"
+COUNTRY_NAMES = {
+    "US": "United States", "AR": "Argentina", "AU": "Australia", "BR": "Brazil",
+    "CA": "Canada", "DE": "Germany", "ES": "Spain", "FR": "France", "GB": "United Kingdom",
+    "IE": "Ireland", "IN": "India", "IT": "Italy", "JP": "Japan", "MX": "Mexico",
+    "NL": "Netherlands", "NZ": "New Zealand", "PH": "Philippines", "KR": "South Korea",
+    "SA": "Saudi Arabia", "TR": "Türkiye", "ZA": "South Africa",
+}  # fmt: skip
+_US_STATES = {
+    "CA": "California",
+    "NY": "New York",
+    "TX": "Texas",
+    "FL": "Florida",
+    "WA": "Washington",
+}
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def proxy_label(value: str) -> str:
+    """A readable name for a ProxyLocation value."""
+    if value == ProxyLocation.NONE:
+        return "No proxy"
+    if value == ProxyLocation.RESIDENTIAL:
+        return "Residential (any country)"
+    if value == ProxyLocation.RESIDENTIAL_ISP:
+        return "Residential ISP"
+    if value.startswith("US-"):
+        return f"United States · {_US_STATES.get(value[3:], value[3:])}"
+    if value.startswith("RESIDENTIAL_"):
+        code = value.removeprefix("RESIDENTIAL_")
+        return f"Residential · {COUNTRY_NAMES.get(code, code)}"
+    return value
+
+
+def _error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class RunOptions(QGroupBox):
+    """Every option of "run a workflow"; options left unset are left out of the request."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Run options", parent)
+        self.setObjectName("runOptions")
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.run_title = QLineEdit()
+        self.run_title.setObjectName("optionTitle")
+        self.run_title.setPlaceholderText("A name for this run (optional)")
+        form.addRow("Title", self.run_title)
+
+        self.proxy = QComboBox()
+        self.proxy.setObjectName("optionProxy")
+        self.proxy.setAccessibleName("Proxy location")
+        self.proxy.addItem("The workflow's own setting", None)
+        for loc in ProxyLocation:
+            self.proxy.addItem(proxy_label(loc.value), loc.value)
+        self.proxy.addItem("A specific country, region or city…", GEO)
+        self.proxy.currentIndexChanged.connect(self._on_proxy)
+        form.addRow("Proxy location", self.proxy)
+
+        self.geo = QWidget()
+        self.geo.setObjectName("optionGeo")
+        geo_row = QHBoxLayout(self.geo)
+        geo_row.setContentsMargins(0, 0, 0, 0)
+        self.country = QComboBox()
+        self.country.setObjectName("optionGeoCountry")
+        for code in sorted(GEO_TARGET_COUNTRIES, key=lambda c: COUNTRY_NAMES.get(c, c)):
+            self.country.addItem(f"{COUNTRY_NAMES.get(code, code)} ({code})", code)
+        self.subdivision = QLineEdit()
+        self.subdivision.setObjectName("optionGeoSubdivision")
+        self.subdivision.setPlaceholderText("Region code, e.g. CA")
+        self.subdivision.setMaxLength(10)
+        self.city = QLineEdit()
+        self.city.setObjectName("optionGeoCity")
+        self.city.setPlaceholderText("City (optional)")
+        self.city.setMaxLength(100)
+        geo_row.addWidget(self.country, 2)
+        geo_row.addWidget(self.subdivision, 1)
+        geo_row.addWidget(self.city, 2)
+        self.geo.hide()
+        form.addRow("", self.geo)
+
+        self.webhook = QLineEdit()
+        self.webhook.setObjectName("optionWebhook")
+        self.webhook.setPlaceholderText("https://your-server.example.com/skyvern-webhook")
+        self.webhook_error = _error_label("optionWebhookError")
+        webhook_note = QLabel(
+            "Skyvern posts the result there when the run ends. It refuses addresses on "
+            "localhost or a private network unless the server allows them."
+        )
+        webhook_note.setWordWrap(True)
+        webhook_note.setStyleSheet("color: palette(placeholder-text);")
+        webhook_box = QVBoxLayout()
+        webhook_box.addWidget(self.webhook)
+        webhook_box.addWidget(webhook_note)
+        webhook_box.addWidget(self.webhook_error)
+        form.addRow("Webhook", webhook_box)
+
+        self.session = QComboBox()
+        self.session.setObjectName("optionBrowserSession")
+        self.session.addItem("A new browser", None)
+        form.addRow("Browser session", self.session)
+        self.profile = QComboBox()
+        self.profile.setObjectName("optionBrowserProfile")
+        self.profile.addItem("None", None)
+        form.addRow("Browser profile", self.profile)
+
+        self.max_minutes = QSpinBox()
+        self.max_minutes.setObjectName("optionMaxMinutes")
+        self.max_minutes.setRange(0, 480)
+        self.max_minutes.setSpecialValueText("The default (4 hours)")
+        self.max_minutes.setSuffix(" min")
+        form.addRow("Maximum run time", self.max_minutes)
+
+        self.headers = QTableWidget(0, 2)
+        self.headers.setObjectName("optionHeaders")
+        self.headers.setHorizontalHeaderLabels(["Header", "Value"])
+        self.headers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.headers.verticalHeader().hide()
+        self.headers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.headers.setMaximumHeight(110)
+        add = QPushButton("Add header")
+        add.setObjectName("optionHeadersAdd")
+        add.clicked.connect(lambda: self.add_header("", ""))
+        remove = QPushButton("Remove")
+        remove.setObjectName("optionHeadersRemove")
+        remove.clicked.connect(self._remove_header)
+        self.headers_error = _error_label("optionHeadersError")
+        header_box = QVBoxLayout()
+        header_box.addWidget(self.headers)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        header_box.addLayout(row)
+        header_box.addWidget(self.headers_error)
+        form.addRow("Extra HTTP headers", header_box)
+
+    # ------------------------------------------------------------------ lists
+
+    def set_sessions(self, items: list[tuple[str, str]]) -> None:
+        _fill(self.session, items)
+
+    def set_profiles(self, items: list[tuple[str, str]]) -> None:
+        _fill(self.profile, items)
+
+    def add_header(self, name: str, value: str) -> None:
+        row = self.headers.rowCount()
+        self.headers.insertRow(row)
+        name_item = QTableWidgetItem(name)
+        self.headers.setItem(row, 0, name_item)
+        self.headers.setItem(row, 1, QTableWidgetItem(value))
+        if not name:
+            self.headers.editItem(name_item)
+
+    def _remove_header(self) -> None:
+        rows = sorted({i.row() for i in self.headers.selectedIndexes()}, reverse=True)
+        for row in rows or [self.headers.rowCount() - 1]:
+            if row >= 0:
+                self.headers.removeRow(row)
+
+    def _on_proxy(self) -> None:
+        self.geo.setVisible(self.proxy.currentData() == GEO)
+
+    # ------------------------------------------------------------------ values
+
+    def collect(self) -> tuple[dict[str, Any], bool]:
+        """``(options, ok)``: the set options as request fields; errors shown inline."""
+        out: dict[str, Any] = {}
+        ok = True
+        if title := self.run_title.text().strip():
+            out["title"] = title
+        proxy = self.proxy.currentData()
+        if proxy == GEO:
+            geo: dict[str, str] = {"country": str(self.country.currentData())}
+            if sub := self.subdivision.text().strip():
+                geo["subdivision"] = sub
+            if city := self.city.text().strip():
+                geo["city"] = city
+            out["proxy_location"] = geo
+        elif proxy is not None:
+            out["proxy_location"] = proxy
+        webhook = self.webhook.text().strip()
+        self.webhook_error.hide()
+        if webhook:
+            parts = urlsplit(webhook)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                self.webhook_error.setText(
+                    "The webhook must be a web address starting with https:// or http://."
+                )
+                self.webhook_error.show()
+                ok = False
+            else:
+                out["webhook_url"] = webhook
+        if session := self.session.currentData():
+            out["browser_session_id"] = session
+        if profile := self.profile.currentData():
+            out["browser_profile_id"] = profile
+        if minutes := self.max_minutes.value():
+            out["max_elapsed_time_minutes"] = minutes
+        headers, header_error = self._headers()
+        self.headers_error.setText(header_error)
+        self.headers_error.setVisible(bool(header_error))
+        ok = ok and not header_error
+        if headers:
+            out["extra_http_headers"] = headers
+        return out, ok
+
+    def _headers(self) -> tuple[dict[str, str], str]:
+        headers: dict[str, str] = {}
+        for row in range(self.headers.rowCount()):
+            name_item, value_item = self.headers.item(row, 0), self.headers.item(row, 1)
+            name = name_item.text().strip() if name_item else ""
+            value = value_item.text() if value_item else ""
+            if not name and not value:
+                continue
+            if not _HEADER_NAME.fullmatch(name):
+                return {}, f"Row {row + 1}: “{name}” is not a header name (letters, digits, -)."
+            headers[name] = value
+        return headers, ""
+
+    def prefill(self, request: dict[str, Any]) -> None:
+        """Show the options of an earlier run (its ``run_request``)."""
+        self.run_title.setText(str(request.get("title") or ""))
+        proxy = request.get("proxy_location")
+        if isinstance(proxy, dict) and proxy.get("country"):
+            self.proxy.setCurrentIndex(self.proxy.findData(GEO))
+            self.country.setCurrentIndex(max(0, self.country.findData(proxy["country"])))
+            self.subdivision.setText(str(proxy.get("subdivision") or ""))
+            self.city.setText(str(proxy.get("city") or ""))
+        elif isinstance(proxy, str) and self.proxy.findData(proxy) >= 0:
+            self.proxy.setCurrentIndex(self.proxy.findData(proxy))
+        self.webhook.setText(str(request.get("webhook_url") or ""))
+        minutes = request.get("max_elapsed_time_minutes")
+        self.max_minutes.setValue(int(minutes) if isinstance(minutes, int) else 0)
+        for combo, key in (
+            (self.session, "browser_session_id"),
+            (self.profile, "browser_profile_id"),
+        ):
+            value = request.get(key)
+            if value:
+                if combo.findData(value) < 0:
+                    combo.addItem(str(value), value)
+                combo.setCurrentIndex(combo.findData(value))
+        self.headers.setRowCount(0)
+        for name, value in (request.get("extra_http_headers") or {}).items():
+            self.add_header(str(name), str(value))
+
+
+def _fill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
+    current = combo.currentData()
+    while combo.count() > 1:
+        combo.removeItem(1)
+    for label, value in items:
+        combo.addItem(label, value)
+    index = combo.findData(current)
+    if index < 0 and current is not None:
+        combo.addItem(str(current), current)
+        index = combo.count() - 1
+    combo.setCurrentIndex(max(0, index))
