@@ -137,7 +137,10 @@ class FieldSpec:
             return MISSING
         if kind is FieldKind.INTEGER:
             if _INTEGER.fullmatch(stripped):
-                return int(stripped)
+                try:
+                    return int(stripped)
+                except ValueError:  # past CPython's 4300-digit limit
+                    return Invalid("That number is too long.")
             if _FLOAT.fullmatch(stripped):
                 return Invalid(f"Enter a whole number, like 3 or -12 (not {stripped}).")
             return Invalid("Enter a whole number, like 3 or -12.")
@@ -159,7 +162,9 @@ class FieldSpec:
             return Invalid("Choose yes or no.")
         if kind is FieldKind.JSON:
             try:
-                return json.loads(stripped, parse_constant=_reject_constant)
+                value = json.loads(
+                    stripped, parse_constant=_reject_constant, parse_float=_finite_float
+                )
             except json.JSONDecodeError as exc:
                 line, column = _position(text, exc)
                 return Invalid(
@@ -167,17 +172,39 @@ class FieldSpec:
                 )
             except (ValueError, RecursionError) as exc:
                 return Invalid(f"Not valid JSON: {exc}.")
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                return Invalid("Not valid JSON: a string holds a lone \\uD800–\\uDFFF escape.")
+            if isinstance(value, dict | list):
+                return value  # sent as JSON, not as a string
+            # The server json-decodes anything that is not an object or a list, so a lone
+            # number, true/false, null or string is sent as its JSON text.
+            return json.dumps(value)
         if kind is FieldKind.FILE_URL:
             if any(c.isspace() for c in stripped):
                 return Invalid("A web address has no spaces.")
-            parts = urlsplit(stripped)
-            if parts.scheme.lower() not in FILE_URL_SCHEMES or not (parts.netloc or parts.path):
+            try:
+                parts = urlsplit(stripped)
+                host = parts.hostname
+            except ValueError:
+                return Invalid("That web address is not valid.")
+            scheme = parts.scheme.lower()
+            has_target = bool(parts.path.strip("/")) if scheme == "file" else bool(host)
+            if scheme not in FILE_URL_SCHEMES or not has_target:
                 return Invalid("Enter a web address (https://…) or choose a file to upload.")
             return stripped
         # credential_id
         if any(c.isspace() for c in stripped):
             return Invalid("A credential id has no spaces.")
         return stripped
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large a number")
+    return number
 
 
 def _reject_constant(name: str) -> Any:
@@ -235,16 +262,14 @@ def errors_from_server(
         return found
     if m := _INVALID_TYPE.search(message):
         kind, value = m.group(1), m.group(2)
-        candidates = [s for s in specs if s.raw_type == kind]
-        if sent is not None:
-            exact = [s for s in candidates if _as_text(sent.get(s.key)) == value]
-            candidates = exact or candidates
+        by_value = [s for s in specs if sent is not None and _as_text(sent.get(s.key)) == value]
+        by_type = [s for s in specs if s.raw_type == kind]
+        # The field whose value the server quotes; of those, the one of the type it names.
+        candidates = [s for s in by_value if s in by_type] or by_value or by_type
+        label = KIND_LABELS.get(FieldKind(kind), kind) if kind in set(FieldKind) else kind
         for spec in candidates:
-            found[spec.key] = f"The server expects a {spec.kind_label} here, not “{value}”."
+            found[spec.key] = f"The server expects a {label} here, not “{value}”."
         return found
-    for key in by_key:
-        if re.search(rf"\b{re.escape(key)}\b", message):
-            found[key] = message
     return found
 
 

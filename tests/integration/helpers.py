@@ -65,6 +65,20 @@ class WorkflowFactory:
         wpid: str = response.json()["workflow_permanent_id"]
         return wpid
 
+    async def create_credential(self, name: str, username: str, password: str) -> str:
+        """A password credential in the server's own vault; returns its ``cred_`` id."""
+        response = await self._http.post(
+            "/v1/credentials",
+            json={
+                "name": name,
+                "credential_type": "password",
+                "credential": {"username": username, "password": password},
+            },
+        )
+        response.raise_for_status()
+        cred_id: str = response.json()["credential_id"]
+        return cred_id
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -9,12 +9,23 @@ import pytest
 
 from skyvern_desktop.api import SkyvernClient
 
+from .helpers import WorkflowFactory
+
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
 
-async def test_lists_answer_on_a_fresh_server(client: SkyvernClient) -> None:
-    assert await client.list_credentials() == []
-    assert await client.list_credentials(search="nothing", credential_type="password") == []
+async def test_lists_answer(client: SkyvernClient, workflows: WorkflowFactory) -> None:
+    await workflows.create_credential("Lists test login", "lists@example.com", "pw-0123456789")
+    found = await client.list_credentials(search="Lists test")
+    assert [(c.name, c.credential_type) for c in found] == [("Lists test login", "password")]
+    assert found[0].credential == {
+        **found[0].credential,  # type: ignore[dict-item]
+        "username": "lists@example.com",
+    }
+    assert "pw-0123456789" not in found[0].model_dump_json()  # no secrets come back
+    assert (
+        await client.list_credentials(search="nothing like this", credential_type="password") == []
+    )
     assert await client.list_browser_profiles() == []
     assert await client.list_browser_sessions() == []
 

@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from skyvern_desktop.api import SkyvernClient
+from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.api.secrets import Secret
 from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.connection import ConnectionState
@@ -21,6 +23,7 @@ from skyvern_desktop.core.profiles import Profile, ProfileKind, ProfileStore
 from skyvern_desktop.core.secrets import KeyStore
 
 from ..fakes.server import FakeResponse, FakeServer
+from ..integration.helpers import WorkflowFactory, http_block, param, wait_for_run
 from ..realserver import RealServer
 from .conftest import wait_until
 
@@ -210,3 +213,47 @@ async def test_an_exception_in_a_qt_slot_reaches_the_dialog_and_the_log(
     finally:
         await app.aclose()
         remove_logging()
+
+
+async def test_enter_opens_the_launcher_and_rerun_fills_it_in(
+    real_server: RealServer,
+    monkeypatch: pytest.MonkeyPatch,
+    no_keyring: KeyStore,
+    workflows: WorkflowFactory,
+    qtbot: QtBot,
+) -> None:
+    url = f"{real_server.base_url}/v1/version"
+    wpid = await workflows.create("Rerun me", [param("note", "string")], [http_block(url=url)])
+    async with SkyvernClient(real_server.base_url, real_server.api_key) as client:
+        first = await client.run_workflow(
+            WorkflowRunRequest(workflow_id=wpid, parameters={"note": "from the first run"})
+        )
+        await wait_for_run(client, first.run_id)
+    monkeypatch.setenv("SKYVERN_BASE_URL", real_server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", real_server.api_key)
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    try:
+        app.window.show()
+        await app.connect_initial(interactive=False)
+        page = app.window.workflows
+        await page.wait_loaded()
+        await app.tasks.join()
+        assert page.select_workflow(wpid)
+        page.table.setFocus()
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+        await wait_until(lambda: len(app.launchers) == 1, what="the launcher")
+        launcher = app.launchers[0]
+        assert launcher.workflow.workflow_permanent_id == wpid
+        assert launcher.editors["note"].text() == ""
+        launcher.close()
+        await wait_until(lambda: not app.launchers, what="the launcher to close")
+
+        rerun = page.details.findChild(QPushButton, "workflowRerunButton")
+        assert rerun is not None
+        assert rerun.isEnabled()
+        qtbot.mouseClick(rerun, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: len(app.launchers) == 1, what="the rerun launcher")
+        assert app.launchers[0].editors["note"].text() == "from the first run"
+        await app.tasks.join()
+    finally:
+        await app.aclose()

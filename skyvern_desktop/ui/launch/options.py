@@ -126,6 +126,7 @@ class RunOptions(QGroupBox):
         webhook_note.setWordWrap(True)
         webhook_note.setStyleSheet("color: palette(placeholder-text);")
         webhook_box = QVBoxLayout()
+        webhook_box.setSpacing(2)
         webhook_box.addWidget(self.webhook)
         webhook_box.addWidget(webhook_note)
         webhook_box.addWidget(self.webhook_error)
