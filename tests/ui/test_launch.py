@@ -295,3 +295,35 @@ async def test_options_and_copy_as_code(
         assert rebuilt["extra_http_headers"] == {"X-Team": "ops"}
         assert rebuilt["max_elapsed_time_minutes"] == 30
         await tasks.join()
+
+
+async def test_a_field_is_checked_when_it_loses_focus_and_free_text_credentials_work(
+    qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
+) -> None:
+    fake_server.always("GET", "/v1/browser_sessions", FakeResponse.of_json([]))
+    fake_server.always("GET", "/v1/browser_profiles", FakeResponse.of_json([]))
+    fake_server.always("GET", "/v1/credentials", FakeResponse.of_json([]))
+    wf = workflow_json(1)
+    wf["workflow_definition"]["parameters"] = [
+        {**wf["workflow_definition"]["parameters"][0], "key": "count",
+         "workflow_parameter_type": "integer"},
+        {**wf["workflow_definition"]["parameters"][0], "key": "login",
+         "workflow_parameter_type": "credential_id"},
+    ]  # fmt: skip
+    fake_server.enqueue_json("GET", "/v1/workflows/wpid_1", wf)
+    async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
+        dialog = await _dialog(qtbot, client, tasks, "wpid_1")
+        count = dialog.editors["count"]
+        login = dialog.editors["login"]
+        assert isinstance(login, CredentialEditor)
+        dialog.activateWindow()
+        count.focus_editor()
+        qtbot.keyClicks(count.edit, "1e3")  # type: ignore[attr-defined]
+        assert count.error.isHidden()  # nothing said while typing
+        login.focus_editor()  # focus moves on
+        await wait_until(lambda: not count.error.isHidden(), what="the inline error")
+        assert "whole number" in count.error.text()
+        login.set_text("cred_typed_by_hand")
+        assert login.text() == "cred_typed_by_hand"
+        login.set_text("has a space")
+        assert "no spaces" in str(login.validate().message)
