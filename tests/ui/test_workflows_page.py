@@ -142,8 +142,15 @@ async def test_every_workflow_loads_page_by_page_with_activity_and_inputs(
     ]
     run_button = page.findChild(QPushButton, "workflowRunButton")
     assert run_button is not None
-    assert not run_button.isEnabled()  # the launcher is a later issue: disabled, not faked
-    assert "run launcher" in run_button.toolTip()
+    assert not run_button.isEnabled()  # nothing to launch with until the window says so
+    page.set_launch_available(True)
+    assert run_button.isEnabled()
+    asked: list[str] = []
+    page.launch_requested.connect(asked.append)
+    run_button.click()
+    page.table.doubleClicked.emit(page.table.currentIndex())
+    assert asked == [scheduled, scheduled]
+    await harness.idle()
 
 
 async def test_search_filters_instantly_then_asks_the_server(
