@@ -103,6 +103,8 @@ class DesktopApp:
             )
         )
         self.launchers: list[LaunchDialog] = []
+        # A launcher holds the client it was opened with; another connection closes it.
+        self.session.client_changed.connect(self._close_stale_launchers)
         self._closed = asyncio.Event()
         self.window.closing.connect(self._closed.set)
         self._dialog_open = False
@@ -150,20 +152,37 @@ class DesktopApp:
             return None
         try:
             workflow = await client.get_workflow(wpid)
-            earlier = await client.get_run(rerun_of) if rerun_of else None
         except SkyvernError as exc:
             self.session.note_error(exc)
             self.reporter.report("The run launcher could not open.", exc)
             return None
+        earlier_error: SkyvernError | None = None
+        earlier = None
+        if rerun_of:
+            try:
+                earlier = await client.get_run(rerun_of)
+            except SkyvernError as exc:
+                earlier_error = exc
         dialog = LaunchDialog(workflow, client, self.tasks, parent=self.window)
         if earlier is not None and earlier.run_request:
             dialog.prefill(earlier.run_request)
+        elif earlier_error is not None:
+            dialog.notice.setText(
+                f"The earlier run {rerun_of} could not be read ({earlier_error}), so the form"
+                " shows the workflow's defaults."
+            )
+            dialog.notice.show()
         dialog.run_started.connect(self._on_run_started)
         dialog.finished.connect(lambda _result: self._forget_launcher(dialog))
         self.launchers.append(dialog)
         dialog.show()
         dialog.raise_()
         return dialog
+
+    def _close_stale_launchers(self) -> None:
+        for dialog in list(self.launchers):
+            if not dialog.submitting:
+                dialog.reject()
 
     def _forget_launcher(self, dialog: LaunchDialog) -> None:
         if dialog in self.launchers:

@@ -18,6 +18,8 @@ from .. import __version__
 from .errors import (
     ApiError,
     NetworkError,
+    NetworkErrorKind,
+    OutcomeUnknownError,
     ProtocolError,
     RateLimitedError,
     ServerError,
@@ -350,12 +352,29 @@ class SkyvernClient:
     # ------------------------------------------------------------------ runs
 
     async def run_workflow(self, request: WorkflowRunRequest) -> RunResponse:
-        """Start a run. Never retried: on an unclear network failure it raises
-        :class:`~.errors.OutcomeUnknownError`, and the run may exist."""
-        response = await self._send(
-            "POST", Path.RUN_WORKFLOW, json=request.to_body(), idempotent=False, starts_run=True
-        )
-        result: RunResponse = self._parse(response, RunResponse)
+        """Start a run. Never retried: when it cannot be known whether the run started (the
+        connection dropped after sending, a gateway timed out, or the server's answer could
+        not be read) it raises :class:`~.errors.OutcomeUnknownError`; the run may exist."""
+        return await self._start_run("POST", Path.RUN_WORKFLOW, request.to_body())
+
+    async def _start_run(self, method: str, path: str, body: Any) -> RunResponse:
+        try:
+            response = await self._send(method, path, json=body, idempotent=False, starts_run=True)
+            result: RunResponse = self._parse(response, RunResponse)
+        except ServerError as exc:
+            if exc.status_code in (502, 504):
+                raise OutcomeUnknownError(
+                    f"A gateway in front of {self._base_url} gave up waiting (HTTP"
+                    f" {exc.status_code}); the run may have started.",
+                    NetworkErrorKind.TIMEOUT,
+                ) from None
+            raise
+        except ProtocolError as exc:
+            raise OutcomeUnknownError(
+                f"{self._base_url} accepted the request but its answer could not be read"
+                f" ({exc}); the run may have started.",
+                NetworkErrorKind.OTHER,
+            ) from None
         return result
 
     async def get_run(self, run_id: str) -> RunResponse:
@@ -368,11 +387,7 @@ class SkyvernClient:
 
     async def retry_run(self, run_id: str) -> RunResponse:
         """Start a new run with the same inputs as a finished one. Never retried."""
-        response = await self._send(
-            "POST", Path.RUN_RETRY.fill(run_id=run_id), idempotent=False, starts_run=True
-        )
-        result: RunResponse = self._parse(response, RunResponse)
-        return result
+        return await self._start_run("POST", Path.RUN_RETRY.fill(run_id=run_id), None)
 
     async def list_workflow_runs(
         self,

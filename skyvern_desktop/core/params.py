@@ -196,7 +196,7 @@ class FieldSpec:
             return stripped
         # credential_id
         if any(c.isspace() for c in stripped):
-            return Invalid("A credential id has no spaces.")
+            return Invalid("Choose a credential from the list, or type its id (cred_…).")
         return stripped
 
 

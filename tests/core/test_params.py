@@ -379,8 +379,10 @@ def test_credential_id_valid(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text", ["cred 123", "cred\t123", "my login"])
 def test_credential_id_rejects_spaces(text: str) -> None:
+    # Spaces mean a name was typed, not an id: point to the list.
     result = invalid(spec(FieldKind.CREDENTIAL_ID, required=False).parse(text))
-    assert "space" in result.message
+    assert "Choose a credential from the list" in result.message
+    assert "cred_" in result.message
 
 
 def test_credential_id_empty_is_missing() -> None:

@@ -200,7 +200,7 @@ async def test_an_unclear_network_failure_is_never_retried(
         assert await dialog.submit() is None
         assert len(fake_server.requests_to("POST", "/v1/run/workflows")) == 1
         assert "may have reached the server" in dialog.banner.text()
-        assert "never a duplicate run" in dialog.banner.text()
+        assert "cannot start the run twice" in dialog.banner.text()
         assert dialog.editors["url"].text() == "https://example.com"
 
 
@@ -326,4 +326,77 @@ async def test_a_field_is_checked_when_it_loses_focus_and_free_text_credentials_
         login.set_text("cred_typed_by_hand")
         assert login.text() == "cred_typed_by_hand"
         login.set_text("has a space")
-        assert "no spaces" in str(login.validate().message)
+        assert "Choose a credential from the list" in str(login.validate().message)
+
+
+def _basic(fake_server: FakeServer, **lists: list[dict[str, object]]) -> None:
+    fake_server.always("GET", "/v1/browser_sessions", FakeResponse.of_json([]))
+    fake_server.always("GET", "/v1/browser_profiles", FakeResponse.of_json([]))
+    fake_server.always("GET", "/v1/credentials", FakeResponse.of_json(lists.get("credentials", [])))
+    fake_server.always("GET", "/v1/workflows/wpid_1", FakeResponse.of_json(workflow_json(1)))
+
+
+async def test_two_launchers_do_not_interfere_and_closing_one_stops_its_work(
+    qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
+) -> None:
+    _basic(fake_server)
+    fake_server.always(
+        "POST", "/v1/run/workflows", FakeResponse.of_json(run_json("wr_9"), delay=0.3)
+    )
+    async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
+        first = await _dialog(qtbot, client, tasks, "wpid_1")
+        second = await _dialog(qtbot, client, tasks, "wpid_1")
+        for dialog in (first, second):
+            _type(qtbot, dialog, "url", "https://example.com")
+            dialog.request_submit()
+        # Closing while a run is being started is refused: the answer must not be lost.
+        first.reject()
+        assert first.isVisible()
+        assert "closes once the server has answered" in first.banner.text()
+        await wait_until(lambda: first.last_run is not None and second.last_run is not None)
+        assert len(fake_server.requests_to("POST", "/v1/run/workflows")) == 2
+        assert first.run_button.isEnabled()
+        assert second.run_button.isEnabled()
+        first.reject()
+        assert not first.isVisible()
+        await tasks.join()
+
+
+async def test_duplicate_credential_labels_send_the_chosen_id(
+    qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
+) -> None:
+    twin = {"name": "Portal", "credential_type": "password", "credential": {"username": "ada"}}
+    _basic(
+        fake_server,
+        credentials=[{**twin, "credential_id": "cred_A"}, {**twin, "credential_id": "cred_B"}],
+    )
+    wf = workflow_json(1)
+    wf["workflow_definition"]["parameters"][0]["workflow_parameter_type"] = "credential_id"
+    fake_server.always("GET", "/v1/workflows/wpid_1", FakeResponse.of_json(wf))
+    async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
+        dialog = await _dialog(qtbot, client, tasks, "wpid_1")
+        picker = dialog.editors["url"]
+        assert isinstance(picker, CredentialEditor)
+        picker.combo.setCurrentIndex(1)
+        assert picker.text() == "cred_B"
+
+
+async def test_running_waits_for_an_upload_to_finish(
+    qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
+) -> None:
+    _basic(fake_server)
+    async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
+        dialog = await _dialog(qtbot, client, tasks, "wpid_1")
+        _type(qtbot, dialog, "url", "https://example.com")
+        editor = dialog.editors["url"]
+        editor.uploading = True  # type: ignore[attr-defined]
+        assert await dialog.submit() is None
+        assert "Wait for the upload" in dialog.banner.text()
+        assert fake_server.requests_to("POST", "/v1/run/workflows") == []
+        editor.uploading = False  # type: ignore[attr-defined]
+
+        fake_server.enqueue_json("POST", "/v1/run/workflows", run_json("wr_after_upload"))
+        run = await dialog.submit()
+        assert run is not None
+        assert run.run_id == "wr_after_upload"
+        assert len(fake_server.requests_to("POST", "/v1/run/workflows")) == 1

@@ -63,6 +63,7 @@ class LaunchDialog(QDialog):
         self.specs = specs_for(workflow.workflow_definition.parameters)
         self.submitting = False
         self.last_run: RunResponse | None = None
+        self._prefix = f"launch.{id(self):x}"  # task names of this launcher only
 
         header = QLabel(
             f"<h2 style='margin:0'>{_html(workflow.title)}</h2>"
@@ -85,6 +86,7 @@ class LaunchDialog(QDialog):
         for spec in self.specs:
             editor = make_editor(spec, self._upload, self._spawn)
             editor.set_text(spec.initial_text())
+            editor.show_error("")  # no verdict before the person has touched the field
             self.editors[spec.key] = editor
             form.addWidget(editor)
         line = QFrame()
@@ -144,12 +146,26 @@ class LaunchDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addLayout(buttons)
 
-        self._spawn("launch.lists", self.load_lists())
+        self._spawn("lists", self.load_lists())
+        self.finished.connect(self._stop_tasks)
 
     # ------------------------------------------------------------------ helpers
 
     def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> object:
-        return self._tasks.spawn(name, coro)
+        return self._tasks.spawn(f"{self._prefix}.{name}", coro)
+
+    def _stop_tasks(self) -> None:
+        """The launcher closed: its list loading and uploads stop (a submit cannot be
+        running: the launcher does not close while one is)."""
+        self._tasks.cancel(f"{self._prefix}.lists")
+        for key in self.editors:
+            self._tasks.cancel(f"{self._prefix}.upload.{key}")
+
+    def reject(self) -> None:
+        if self.submitting:
+            self._show_banner("Starting the run… the launcher closes once the server has answered.")
+            return
+        super().reject()
 
     async def _upload(self, filename: str, content: bytes) -> str:
         uploaded = await self._client.upload_file(filename, content)
@@ -241,7 +257,7 @@ class LaunchDialog(QDialog):
             return
         self.submitting = True  # set before the task starts, so a second press is a no-op
         self.run_button.setEnabled(False)
-        self._tasks.spawn("launch.submit", self.submit(), replace=False)
+        self._spawn("submit", self.submit())
 
     async def submit(self) -> RunResponse | None:
         from ...api.models import WorkflowRunRequest
@@ -250,6 +266,10 @@ class LaunchDialog(QDialog):
         self.run_button.setEnabled(False)
         self.notice.hide()
         try:
+            uploading = [e for e in self.editors.values() if getattr(e, "uploading", False)]
+            if uploading:
+                self._show_banner(f"Wait for the upload of {uploading[0].spec.label} to finish.")
+                return None
             body = self.build_body()
             if body is None:
                 self._show_banner("Some inputs need fixing; they are marked above.")
@@ -264,8 +284,14 @@ class LaunchDialog(QDialog):
                 return None
             except OutcomeUnknownError as exc:
                 self._show_banner(
-                    f"{exc} It was not sent again, so there is never a duplicate run: "
-                    "look for it in the workflow's runs before you press Run again."
+                    f"{exc} The app did not try again, so it cannot start the run twice: "
+                    "check the workflow's runs before you press Run again."
+                )
+                return None
+            except RuntimeError as exc:  # the connection was switched and its client closed
+                self._show_banner(
+                    f"The connection changed while the launcher was open ({exc}). "
+                    "Close it and open it again."
                 )
                 return None
             except SkyvernError as exc:
@@ -287,9 +313,9 @@ class LaunchDialog(QDialog):
         message = exc.server_message or str(exc)
         by_field = errors_from_server(message, self.specs, sent)
         for field in exc.field_errors:
-            name = field.field
-            if name in self.editors:
-                by_field.setdefault(name, field.message)
+            loc = field.loc
+            if len(loc) >= 3 and loc[:2] == ("body", "parameters") and loc[2] in self.editors:
+                by_field.setdefault(str(loc[2]), field.message)
         for key, text in by_field.items():
             self.editors[key].show_error(text)
         if by_field:

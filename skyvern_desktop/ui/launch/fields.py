@@ -215,6 +215,8 @@ class FileUrlEditor(FieldEditor):
         self.busy.setMaximumWidth(120)
         self.busy.setTextVisible(False)
         self.busy.hide()
+        self.uploading = False
+        self._picker: QFileDialog | None = None
         self.editor_row.addWidget(self.edit, 1)
         self.editor_row.addWidget(self.busy)
         self.editor_row.addWidget(self.choose)
@@ -230,11 +232,12 @@ class FileUrlEditor(FieldEditor):
         self.edit.setFocus()
 
     def _pick(self) -> None:
-        dialog = QFileDialog(self, f"Choose the file for {self.spec.label}")
-        dialog.setObjectName(f"field_{self.spec.key}_picker")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(self.upload_path)
-        dialog.open()
+        if self._picker is None:
+            self._picker = QFileDialog(self, f"Choose the file for {self.spec.label}")
+            self._picker.setObjectName(f"field_{self.spec.key}_picker")
+            self._picker.setFileMode(QFileDialog.FileMode.ExistingFile)
+            self._picker.fileSelected.connect(self.upload_path)
+        self._picker.open()
 
     def upload_path(self, path: str) -> None:
         self._spawn(f"launch.upload.{self.spec.key}", self.upload(Path(path)))
@@ -254,6 +257,7 @@ class FileUrlEditor(FieldEditor):
             )
             return False
         self.choose.setEnabled(False)
+        self.uploading = True
         self.busy.show()
         self.show_error("")
         self.help.setText(f"Uploading {path.name}…")
@@ -275,6 +279,7 @@ class FileUrlEditor(FieldEditor):
             self.show_error(f"The upload failed: {exc}")
             return False
         finally:
+            self.uploading = False
             self.choose.setEnabled(True)
             self.busy.hide()
             self.help.setText(self.spec.description or "")
@@ -319,6 +324,9 @@ class CredentialEditor(FieldEditor):
 
     def text(self) -> str:
         typed = self.combo.currentText().strip()
+        current = self.combo.currentIndex()
+        if current >= 0 and typed == self.combo.itemText(current).strip():
+            return str(self.combo.itemData(current))  # the chosen entry, even if labels repeat
         index = self.combo.findText(typed)
         if index >= 0:
             return str(self.combo.itemData(index))

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -80,7 +81,9 @@ class RunOptions(QGroupBox):
 
         self.run_title = QLineEdit()
         self.run_title.setObjectName("optionTitle")
-        self.run_title.setPlaceholderText("A name for this run (optional)")
+        self.run_title.setPlaceholderText(
+            "A name for this run (optional; this Skyvern version does not store it yet)"
+        )
         form.addRow("Title", self.run_title)
 
         self.proxy = QComboBox()
@@ -144,7 +147,7 @@ class RunOptions(QGroupBox):
         self.max_minutes = QSpinBox()
         self.max_minutes.setObjectName("optionMaxMinutes")
         self.max_minutes.setRange(0, 480)
-        self.max_minutes.setSpecialValueText("The default (4 hours)")
+        self.max_minutes.setSpecialValueText("The workflow's own limit")
         self.max_minutes.setSuffix(" min")
         form.addRow("Maximum run time", self.max_minutes)
 
@@ -191,9 +194,8 @@ class RunOptions(QGroupBox):
 
     def _remove_header(self) -> None:
         rows = sorted({i.row() for i in self.headers.selectedIndexes()}, reverse=True)
-        for row in rows or [self.headers.rowCount() - 1]:
-            if row >= 0:
-                self.headers.removeRow(row)
+        for row in rows:
+            self.headers.removeRow(row)
 
     def _on_proxy(self) -> None:
         self.geo.setVisible(self.proxy.currentData() == GEO)
@@ -219,8 +221,12 @@ class RunOptions(QGroupBox):
         webhook = self.webhook.text().strip()
         self.webhook_error.hide()
         if webhook:
-            parts = urlsplit(webhook)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            try:
+                parts = urlsplit(webhook)
+                valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            except ValueError:
+                valid = False
+            if not valid:
                 self.webhook_error.setText(
                     "The webhook must be a web address starting with https:// or http://."
                 )
@@ -243,6 +249,10 @@ class RunOptions(QGroupBox):
         return out, ok
 
     def _headers(self) -> tuple[dict[str, str], str]:
+        # A cell still being edited (Ctrl+Enter pressed while typing) counts too.
+        editor = QApplication.focusWidget()
+        if editor is not None and self.headers.isAncestorOf(editor):
+            self.headers.commitData(editor)
         headers: dict[str, str] = {}
         for row in range(self.headers.rowCount()):
             name_item, value_item = self.headers.item(row, 0), self.headers.item(row, 1)
@@ -250,8 +260,14 @@ class RunOptions(QGroupBox):
             value = value_item.text() if value_item else ""
             if not name and not value:
                 continue
+            if not name:
+                return {}, f"Row {row + 1} has a value but no header name."
             if not _HEADER_NAME.fullmatch(name):
                 return {}, f"Row {row + 1}: “{name}” is not a header name (letters, digits, -)."
+            if "\n" in value or "\r" in value:
+                return {}, f"Row {row + 1}: a header value must fit on one line."
+            if name.lower() in {h.lower() for h in headers}:
+                return {}, f"Row {row + 1}: the header “{name}” is there twice."
             headers[name] = value
         return headers, ""
 
@@ -259,9 +275,10 @@ class RunOptions(QGroupBox):
         """Show the options of an earlier run (its ``run_request``)."""
         self.run_title.setText(str(request.get("title") or ""))
         proxy = request.get("proxy_location")
-        if isinstance(proxy, dict) and proxy.get("country"):
+        country = str(proxy.get("country", "")).upper() if isinstance(proxy, dict) else ""
+        if isinstance(proxy, dict) and country and self.country.findData(country) >= 0:
             self.proxy.setCurrentIndex(self.proxy.findData(GEO))
-            self.country.setCurrentIndex(max(0, self.country.findData(proxy["country"])))
+            self.country.setCurrentIndex(self.country.findData(country))
             self.subdivision.setText(str(proxy.get("subdivision") or ""))
             self.city.setText(str(proxy.get("city") or ""))
         elif isinstance(proxy, str) and self.proxy.findData(proxy) >= 0:

@@ -1,0 +1,493 @@
+"""One run, watched live until it ends: status, times, output, timeline, screenshots,
+recording, downloaded files, and the actions cancel, retry and rerun."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.errors import SkyvernError
+from ...core.watcher import RunWatcher, WatchPolicy, WatchState
+from ..dialogs import run_dialog
+from ..format import exact_time, status_label
+from ..tasks import TaskRunner
+from ..widgets.json_tree import JsonTree, records_to_csv
+from ..widgets.status_badge import StatusBadge
+
+if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
+    from ...api.models import RunResponse, TimelineItem
+
+FAILURE_STYLE = (
+    "QLabel { background: #ffebe9; color: #82071e; border: 1px solid #ff8182;"
+    " border-radius: 4px; padding: 6px; }"
+)
+THUMB = QSize(240, 135)
+
+
+def _duration(start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return ""
+    seconds = max(0, int((end - start).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def local_path(url: str) -> Path | None:
+    parsed = urlparse(url)
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else None
+
+
+class RunPane(QWidget):
+    finished = Signal(object)  # RunResponse, once the run has ended
+    retry_started = Signal(object)  # the new RunResponse
+    rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
+
+    def __init__(
+        self,
+        run_id: str,
+        client: SkyvernClient,
+        tasks: TaskRunner,
+        *,
+        title: str | None = None,
+        read_local_files: bool = False,
+        policy: WatchPolicy | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"runPane_{run_id}")
+        self.run_id = run_id
+        self._client = client
+        self._tasks = tasks
+        self._read_local = read_local_files
+        self._policy = policy
+        self.run: RunResponse | None = None
+        self._output_stamp: object = None
+        self.watcher: RunWatcher | None = None
+        self.title_text = title or run_id
+
+        self.title = QLabel(f"<b>{title or 'Run'}</b> · {run_id}")
+        self.title.setObjectName("runTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badge = StatusBadge("runStatus")
+        self.connection = QLabel()
+        self.connection.setObjectName("runConnection")
+        self.connection.setStyleSheet("color: #9a6700;")
+        self.open_in_skyvern = QLabel()
+        self.open_in_skyvern.setObjectName("runAppUrl")
+        self.open_in_skyvern.setOpenExternalLinks(True)
+        self.cancel_button = QPushButton("Cancel run…")
+        self.cancel_button.setObjectName("runCancel")
+        self.cancel_button.clicked.connect(
+            lambda: self._tasks.spawn(f"pane.cancel.{run_id}", self.cancel(), replace=False)
+        )
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.setObjectName("runRetry")
+        self.retry_button.setToolTip("Start a new run with the same inputs")
+        self.retry_button.clicked.connect(
+            lambda: self._tasks.spawn(f"pane.retry.{run_id}", self.retry(), replace=False)
+        )
+        self.rerun_button = QPushButton("Rerun with edits…")
+        self.rerun_button.setObjectName("runRerun")
+        self.rerun_button.clicked.connect(self._rerun)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.connection)
+        top.addWidget(self.badge)
+        actions = QHBoxLayout()
+        actions.addWidget(self.open_in_skyvern, 1)
+        actions.addWidget(self.rerun_button)
+        actions.addWidget(self.retry_button)
+        actions.addWidget(self.cancel_button)
+
+        self.times = QGridLayout()
+        self.time_labels: dict[str, QLabel] = {}
+        for col, name in enumerate(("Created", "Queued", "Started", "Finished", "Took")):
+            head = QLabel(f"<span style='color:gray'>{name}</span>")
+            value = QLabel("—")
+            value.setObjectName(f"runTime{name}")
+            self.times.addWidget(head, 0, col)
+            self.times.addWidget(value, 1, col)
+            self.time_labels[name] = value
+
+        self.failure = QLabel()
+        self.failure.setObjectName("runFailure")
+        self.failure.setWordWrap(True)
+        self.failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.failure.setStyleSheet(FAILURE_STYLE)
+        self.failure.hide()
+
+        self.output = JsonTree("runOutput")
+        self.export_json = QPushButton("Export JSON…")
+        self.export_json.setObjectName("runExportJson")
+        self.export_json.clicked.connect(lambda: self._save_text("output.json", self.output_json()))
+        self.export_csv = QPushButton("Export CSV…")
+        self.export_csv.setObjectName("runExportCsv")
+        self.export_csv.clicked.connect(self._export_csv)
+        output_tab = QWidget()
+        out_layout = QVBoxLayout(output_tab)
+        out_layout.addWidget(self.output, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.export_csv)
+        row.addWidget(self.export_json)
+        out_layout.addLayout(row)
+
+        self.timeline_model = QStandardItemModel(0, 4, self)
+        self.timeline_model.setHorizontalHeaderLabels(["Block", "Type", "Status", "Took"])
+        self.timeline = QTreeView()
+        self.timeline.setObjectName("runTimeline")
+        self.timeline.setModel(self.timeline_model)
+
+        self.shots_model = QStandardItemModel(self)
+        self.shots = QListView()
+        self.shots.setObjectName("runScreenshots")
+        self.shots.setViewMode(QListView.ViewMode.IconMode)
+        self.shots.setIconSize(THUMB)
+        self.shots.setResizeMode(QListView.ResizeMode.Adjust)
+        self.shots.setModel(self.shots_model)
+        self.shots.doubleClicked.connect(lambda i: self._enlarge(i.row()))
+        self.shots_note = QLabel("Screenshots appear when the run has ended.")
+        self.shots_note.setObjectName("runScreenshotsNote")
+        shots_tab = QWidget()
+        shots_layout = QVBoxLayout(shots_tab)
+        shots_layout.addWidget(self.shots_note)
+        shots_layout.addWidget(self.shots, 1)
+        self._pixmaps: list[tuple[str, QPixmap]] = []
+
+        self.recording = QLabel("No recording yet.")
+        self.recording.setObjectName("runRecording")
+        self.recording.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.recording.linkActivated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self.save_recording = QPushButton("Save recording…")
+        self.save_recording.setObjectName("runSaveRecording")
+        self.save_recording.setEnabled(False)
+        self.save_recording.clicked.connect(
+            lambda: self._save_url(self.run.recording_url if self.run else None, "recording")
+        )
+        self.files_model = QStandardItemModel(0, 2, self)
+        self.files_model.setHorizontalHeaderLabels(["File", "Size"])
+        self.files = QTreeView()
+        self.files.setObjectName("runFiles")
+        self.files.setRootIsDecorated(False)
+        self.files.setModel(self.files_model)
+        self.save_file = QPushButton("Save file…")
+        self.save_file.setObjectName("runSaveFile")
+        self.save_file.clicked.connect(self._save_selected_file)
+        files_tab = QWidget()
+        files_layout = QVBoxLayout(files_tab)
+        rec_row = QHBoxLayout()
+        rec_row.addWidget(self.recording, 1)
+        rec_row.addWidget(self.save_recording)
+        files_layout.addLayout(rec_row)
+        files_layout.addWidget(QLabel("<b>Downloaded files</b>"))
+        files_layout.addWidget(self.files, 1)
+        files_layout.addWidget(self.save_file, 0, Qt.AlignmentFlag.AlignRight)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("runTabs")
+        self.tabs.addTab(output_tab, "Output")
+        self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.addTab(shots_tab, "Screenshots")
+        self.tabs.addTab(files_tab, "Recording and files")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(self.times)
+        layout.addWidget(self.failure)
+        layout.addLayout(actions)
+        layout.addWidget(self.tabs, 1)
+        self._update_actions()
+
+    # ------------------------------------------------------------------ watching
+
+    def start(self) -> None:
+        self._tasks.spawn(f"pane.watch.{self.run_id}", self.watch())
+
+    def stop(self) -> None:
+        for what in ("watch", "results"):
+            self._tasks.cancel(f"pane.{what}.{self.run_id}")
+
+    async def watch(self) -> RunResponse | None:
+        self.watcher = RunWatcher(
+            self._client, self.run_id, on_update=self.show_run, on_state=self._on_state,
+            policy=self._policy,
+        )  # fmt: skip
+        final = await self.watcher.watch()
+        if final is not None:
+            await self.load_results(final)
+            self.finished.emit(final)
+        return final
+
+    def _on_state(self, state: WatchState, message: str) -> None:
+        if state is WatchState.RECONNECTING:
+            self.connection.setText("reconnecting…")
+            self.connection.setToolTip(message)
+        elif state is WatchState.GONE:
+            self.connection.setText(message)
+        else:
+            self.connection.setText("")
+
+    def show_run(self, run: RunResponse) -> None:
+        self.run = run
+        self.badge.set_status(str(run.status))
+        for name, when in (
+            ("Created", run.created_at), ("Queued", run.queued_at),
+            ("Started", run.started_at), ("Finished", run.finished_at),
+        ):  # fmt: skip
+            label = self.time_labels[name]
+            label.setText(when.astimezone().strftime("%H:%M:%S") if when else "—")
+            label.setToolTip(exact_time(when))
+        took = _duration(run.started_at or run.created_at, run.finished_at)
+        self.time_labels["Took"].setText(took or "—")
+        self.failure.setText(f"<b>{status_label(str(run.status))}:</b> {run.failure_reason}")
+        self.failure.setVisible(bool(run.failure_reason))
+        stamp = (run.status, run.modified_at)
+        if stamp != self._output_stamp:  # the tree is rebuilt only when the run changed
+            self._output_stamp = stamp
+            self.output.set_value(run.output)
+        self.export_csv.setEnabled(records_to_csv(_records(run.output)) is not None)
+        if run.app_url:
+            self.open_in_skyvern.setText(f"<a href='{run.app_url}'>Open in Skyvern</a>")
+        if run.recording_url:
+            self.recording.setText(f"<a href='{run.recording_url}'>Open the recording</a>")
+            self.save_recording.setEnabled(True)
+        self.files_model.removeRows(0, self.files_model.rowCount())
+        for info in run.downloaded_files or []:
+            name = info.filename or Path(urlparse(info.url).path).name or info.url
+            size = f"{info.file_size / 1024:.0f} KB" if info.file_size else ""
+            item = QStandardItem(name)
+            item.setData(info.url, Qt.ItemDataRole.UserRole)
+            self.files_model.appendRow([item, QStandardItem(size)])
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        ended = self.run is not None and self.run.is_terminal
+        self.cancel_button.setVisible(self.run is not None and not ended)
+        self.retry_button.setEnabled(ended)
+        self.rerun_button.setEnabled(
+            self.run is not None and self.run.workflow_permanent_id is not None
+        )
+
+    # ------------------------------------------------------------------ results
+
+    async def load_results(self, run: RunResponse) -> None:
+        """Timeline and screenshots, read once the run has ended."""
+        try:
+            timeline = await self._client.get_run_timeline(self.run_id)
+        except SkyvernError:
+            timeline = []
+        self._fill_timeline(timeline)
+        urls = list(run.screenshot_urls or [])
+        if not urls:
+            try:
+                artifacts = await self._client.list_artifacts(self.run_id)
+            except SkyvernError:
+                artifacts = []
+            shots = sorted(
+                (a for a in artifacts if a.is_screenshot), key=lambda a: a.created_at, reverse=True
+            )
+            urls = [a.signed_url or a.uri for a in shots]
+        await self._load_shots(urls)
+
+    def _fill_timeline(self, items: list[TimelineItem]) -> None:
+        self.timeline_model.removeRows(0, self.timeline_model.rowCount())
+
+        def add(parent: QStandardItem | QStandardItemModel, item: TimelineItem) -> None:
+            block = item.block
+            if block is None:
+                row = [
+                    QStandardItem("Thought"),
+                    QStandardItem(""),
+                    QStandardItem(""),
+                    QStandardItem(""),
+                ]
+            else:
+                took = _duration(block.created_at, block.modified_at)
+                row = [
+                    QStandardItem(block.label or ""), QStandardItem(block.block_type or ""),
+                    QStandardItem(status_label(str(block.status or ""))), QStandardItem(took),
+                ]  # fmt: skip
+                tip = block.failure_reason or (
+                    json.dumps(block.output, indent=2)[:2000] if block.output is not None else ""
+                )
+                for cell in row:
+                    cell.setToolTip(tip)
+            for cell in row:
+                cell.setEditable(False)
+            parent.appendRow(row)
+            for child in item.children:
+                add(row[0], child)
+
+        for item in items:
+            add(self.timeline_model, item)
+        self.timeline.expandAll()
+        for col in range(4):
+            self.timeline.resizeColumnToContents(col)
+
+    async def _fetch(self, url: str) -> bytes:
+        path = local_path(url)
+        if path is not None:
+            if not self._read_local:
+                raise SkyvernError("This file is on the server's computer and cannot be read here.")
+            return await asyncio.to_thread(path.read_bytes)
+        return await self._client.download(url)  # presigned: sent without the API key
+
+    async def _load_shots(self, urls: list[str]) -> None:
+        self.shots_model.clear()
+        self._pixmaps = []
+        if not urls:
+            self.shots_note.setText("This run has no screenshots.")
+            return
+        self.shots_note.setText(
+            f"{len(urls)} screenshot{'s' if len(urls) != 1 else ''}, newest first."
+            " Double-click one to enlarge it."
+        )
+        for url in urls:
+            try:
+                data = await self._fetch(url)
+            except (SkyvernError, OSError) as exc:
+                item = QStandardItem(f"Not loaded: {exc}")
+                item.setEditable(False)
+                self.shots_model.appendRow(item)
+                continue
+            pixmap = QPixmap()
+            pixmap.loadFromData(data)
+            self._pixmaps.append((url, pixmap))
+            item = QStandardItem(
+                QIcon(pixmap.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio)), ""
+            )
+            item.setEditable(False)
+            item.setToolTip(url)
+            self.shots_model.appendRow(item)
+
+    @property
+    def screenshot_count(self) -> int:
+        return len(self._pixmaps)
+
+    def _enlarge(self, row: int) -> None:
+        if not 0 <= row < len(self._pixmaps):
+            return
+        url, pixmap = self._pixmaps[row]
+        dialog = QDialog(self)
+        dialog.setObjectName("runScreenshotDialog")
+        dialog.setWindowTitle("Screenshot")
+        label = QLabel()
+        label.setPixmap(pixmap.scaled(QSize(1280, 720), Qt.AspectRatioMode.KeepAspectRatio))
+        save = QPushButton("Save…")
+        save.clicked.connect(
+            lambda: self._save_bytes_dialog(
+                Path(urlparse(url).path).name or "screenshot.png", pixmap
+            )
+        )
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(label)
+        layout.addWidget(save, 0, Qt.AlignmentFlag.AlignRight)
+        dialog.open()
+
+    def _save_bytes_dialog(self, name: str, pixmap: QPixmap) -> None:
+        ask_save_path(self, "Save screenshot", name, lambda target: pixmap.save(target))
+
+    # ------------------------------------------------------------------ actions
+
+    async def cancel(self) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Cancel run",
+            f"Cancel run {self.run_id}? It stops where it is; this cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
+        )  # fmt: skip
+        box.setObjectName("confirmCancelRun")
+        if await run_dialog(box) != QMessageBox.StandardButton.Yes:
+            return False
+        self.cancel_button.setEnabled(False)
+        try:
+            await self._client.cancel_run(self.run_id)
+        finally:
+            self.cancel_button.setEnabled(True)
+        return True
+
+    async def retry(self) -> RunResponse:
+        run = await self._client.retry_run(self.run_id)
+        self.retry_started.emit(run)
+        return run
+
+    def _rerun(self) -> None:
+        if self.run is not None and self.run.workflow_permanent_id:
+            self.rerun_requested.emit(self.run.workflow_permanent_id, self.run_id)
+
+    def output_json(self) -> str:
+        return json.dumps(self.run.output if self.run else None, indent=2, ensure_ascii=False)
+
+    def _export_csv(self) -> None:
+        text = records_to_csv(_records(self.run.output if self.run else None))
+        if text is not None:
+            self._save_text("output.csv", text)
+
+    def _save_text(self, name: str, text: str) -> None:
+        ask_save_path(self, "Export", name, lambda target: Path(target).write_text(text, "utf-8"))
+
+    def _save_selected_file(self) -> None:
+        rows = self.files.selectionModel().selectedRows()
+        if rows:
+            self._save_url(str(rows[0].data(Qt.ItemDataRole.UserRole)), rows[0].data())
+
+    def _save_url(self, url: str | None, name: str) -> None:
+        if not url:
+            return
+        ask_save_path(
+            self, "Save", Path(urlparse(url).path).name or name,
+            lambda target: self._tasks.spawn(
+                f"pane.save.{self.run_id}", self._download_to(url, Path(target))
+            ),
+        )  # fmt: skip
+
+    async def _download_to(self, url: str, target: Path) -> None:
+        data = await self._fetch(url)
+        await asyncio.to_thread(target.write_bytes, data)
+
+
+def ask_save_path(parent: QWidget, title: str, name: str, then: Any) -> None:
+    """A non-blocking "Save as" dialog (no nested event loop); ``then(path)`` when chosen."""
+    dialog = QFileDialog(parent, title)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.selectFile(name)
+    dialog.fileSelected.connect(then)
+    dialog.finished.connect(lambda _r: dialog.deleteLater())
+    dialog.open()
+
+
+def _records(output: Any) -> Any:
+    """The list of records an output holds: itself, or its only list value."""
+    if isinstance(output, list):
+        return output
+    if isinstance(output, dict):
+        lists = [v for v in output.values() if isinstance(v, list) and v]
+        if len(lists) == 1:
+            return lists[0]
+    return None
