@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
-from skyvern_desktop.api.models import RunStatus, Workflow
+from skyvern_desktop.api.models import RunStatus
 from skyvern_desktop.ui.launch.dialog import LaunchDialog
 from skyvern_desktop.ui.launch.fields import (
     BooleanEditor,
@@ -284,12 +284,12 @@ async def test_options_and_copy_as_code(
         assert API_KEY not in python
         compile(python, "<snippet>", "exec")
 
-        # Rerun: a fresh launcher filled in from an earlier run's request.
-        again = LaunchDialog(Workflow.model_validate(workflow_json(1)), client, tasks)
-        qtbot.addWidget(again)
-        again.prefill({**body, "parameters": {"url": "https://other.example.com"}})
-        assert again.editors["url"].text() == "https://other.example.com"
-        rebuilt = again.build_body()
+        # Rerun: the form filled in from an earlier run's request, options included.
+        options.max_minutes.setValue(0)
+        options.headers.setRowCount(0)
+        dialog.prefill({**body, "parameters": {"url": "https://other.example.com"}})
+        assert dialog.editors["url"].text() == "https://other.example.com"
+        rebuilt = dialog.build_body()
         assert rebuilt is not None
         assert rebuilt["proxy_location"] == {"country": "GB", "city": "London"}
         assert rebuilt["extra_http_headers"] == {"X-Team": "ops"}
