@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from . import APP_NAME, __version__
 
-VIEWS = ("workflows", "launch", "runs", "schedules", "connections", "first-run")
+VIEWS = ("workflows", "launch", "run", "runs", "schedules", "connections", "first-run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--workflow", metavar="WPID", help="the workflow --view launch opens the launcher for"
     )
+    parser.add_argument("--run", metavar="RUN_ID", help="the run --view run shows")
     return parser
 
 

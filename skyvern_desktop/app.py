@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from . import APP_ID, APP_NAME, __version__
 from .core.connection import ConnectionState
@@ -23,6 +25,7 @@ from .core.profiles import (
 from .core.secrets import KeyStore, KeyStoreError
 
 if TYPE_CHECKING:
+    from .api.models import RunResponse
     from .ui.launch.dialog import LaunchDialog
     from .ui.settings.dialog import ConnectionsDialog
 
@@ -55,10 +58,18 @@ async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> in
         if args.self_test:
             return await app.self_test()
         if args.screenshot:
-            return await app.screenshot(Path(args.screenshot), args.view, args.workflow)
+            return await app.screenshot(
+                Path(args.screenshot), args.view, args.workflow, getattr(args, "run", None)
+            )
         return await app.run()
     finally:
         await app.aclose()
+
+
+def _is_loopback(base_url: str) -> bool:
+    """A server on this computer: its ``file://`` artifacts can be read from disk."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class DesktopApp:
@@ -105,7 +116,20 @@ class DesktopApp:
         self.launchers: list[LaunchDialog] = []
         # A launcher holds the client it was opened with; another connection closes it.
         self.session.client_changed.connect(self._close_stale_launchers)
+        from .core.registry import RunRegistry
+
+        self.registry = RunRegistry(paths.data_dir / "runs.sqlite3")
+        runs = self.window.runs
+        runs.pane_closed.connect(self._on_pane_closed)
+        runs.run_finished.connect(self._on_run_finished)
+        runs.rerun_requested.connect(
+            lambda wpid, run_id: self.tasks.spawn(
+                f"ui.launch.{wpid}", self.open_launcher(wpid, rerun_of=run_id)
+            )
+        )
+        self.session.client_changed.connect(self._restore_panes)
         self._closed = asyncio.Event()
+        self._tray: Any = None
         self.window.closing.connect(self._closed.set)
         self._dialog_open = False
 
@@ -189,19 +213,93 @@ class DesktopApp:
             self.launchers.remove(dialog)
         dialog.deleteLater()
 
-    def _on_run_started(self, run: object) -> None:
-        run_id = getattr(run, "run_id", "")
-        self.window.statusBar().showMessage(f"Run {run_id} started.", 15_000)
+    def _on_run_started(self, run: RunResponse) -> None:
+        self.window.show_message(f"Run {run.run_id} started.")
+        self.open_run(run.run_id, workflow_permanent_id=run.workflow_permanent_id)
         self.window.workflows.request_refresh()  # the Last run column
 
-    async def screenshot(self, target: Path, view: str, workflow: str | None = None) -> int:
+    def _base_url(self) -> str | None:
+        return self.session.client.base_url if self.session.client else None
+
+    def open_run(
+        self, run_id: str, *, workflow_permanent_id: str | None = None, focus: bool = True
+    ) -> None:
+        """Open (or show) a live pane for a run, and remember it at once."""
+        client = self.session.client
+        if client is None:
+            return
+        title = None
+        if workflow_permanent_id:
+            workflow = self.window.workflows.model.workflow(workflow_permanent_id)
+            title = workflow.title if workflow else None
+        self.registry.record(
+            client.base_url, run_id, workflow_permanent_id=workflow_permanent_id,
+            workflow_title=title, pane_open=True,
+        )  # fmt: skip
+        self.window.runs.open_run(
+            run_id, client, title=title, read_local_files=_is_loopback(client.base_url), focus=focus
+        )
+        if focus:
+            self.window.show_page("runs")
+
+    def _restore_panes(self) -> None:
+        """After a (re)connect: the panes open last time come back and resume watching."""
+        self.window.runs.close_all()
+        client = self.session.client
+        if client is None:
+            return
+        for entry in self.registry.open_panes(client.base_url):
+            self.window.runs.open_run(
+                entry.run_id, client, title=entry.workflow_title,
+                read_local_files=_is_loopback(client.base_url), focus=False,
+            )  # fmt: skip
+
+    def _on_pane_closed(self, run_id: str) -> None:
+        if base := self._base_url():
+            self.registry.set_pane_open(base, run_id, False)
+
+    def _on_run_finished(self, run: RunResponse) -> None:
+        if base := self._base_url():
+            self.registry.record(base, run.run_id, status=str(run.status), terminal=True)
+        self.notify(f"Run {str(run.status).replace('_', ' ')}", f"{run.run_id}")
+
+    def notify(self, title: str, message: str) -> None:
+        """A desktop notification where a system tray exists; the status bar always."""
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        self.window.show_message(f"{title}: {message}")
+        if not self.settings.value("notifications/enabled", True, type=bool):
+            return
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(self.window.windowIcon(), self.window)
+                self._tray.show()
+            self._tray.showMessage(title, message)
+
+    async def screenshot(
+        self, target: Path, view: str, workflow: str | None = None, run: str | None = None
+    ) -> int:
         """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
         from PySide6.QtWidgets import QWidget
 
         self.window.resize(1280, 800)
         self.window.show()
         subject: QWidget = self.window
-        if view == "launch":
+        if view == "run":
+            if not run:
+                print("error: --view run needs --run RUN_ID", file=sys.stderr)  # noqa: T201
+                return 1
+            await self.connect_initial(interactive=False)
+            await self.window.workflows.wait_loaded()
+            self.open_run(run)
+            pane = self.window.runs.panes.get(run)
+            if pane is not None:
+                finished = asyncio.Event()
+                pane.finished.connect(lambda _r: finished.set())
+                if not (pane.run is not None and pane.run.is_terminal):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(finished.wait(), timeout=20)
+        elif view == "launch":
             if not workflow:
                 print("error: --view launch needs --workflow WPID", file=sys.stderr)  # noqa: T201
                 return 1
@@ -330,8 +428,10 @@ class DesktopApp:
         """Cancel every task, close the HTTP client, and close the window."""
         for dialog in list(self.launchers):
             dialog.close()
+        self.window.runs.close_all()
         await self.tasks.aclose()
         await self.session.aclose()
+        self.registry.close()
         from PySide6.QtCore import QCoreApplication, QEvent
 
         if self.window.isVisible():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self._log_dir = log_dir
 
         self.workflows = WorkflowsPage(session, tasks)
-        self.runs = RunsPage()
+        self.runs = RunsPage(tasks)
         self.schedules = SchedulesPage()
         self.workflows.connections_requested.connect(self.connections_requested)
         self.workflows.launch_requested.connect(self.launch_requested)
@@ -154,6 +154,12 @@ class MainWindow(QMainWindow):
         self.status.setParent(self.statusBar())
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().setObjectName("statusBar")
+        self.message = QLabel()
+        self.message.setObjectName("statusMessage")
+        self.statusBar().addPermanentWidget(self.message)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message.clear)
         self.statusBar().setSizeGripEnabled(True)
 
         self._build_menus()
@@ -213,6 +219,11 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         box.setObjectName("aboutDialog")
         box.open()
+
+    def show_message(self, text: str, seconds: int = 15) -> None:
+        """A passing message at the right of the status bar; the connection stays visible."""
+        self.message.setText(text)
+        self._message_timer.start(seconds * 1000)
 
     def show_page(self, key: str) -> None:
         page = {"workflows": self.workflows, "runs": self.runs, "schedules": self.schedules}[key]

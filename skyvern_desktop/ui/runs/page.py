@@ -1,21 +1,100 @@
-"""The Runs screen. Run history and live run panes are not built yet; it says so plainly."""
+"""The Runs screen: a tab per watched run. (The run history list comes next.)"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
+from .pane import RunPane
+
+if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
 
 
 class RunsPage(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    pane_opened = Signal(str)  # run_id
+    pane_closed = Signal(str)  # run_id
+    run_finished = Signal(object)  # RunResponse
+    rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
+
+    def __init__(self, tasks: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runsPage")
-        self.panel = StatePanel(QLabel(), "runs")
-        self.panel.show_empty(
-            "Run history is not in this version yet",
-            "Live run panes and the run history come in a coming version of Skyvern Desktop. "
-            "Until then, the Workflows screen shows each workflow's last run.",
-        )
+        self._tasks = tasks or TaskRunner()
+        self.panes: dict[str, RunPane] = {}
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("runPanes")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.panel = StatePanel(self.tabs, "runs")
+        self._show_empty()
         layout = QVBoxLayout(self)
         layout.addWidget(self.panel)
+
+    def _show_empty(self) -> None:
+        self.panel.show_empty(
+            "No runs open",
+            "Start a run from the Workflows screen; it opens here and is watched live until "
+            "it ends. Runs stay open across restarts. (The full run history comes next.)",
+        )
+
+    def open_run(
+        self,
+        run_id: str,
+        client: SkyvernClient,
+        *,
+        title: str | None = None,
+        read_local_files: bool = False,
+        focus: bool = True,
+    ) -> RunPane:
+        pane = self.panes.get(run_id)
+        if pane is None:
+            pane = RunPane(
+                run_id, client, self._tasks, title=title, read_local_files=read_local_files
+            )
+            pane.finished.connect(self.run_finished)
+            pane.retry_started.connect(
+                lambda run: self.open_run(
+                    run.run_id, client, title=title, read_local_files=read_local_files
+                )
+            )
+            pane.rerun_requested.connect(self.rerun_requested)
+            self.panes[run_id] = pane
+            self.tabs.addTab(pane, title or run_id)
+            self.tabs.setTabToolTip(self.tabs.indexOf(pane), run_id)
+            pane.start()
+            self.pane_opened.emit(run_id)
+        self.panel.show_content()
+        if focus:
+            self.tabs.setCurrentWidget(pane)
+        return pane
+
+    def _close_tab(self, index: int) -> None:
+        pane = self.tabs.widget(index)
+        if isinstance(pane, RunPane):
+            self.close_run(pane.run_id)
+
+    def close_run(self, run_id: str) -> None:
+        pane = self.panes.pop(run_id, None)
+        if pane is None:
+            return
+        pane.stop()  # a closed pane makes no more requests
+        self.tabs.removeTab(self.tabs.indexOf(pane))
+        pane.deleteLater()
+        self.pane_closed.emit(run_id)
+        if not self.panes:
+            self._show_empty()
+
+    def close_all(self) -> None:
+        """Close every pane without forgetting it (the connection changed or the app quits)."""
+        for run_id, pane in list(self.panes.items()):
+            pane.stop()
+            self.tabs.removeTab(self.tabs.indexOf(pane))
+            pane.deleteLater()
+            del self.panes[run_id]
+        self._show_empty()

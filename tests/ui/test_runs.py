@@ -1,0 +1,186 @@
+"""Run panes: watched live to the end, results shown, actions work, and nothing is lost."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from skyvern_desktop.api import NO_RETRY, SkyvernClient
+from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
+from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.paths import app_paths
+from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.core.watcher import WatchPolicy
+from skyvern_desktop.ui.runs.pane import RunPane
+from skyvern_desktop.ui.tasks import TaskRunner
+
+from ..api.support import API_KEY, run_json
+from ..fakes.server import FakeResponse, FakeServer
+from ..integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
+from ..realserver import RealServer
+from .conftest import wait_until
+
+pytestmark = pytest.mark.asyncio
+
+# A 1×1 PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore) -> DesktopApp:
+    monkeypatch.setenv("SKYVERN_BASE_URL", server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", server.api_key)
+    return DesktopApp(app_paths().ensure(), keys=keys)
+
+
+async def test_a_launched_run_opens_in_a_pane_and_is_watched_to_the_end(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory,
+) -> None:  # fmt: skip
+    url = f"{real_server.base_url}/v1/version"
+    wpid = await workflows.create("Paned", [], [wait_block(seconds=2), http_block(url=url)])
+    app = _app(monkeypatch, real_server, no_keyring)
+    try:
+        await app.connect_initial(interactive=False)
+        assert app.session.client is not None
+        started = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+        app._on_run_started(started)  # what the launcher's run_started does
+        pane = app.window.runs.panes[started.run_id]
+        assert app.window.current_page() == "runs"
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)
+        await app.tasks.join()
+        assert pane.badge.status == RunStatus.COMPLETED
+        assert pane.badge.text() == "Completed"
+        tree = pane.output.tree_model
+        assert tree.value["fetch_output"]["response_body"] == {"version": real_server.version}
+        top = [tree.index(r, 0).data() for r in range(tree.rowCount())]
+        assert "fetch_output" in top
+        assert pane.timeline_model.rowCount() == 2  # the wait block and the http block
+        entry = app.registry.get(real_server.base_url, started.run_id)
+        assert entry is not None
+        assert (entry.pane_open, entry.terminal, entry.status) == (True, True, "completed")
+        app.window.runs.close_run(started.run_id)
+        closed = app.registry.get(real_server.base_url, started.run_id)
+        assert closed is not None
+        assert not closed.pane_open
+    finally:
+        await app.aclose()
+
+
+async def test_panes_come_back_after_a_restart_and_finish(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory,
+) -> None:  # fmt: skip
+    url = f"{real_server.base_url}/v1/version"
+    wpid = await workflows.create("Survives", [], [wait_block(seconds=4), http_block(url=url)])
+    first = _app(monkeypatch, real_server, no_keyring)
+    await first.connect_initial(interactive=False)
+    assert first.session.client is not None
+    run = await first.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+    first.open_run(run.run_id, workflow_permanent_id=wpid)
+    await (
+        first.aclose()
+    )  # quit while it is still running (see tests/core/test_registry for kill -9)
+
+    second = _app(monkeypatch, real_server, no_keyring)
+    try:
+        await second.connect_initial(interactive=False)
+        assert run.run_id in second.window.runs.panes
+        pane = second.window.runs.panes[run.run_id]
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)
+        assert pane.run is not None
+        assert pane.run.status == RunStatus.COMPLETED
+        await second.tasks.join()
+    finally:
+        await second.aclose()
+
+
+async def test_cancel_asks_first_and_retry_opens_a_new_pane(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, qtbot: QtBot,
+) -> None:  # fmt: skip
+    wpid = await workflows.create("Cancel me", [], [wait_block(seconds=120)])
+    app = _app(monkeypatch, real_server, no_keyring)
+    try:
+        app.window.show()
+        await app.connect_initial(interactive=False)
+        assert app.session.client is not None
+        run = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+        await wait_for_run(app.session.client, run.run_id, until="running", within=60)
+        app.open_run(run.run_id)
+        pane = app.window.runs.panes[run.run_id]
+        await wait_until(lambda: pane.run is not None and pane.cancel_button.isVisible())
+        qtbot.mouseClick(pane.cancel_button, Qt.MouseButton.LeftButton)
+        box = await _box("confirmCancelRun")
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+        await wait_until(lambda: pane.badge.status == RunStatus.CANCELED, within=30)
+        await wait_until(lambda: pane.retry_button.isEnabled())
+        qtbot.mouseClick(pane.retry_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: len(app.window.runs.panes) == 2, what="the retried run's pane")
+        new_id = next(r for r in app.window.runs.panes if r != run.run_id)
+        assert new_id.startswith("wr_")
+        await app.session.client.cancel_run(new_id)
+        await app.tasks.join()
+    finally:
+        await app.aclose()
+
+
+async def _box(name: str) -> QMessageBox:
+    found: list[QMessageBox] = []
+
+    def visible() -> bool:
+        found[:] = [
+            w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == name and w.isVisible()
+        ]  # fmt: skip
+        return bool(found)
+
+    await wait_until(visible, what=name)
+    return found[0]
+
+
+async def test_failure_reason_and_presigned_screenshots_without_the_key(
+    qtbot: QtBot, fake_server: FakeServer, other_server: FakeServer
+) -> None:
+    shot = f"{other_server.url}/bucket/shot.png?X-Amz-Signature=abc"
+    other_server.always(
+        "GET", "/bucket/shot.png", FakeResponse(body=PNG, headers={"content-type": "image/png"})
+    )
+    fake_server.enqueue(
+        "GET", "/v1/runs/wr_1",
+        FakeResponse.of_json(run_json("wr_1", status="running")),
+        FakeResponse(status=503),  # an outage in the middle
+        FakeResponse.of_json(run_json(
+            "wr_1", status="failed", failure_reason="The login page did not load.",
+            screenshot_urls=[shot], recording_url=f"{other_server.url}/bucket/rec.mp4",
+            downloaded_files=[{"url": f"{other_server.url}/bucket/report.csv",
+                               "filename": "report.csv", "file_size": 2048}],
+        )),
+    )  # fmt: skip
+    fake_server.always("GET", "/v1/runs/wr_1/timeline", FakeResponse.of_json([]))
+    tasks = TaskRunner()
+    async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
+        pane = RunPane(
+            "wr_1", client, tasks, policy=WatchPolicy(first_interval=0.01, error_base=0.01)
+        )
+        qtbot.addWidget(pane)
+        pane.show()
+        final = await pane.watch()
+        await tasks.join()
+    assert final is not None
+    assert pane.failure.isVisible()
+    assert "The login page did not load." in pane.failure.text()
+    assert pane.badge.text() == "Failed"
+    assert pane.screenshot_count == 1
+    assert "Open the recording" in pane.recording.text()
+    assert pane.files_model.item(0, 0).text() == "report.csv"
+    assert pane.files_model.item(0, 1).text() == "2 KB"
+    assert not pane.cancel_button.isVisible()  # the run has ended
+    assert other_server.requests
+    assert all(r.header("x-api-key") is None for r in other_server.requests)
+    assert all(r.header("x-api-key") == API_KEY for r in fake_server.requests)
