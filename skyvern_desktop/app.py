@@ -121,6 +121,9 @@ class DesktopApp:
         self.registry = RunRegistry(paths.data_dir / "runs.sqlite3")
         runs = self.window.runs
         runs.pane_closed.connect(self._on_pane_closed)
+        runs.open_requested.connect(
+            lambda run_id, wpid: self.open_run(run_id, workflow_permanent_id=wpid or None)
+        )
         runs.run_finished.connect(self._on_run_finished)
         runs.rerun_requested.connect(
             lambda wpid, run_id: self.tasks.spawn(
@@ -259,9 +262,13 @@ class DesktopApp:
             self.registry.set_pane_open(base, run_id, False)
 
     def _on_run_finished(self, run: RunResponse) -> None:
-        if base := self._base_url():
-            self.registry.record(base, run.run_id, status=str(run.status), terminal=True)
-        self.notify(f"Run {str(run.status).replace('_', ' ')}", f"{run.run_id}")
+        base = self._base_url()
+        if base is None:
+            return
+        known = self.registry.get(base, run.run_id)
+        self.registry.record(base, run.run_id, status=str(run.status), terminal=True)
+        if known is None or not known.terminal:  # a pane reopened on an old run stays quiet
+            self.notify(f"Run {str(run.status).replace('_', ' ')}", f"{run.run_id}")
 
     def notify(self, title: str, message: str) -> None:
         """A desktop notification where a system tray exists; the status bar always."""

@@ -90,7 +90,8 @@ class MainWindow(QMainWindow):
         self._log_dir = log_dir
 
         self.workflows = WorkflowsPage(session, tasks)
-        self.runs = RunsPage(tasks)
+        self.runs = RunsPage(session, tasks)
+        self.workflows.details.workflow_shown.connect(self.runs.history.set_selected_workflow)
         self.schedules = SchedulesPage()
         self.workflows.connections_requested.connect(self.connections_requested)
         self.workflows.launch_requested.connect(self.launch_requested)
@@ -130,7 +131,7 @@ class MainWindow(QMainWindow):
                 button.sizePolicy().verticalPolicy(),
             )
             self.stack.addWidget(page)
-            button.clicked.connect(lambda _=False, p=page: self.stack.setCurrentWidget(p))
+            button.clicked.connect(lambda _=False, k=key: self.show_page(k))
             self.nav.addButton(button)
             self.nav_buttons[key] = button
             side.addWidget(button)
@@ -193,6 +194,17 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, k=key: self.show_page(k))
             view.addAction(action)
         view.addSeparator()
+        self.notify_action = QAction("&Notify me when a run ends", self)
+        self.notify_action.setObjectName("actionNotify")
+        self.notify_action.setCheckable(True)
+        self.notify_action.setChecked(
+            bool(self._settings.value("notifications/enabled", True, type=bool))
+        )
+        self.notify_action.toggled.connect(
+            lambda on: self._settings.setValue("notifications/enabled", on)
+        )
+        view.addAction(self.notify_action)
+        view.addSeparator()
         self.refresh_action = QAction("&Refresh", self)
         self.refresh_action.setObjectName("actionRefresh")
         self.refresh_action.setShortcut(QKeySequence("Ctrl+R"))
@@ -227,6 +239,8 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         page = {"workflows": self.workflows, "runs": self.runs, "schedules": self.schedules}[key]
+        if page is self.runs and self.stack.currentWidget() is not self.runs:
+            self.runs.history.reload()
         self.stack.setCurrentWidget(page)
         self.nav_buttons[key].setChecked(True)
 
@@ -239,6 +253,8 @@ class MainWindow(QMainWindow):
     def refresh_current(self) -> None:
         if self.stack.currentWidget() is self.workflows:
             self.workflows.request_refresh()
+        elif self.stack.currentWidget() is self.runs:
+            self.runs.history.reload()
 
     # ------------------------------------------------------------------ state
 

@@ -184,3 +184,42 @@ async def test_failure_reason_and_presigned_screenshots_without_the_key(
     assert other_server.requests
     assert all(r.header("x-api-key") is None for r in other_server.requests)
     assert all(r.header("x-api-key") == API_KEY for r in fake_server.requests)
+
+
+async def test_the_history_lists_filters_and_opens_runs(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, qtbot: QtBot,
+) -> None:  # fmt: skip
+    url = f"{real_server.base_url}/v1/version"
+    ok = await workflows.create("History ok", [], [http_block(url=url)])
+    bad = await workflows.create(
+        "History bad", [], [{"block_type": "text_prompt", "label": "think", "prompt": "hi"}]
+    )
+    app = _app(monkeypatch, real_server, no_keyring)
+    try:
+        app.window.show()
+        await app.connect_initial(interactive=False)
+        client = app.session.client
+        assert client is not None
+        good_run = await client.run_workflow(WorkflowRunRequest(workflow_id=ok))
+        bad_run = await client.run_workflow(WorkflowRunRequest(workflow_id=bad))
+        await wait_for_run(client, good_run.run_id)
+        await wait_for_run(client, bad_run.run_id)
+        app.window.show_page("runs")
+        history = app.window.runs.history
+        await history.load()
+        ids = [r.workflow_run_id for r in history.model.runs]
+        assert {good_run.run_id, bad_run.run_id} <= set(ids)
+        history.status.setCurrentIndex(history.status.findData("failed"))
+        await history.load()
+        assert bad_run.run_id in [r.workflow_run_id for r in history.model.runs]
+        assert all(r.status == RunStatus.FAILED for r in history.model.runs)
+        row = [r.workflow_run_id for r in history.model.runs].index(bad_run.run_id)
+        history.table.doubleClicked.emit(history.model.index(row, 0))
+        assert bad_run.run_id in app.window.runs.panes
+        pane = app.window.runs.panes[bad_run.run_id]
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=30)
+        assert "text_prompt block failed" in pane.failure.text()
+        await app.tasks.join()
+    finally:
+        await app.aclose()

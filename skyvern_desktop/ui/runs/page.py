@@ -1,14 +1,16 @@
-"""The Runs screen: a tab per watched run. (The run history list comes next.)"""
+"""The Runs screen: the run history above, and a tab per watched run below."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
+from .history import RunHistory
 from .pane import RunPane
 
 if TYPE_CHECKING:
@@ -20,11 +22,15 @@ class RunsPage(QWidget):
     pane_closed = Signal(str)  # run_id
     run_finished = Signal(object)  # RunResponse
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
+    open_requested = Signal(str, str)  # run_id, workflow_permanent_id (from the history)
 
-    def __init__(self, tasks: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runsPage")
-        self._tasks = tasks or TaskRunner()
+        self._tasks = tasks
+        self.history = RunHistory(session, tasks)
+        self.history.open_requested.connect(self.open_requested)
+        session.client_changed.connect(lambda: self.history.reload(reset_page=True))
         self.panes: dict[str, RunPane] = {}
         self.tabs = QTabWidget()
         self.tabs.setObjectName("runPanes")
@@ -33,14 +39,22 @@ class RunsPage(QWidget):
         self.tabs.tabCloseRequested.connect(self._close_tab)
         self.panel = StatePanel(self.tabs, "runs")
         self._show_empty()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("runsSplitter")
+        self.splitter.addWidget(self.history)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([260, 480])
         layout = QVBoxLayout(self)
-        layout.addWidget(self.panel)
+        layout.setContentsMargins(12, 12, 12, 6)
+        layout.addWidget(self.splitter)
 
     def _show_empty(self) -> None:
         self.panel.show_empty(
             "No runs open",
-            "Start a run from the Workflows screen; it opens here and is watched live until "
-            "it ends. Runs stay open across restarts. (The full run history comes next.)",
+            "Start a run from the Workflows screen, or double-click one above: it opens here "
+            "and is watched live until it ends. Open runs come back after a restart.",
         )
 
     def open_run(

@@ -81,6 +81,7 @@ class WorkflowDetails(QWidget):
 
     run_clicked = Signal(str)
     rerun_clicked = Signal(str, str)  # workflow_permanent_id, run_id
+    workflow_shown = Signal(object, object)  # workflow_permanent_id | None, title | None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -181,6 +182,10 @@ class WorkflowDetails(QWidget):
         self._workflow = workflow
         self._last_run_id = last_run_id
         self._update_run()
+        self.workflow_shown.emit(
+            workflow.workflow_permanent_id if workflow else None,
+            workflow.title if workflow else None,
+        )
         if workflow is None:
             self._title.setText("No workflow selected")
             self._meta.setText("")

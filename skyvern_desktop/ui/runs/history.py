@@ -1,0 +1,221 @@
+"""The run history: workflow runs of every workflow or of the selected one, filtered and paged."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.errors import SkyvernError
+from ...api.models import RunStatus, TriggerType
+from ..format import exact_time, relative_time, status_color, status_label
+from ..session import Session
+from ..tasks import TaskRunner
+from .pane import _duration
+
+if TYPE_CHECKING:
+    from ...api.models import WorkflowRun
+
+Index = QModelIndex | QPersistentModelIndex
+PAGE_SIZE = 25
+ACTIVE_REFRESH_MS = 5_000
+_HEADERS = ("Run", "Workflow", "Status", "Started by", "Created", "Took")
+RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+WPID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class RunHistoryModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runs: list[WorkflowRun] = []
+
+    def set_runs(self, runs: list[WorkflowRun]) -> None:
+        self.beginResetModel()
+        self.runs = list(runs)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run = self.runs[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return run.workflow_run_id
+            if col == 1:
+                return run.workflow_title or run.workflow_permanent_id
+            if col == 2:
+                return status_label(str(run.status))
+            if col == 3:
+                trigger = str(run.trigger_type or "")
+                return "⏰ Schedule" if trigger == TriggerType.SCHEDULED else trigger.capitalize()
+            if col == 4:
+                return relative_time(run.created_at)
+            return _duration(run.started_at or run.created_at, run.finished_at)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 2:
+            return status_color(str(run.status))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 4:
+                return exact_time(run.created_at)
+            if col == 2 and run.failure_reason:
+                return run.failure_reason
+        if role == RUN_ID_ROLE:
+            return run.workflow_run_id
+        if role == WPID_ROLE:
+            return run.workflow_permanent_id
+        return None
+
+
+class RunHistory(QWidget):
+    open_requested = Signal(str, str)  # run_id, workflow_permanent_id
+
+    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runHistory")
+        self._session = session
+        self._tasks = tasks
+        self._selected: tuple[str, str] | None = None
+        self.page = 1
+        self.model = RunHistoryModel(self)
+
+        self.scope = QComboBox()
+        self.scope.setObjectName("historyScope")
+        self.scope.addItem("All workflows", None)
+        self.scope.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
+        self.status = QComboBox()
+        self.status.setObjectName("historyStatus")
+        self.status.addItem("Any status", None)
+        for status in RunStatus:
+            self.status.addItem(status_label(status.value), status.value)
+        self.status.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
+        self.search = QLineEdit()
+        self.search.setObjectName("historySearch")
+        self.search.setPlaceholderText("Search runs by id or input value")
+        self.search.setClearButtonEnabled(True)
+        self.search.returnPressed.connect(lambda: self.reload(reset_page=True))
+        self.prev_button = QPushButton("‹ Newer")
+        self.prev_button.setObjectName("historyPrev")
+        self.prev_button.clicked.connect(lambda: self._go(-1))
+        self.next_button = QPushButton("Older ›")
+        self.next_button.setObjectName("historyNext")
+        self.next_button.clicked.connect(lambda: self._go(1))
+        self.page_label = QLabel()
+        self.page_label.setObjectName("historyPage")
+        self.message = QLabel()
+        self.message.setObjectName("historyMessage")
+        self.message.setStyleSheet("color: #cf222e;")
+        bar = QHBoxLayout()
+        bar.addWidget(self.scope)
+        bar.addWidget(self.status)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.prev_button)
+        bar.addWidget(self.page_label)
+        bar.addWidget(self.next_button)
+
+        self.table = QTableView()
+        self.table.setObjectName("historyTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((200, 220, 100, 110, 110)):
+            self.table.horizontalHeader().resizeSection(col, width)
+        self.table.doubleClicked.connect(self._open)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        self.message.hide()
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(ACTIVE_REFRESH_MS)
+        self._timer.timeout.connect(self._tick)
+
+    def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
+        while self.scope.count() > 1:
+            self.scope.removeItem(1)
+        if wpid:
+            self.scope.addItem(f"Only “{title or wpid}”", wpid)
+
+    def reload(self, reset_page: bool = False) -> None:
+        if reset_page:
+            self.page = 1
+        if self._session.client is not None:
+            self._tasks.spawn("runs.history", self.load())
+
+    def _go(self, step: int) -> None:
+        self.page = max(1, self.page + step)
+        self.reload()
+
+    def _tick(self) -> None:
+        if self.isVisible():
+            self.reload()
+
+    async def load(self) -> list[WorkflowRun]:
+        client = self._session.client
+        if client is None:
+            return []
+        status = self.status.currentData()
+        try:
+            runs = await client.list_workflow_runs(
+                workflow_permanent_id=self.scope.currentData(),
+                status=[status] if status else None,
+                search_key=self.search.text().strip() or None,
+                page=self.page,
+                page_size=PAGE_SIZE,
+            )
+        except SkyvernError as exc:
+            self.message.setText(f"Could not load the runs: {exc}")
+            self.message.show()
+            return []
+        self.message.hide()
+        self.model.set_runs(runs)
+        self.page_label.setText(f"Page {self.page}")
+        self.prev_button.setEnabled(self.page > 1)
+        self.next_button.setEnabled(len(runs) == PAGE_SIZE)
+        # While any run on screen is still going, the list keeps itself up to date.
+        if any(not r.is_terminal for r in runs):
+            self._timer.start()
+        else:
+            self._timer.stop()
+        return runs
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_requested.emit(str(index.data(RUN_ID_ROLE)), str(index.data(WPID_ROLE)))
