@@ -152,3 +152,100 @@ def test_screenshot_renders_a_loaded_view(
         image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
     }
     assert len(colours) > 10
+
+
+KILLED = textwrap.dedent(
+    """
+    import asyncio, os, signal, sys
+    import qasync
+    from PySide6.QtWidgets import QApplication
+    from skyvern_desktop.api.models import WorkflowRunRequest
+    from skyvern_desktop.app import DesktopApp
+    from skyvern_desktop.core.paths import app_paths
+
+    qapp = QApplication([])
+
+    async def main():
+        app = DesktopApp(app_paths().ensure())
+        await app.connect_initial(interactive=False)
+        wpid = sys.argv[1]
+        run = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+        app.open_run(run.run_id, workflow_permanent_id=wpid)
+        pane = app.window.runs.panes[run.run_id]
+        for _ in range(600):
+            if pane.run is not None and str(pane.run.status) == "running":
+                break
+            await asyncio.sleep(0.05)
+        print(run.run_id, pane.run.status if pane.run else None, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        runner.run(main())
+    """
+)
+
+RESTARTED = textwrap.dedent(
+    """
+    import asyncio, sys
+    import qasync
+    from PySide6.QtWidgets import QApplication
+    from skyvern_desktop.app import DesktopApp
+    from skyvern_desktop.core.paths import app_paths
+
+    qapp = QApplication([])
+
+    async def main():
+        app = DesktopApp(app_paths().ensure())
+        await app.connect_initial(interactive=False)
+        pane = app.window.runs.panes.get(sys.argv[1])
+        if pane is None:
+            print("no pane", flush=True)
+        else:
+            for _ in range(1200):
+                if pane.run is not None and pane.run.is_terminal:
+                    break
+                await asyncio.sleep(0.05)
+            print("pane", pane.run.status if pane.run else None, flush=True)
+        await app.tasks.join()
+        await app.aclose()
+
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        runner.run(main())
+    """
+)
+
+
+def test_a_run_survives_kill_9_and_its_pane_comes_back(
+    tmp_path: Path, real_server: RealServer
+) -> None:
+    import httpx
+
+    env = _clean_env(tmp_path)
+    env.update(
+        SKYVERN_BASE_URL=real_server.base_url,
+        SKYVERN_API_KEY=real_server.api_key,
+        SKYVERN_DESKTOP_HOME=str(tmp_path / "app"),
+    )
+    created = httpx.post(
+        f"{real_server.base_url}/v1/workflows",
+        headers={"x-api-key": real_server.api_key},
+        json={"json_definition": {"title": "Kill -9", "workflow_definition": {
+            "parameters": [],
+            "blocks": [{"block_type": "wait", "label": "pause", "wait_sec": 6}],
+        }}},
+        timeout=30,
+    )  # fmt: skip
+    wpid = created.json()["workflow_permanent_id"]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED, wpid], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    run_id, status = killed.stdout.split()
+    assert status == "running"  # killed in the middle of the run
+
+    restarted = subprocess.run(
+        [sys.executable, "-c", RESTARTED, run_id], env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    assert restarted.stdout.split() == ["pane", "completed"]

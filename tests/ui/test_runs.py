@@ -15,7 +15,7 @@ from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.core.watcher import WatchPolicy
-from skyvern_desktop.ui.runs.pane import RunPane
+from skyvern_desktop.ui.runs.pane import RunPane, local_path
 from skyvern_desktop.ui.tasks import TaskRunner
 
 from ..api.support import API_KEY, run_json
@@ -221,5 +221,36 @@ async def test_the_history_lists_filters_and_opens_runs(
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=30)
         assert "text_prompt block failed" in pane.failure.text()
         await app.tasks.join()
+    finally:
+        await app.aclose()
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("require_browser")
+async def test_a_real_browser_run_shows_its_screenshots_and_final_recording(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, loopback_page: str,
+) -> None:  # fmt: skip
+    wpid = await workflows.create(
+        "Pane browser", [], [{"block_type": "goto_url", "label": "open", "url": loopback_page}]
+    )
+    app = _app(monkeypatch, real_server, no_keyring)
+    try:
+        await app.connect_initial(interactive=False)
+        assert app.session.client is not None
+        run = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+        app.open_run(run.run_id, workflow_permanent_id=wpid)
+        pane = app.window.runs.panes[run.run_id]
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=120)
+        await app.tasks.join()  # the final recording re-reads, timeline and screenshots
+        assert pane.run is not None
+        assert pane.run.status == RunStatus.COMPLETED
+        assert pane.screenshot_count >= 1  # real PNGs, read from the local server's disk
+        assert pane.run.recording_url is not None
+        assert pane.run.recording_url.endswith(".mp4")
+        video = local_path(pane.run.recording_url)
+        assert video is not None
+        assert video.is_file()
+        assert "Open the recording" in pane.recording.text()
     finally:
         await app.aclose()
