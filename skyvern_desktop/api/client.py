@@ -57,6 +57,7 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=30.0, write=60.0, pool=10.0)
 MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
 MAX_PAGES: Final = 10_000
+LARGE_BODY_BYTES: Final = 512 * 1024
 USER_AGENT: Final = f"skyvern-desktop/{__version__}"
 
 # Errors raised before any byte of the request left this machine: safe to say "not sent".
@@ -281,6 +282,10 @@ class SkyvernClient:
 
     async def _get(self, path: str, tp: type[T] | Any, **params: Any) -> Any:
         response = await self._send("GET", path, params=_params(**params), idempotent=True)
+        if len(response.content) > LARGE_BODY_BYTES:
+            # A run with a 5 MB output takes ~100 ms to parse: do it off the event loop so
+            # the window keeps painting and other runs keep being watched meanwhile.
+            return await asyncio.to_thread(self._parse, response, tp)
         return self._parse(response, tp)
 
     # ------------------------------------------------------------------ server

@@ -272,7 +272,7 @@ class RunPane(QWidget):
         if stamp != self._output_stamp:  # the tree is rebuilt only when the run changed
             self._output_stamp = stamp
             self.output.set_value(run.output)
-        self.export_csv.setEnabled(records_to_csv(_records(run.output)) is not None)
+        self.export_csv.setEnabled(_is_records(_records(run.output)))
         if run.app_url:
             self.open_in_skyvern.setText(f"<a href='{run.app_url}'>Open in Skyvern</a>")
         if run.recording_url:
@@ -480,6 +480,11 @@ def ask_save_path(parent: QWidget, title: str, name: str, then: Any) -> None:
     dialog.fileSelected.connect(then)
     dialog.finished.connect(lambda _r: dialog.deleteLater())
     dialog.open()
+
+
+def _is_records(value: Any) -> bool:
+    """Cheap check (no CSV is built) that ``value`` is a list of records."""
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
 
 
 def _records(output: Any) -> Any:
