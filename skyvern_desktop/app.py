@@ -121,6 +121,7 @@ class DesktopApp:
         self.registry = RunRegistry(paths.data_dir / "runs.sqlite3")
         runs = self.window.runs
         runs.pane_closed.connect(self._on_pane_closed)
+        runs.title_wanted.connect(self._on_title_wanted)
         runs.open_requested.connect(
             lambda run_id, wpid: self.open_run(run_id, workflow_permanent_id=wpid or None)
         )
@@ -256,6 +257,15 @@ class DesktopApp:
                 entry.run_id, client, title=entry.workflow_title,
                 read_local_files=_is_loopback(client.base_url), focus=False,
             )  # fmt: skip
+
+    def _on_title_wanted(self, run_id: str, wpid: str) -> None:
+        workflow = self.window.workflows.model.workflow(wpid)
+        if workflow is not None:
+            self.window.runs.set_title(run_id, workflow.title)
+            if base := self._base_url():
+                self.registry.record(
+                    base, run_id, workflow_permanent_id=wpid, workflow_title=workflow.title
+                )
 
     def _on_pane_closed(self, run_id: str) -> None:
         if base := self._base_url():

@@ -23,6 +23,7 @@ class RunsPage(QWidget):
     run_finished = Signal(object)  # RunResponse
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id (from the history)
+    title_wanted = Signal(str, str)  # run_id, workflow_permanent_id
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +79,7 @@ class RunsPage(QWidget):
                 )
             )
             pane.rerun_requested.connect(self.rerun_requested)
+            pane.workflow_known.connect(self.title_wanted)
             self.panes[run_id] = pane
             self.tabs.addTab(pane, title or run_id)
             self.tabs.setTabToolTip(self.tabs.indexOf(pane), run_id)
@@ -87,6 +89,12 @@ class RunsPage(QWidget):
         if focus:
             self.tabs.setCurrentWidget(pane)
         return pane
+
+    def set_title(self, run_id: str, title: str) -> None:
+        pane = self.panes.get(run_id)
+        if pane is not None:
+            pane.set_title(title)
+            self.tabs.setTabText(self.tabs.indexOf(pane), title)
 
     def _close_tab(self, index: int) -> None:
         pane = self.tabs.widget(index)

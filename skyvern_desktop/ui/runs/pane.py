@@ -68,6 +68,7 @@ class RunPane(QWidget):
     finished = Signal(object)  # RunResponse, once the run has ended
     retry_started = Signal(object)  # the new RunResponse
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
+    workflow_known = Signal(str, str)  # run_id, workflow_permanent_id (first time it is seen)
 
     def __init__(
         self,
@@ -150,8 +151,12 @@ class RunPane(QWidget):
         self.export_csv = QPushButton("Export CSV…")
         self.export_csv.setObjectName("runExportCsv")
         self.export_csv.clicked.connect(self._export_csv)
+        self.no_output = QLabel("No output yet: it appears here as the run produces it.")
+        self.no_output.setObjectName("runNoOutput")
+        self.no_output.setStyleSheet("color: palette(placeholder-text);")
         output_tab = QWidget()
         out_layout = QVBoxLayout(output_tab)
+        out_layout.addWidget(self.no_output)
         out_layout.addWidget(self.output, 1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -254,7 +259,13 @@ class RunPane(QWidget):
         else:
             self.connection.setText("")
 
+    def set_title(self, title: str) -> None:
+        self.title_text = title
+        self.title.setText(f"<b>{title}</b> · {self.run_id}")
+
     def show_run(self, run: RunResponse) -> None:
+        if self.run is None and run.workflow_permanent_id and self.title_text == self.run_id:
+            self.workflow_known.emit(self.run_id, run.workflow_permanent_id)
         self.run = run
         self.badge.set_status(str(run.status))
         for name, when in (
@@ -273,6 +284,15 @@ class RunPane(QWidget):
             self._output_stamp = stamp
             self.output.set_value(run.output)
         self.export_csv.setEnabled(_is_records(_records(run.output)))
+        self.export_json.setEnabled(run.output is not None)
+        if run.output is None:
+            self.no_output.setText(
+                "This run produced no output."
+                if run.is_terminal
+                else "No output yet: it appears here as the run produces it."
+            )
+        self.no_output.setVisible(run.output is None)
+        self.output.setVisible(run.output is not None)
         if run.app_url:
             self.open_in_skyvern.setText(f"<a href='{run.app_url}'>Open in Skyvern</a>")
         if run.recording_url:
