@@ -11,22 +11,17 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
+
+from ..api.models.enums import WorkflowParameterType
 
 if TYPE_CHECKING:
     from ..api.models import WorkflowParameter
 
 
-class FieldKind(StrEnum):
-    STRING = "string"
-    INTEGER = "integer"
-    FLOAT = "float"
-    BOOLEAN = "boolean"
-    JSON = "json"
-    FILE_URL = "file_url"
-    CREDENTIAL_ID = "credential_id"
+FieldKind = WorkflowParameterType
+"""The seven input types, as the API names them (one enum, not a copy of it)."""
 
 
 KIND_LABELS: Final = {

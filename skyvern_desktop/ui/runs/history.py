@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,12 +23,12 @@ from ...api.models import RunStatus, TriggerType
 from ..format import exact_time, relative_time, status_color, status_label
 from ..session import Session
 from ..tasks import TaskRunner
+from ..widgets.table_model import ListTableModel
 from .pane import _duration
 
 if TYPE_CHECKING:
     from ...api.models import WorkflowRun
 
-Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 25
 ACTIVE_REFRESH_MS = 5_000
 _HEADERS = ("Run", "Workflow", "Status", "Started by", "Created", "Took")
@@ -44,34 +36,17 @@ RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 WPID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class RunHistoryModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.runs: list[WorkflowRun] = []
+class RunHistoryModel(ListTableModel["WorkflowRun"]):
+    headers = _HEADERS
+
+    @property
+    def runs(self) -> list[WorkflowRun]:
+        return self.items
 
     def set_runs(self, runs: list[WorkflowRun]) -> None:
-        self.beginResetModel()
-        self.runs = list(runs)
-        self.endResetModel()
+        self.set_items(runs)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.runs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        run = self.runs[index.row()]
-        col = index.column()
+    def cell(self, run: WorkflowRun, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return run.workflow_run_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..format import exact_time
+from ..widgets.table_model import ListTableModel
 
 if TYPE_CHECKING:
     from ...api.models import Workflow, WorkflowParameter
 
-Index = QModelIndex | QPersistentModelIndex
 _INPUT_HEADERS = ("Input", "Type", "Default", "Required", "Description")
 
 
@@ -35,33 +35,13 @@ def _show_default(param: WorkflowParameter) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class InputsModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._params: list[WorkflowParameter] = []
+class InputsModel(ListTableModel["WorkflowParameter"]):
+    headers = _INPUT_HEADERS
 
     def set_inputs(self, params: list[WorkflowParameter]) -> None:
-        self.beginResetModel()
-        self._params = list(params)
-        self.endResetModel()
+        self.set_items(params)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._params)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_INPUT_HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _INPUT_HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        p = self._params[index.row()]
+    def cell(self, p: WorkflowParameter, column: int, role: int) -> Any:
         values = (
             p.key,
             str(p.workflow_parameter_type or ""),
@@ -70,9 +50,9 @@ class InputsModel(QAbstractTableModel):
             p.description or "",
         )
         if role == Qt.ItemDataRole.DisplayRole:
-            return " ".join(values[index.column()].split())
+            return " ".join(values[column].split())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return values[index.column()] or None
+            return values[column] or None
         return None
 
 
