@@ -28,8 +28,9 @@ def pss_kb() -> int:
 def main() -> None:
     mode = sys.argv[1]
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
     from PySide6.QtWidgets import QApplication, QMainWindow
+
+    from skyvern_desktop.ui.loop import new_event_loop
 
     qapp = QApplication([])
 
@@ -69,7 +70,7 @@ def main() -> None:
             return result
         return await app(with_list=mode == "list")
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
         print(json.dumps(runner.run(run())), flush=True)
 
 

@@ -21,12 +21,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.core.local_server import LocalServer, ServerEnvironment
+from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.runs.page import RunsPage
 from skyvern_desktop.ui.session import Session
 from skyvern_desktop.ui.tasks import TaskRunner
@@ -144,8 +144,9 @@ def run() -> None:
             base_url, key = server.base_url, server.api_key()
             assert key
         app = QApplication.instance() or QApplication([])
+        assert isinstance(app, QApplication)
         try:
-            with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
                 runner.run(main(base_url, key))
         finally:
             if server is not None:

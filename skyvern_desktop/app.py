@@ -36,7 +36,6 @@ def run_app(args: argparse.Namespace) -> int:
     headless = bool(args.self_test or args.screenshot)
     if headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     paths = app_paths().ensure()
@@ -48,7 +47,9 @@ def run_app(args: argparse.Namespace) -> int:
     qapp.setApplicationVersion(__version__)
     qapp.setDesktopFileName(APP_ID)
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+    from .ui.loop import new_event_loop
+
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
         return runner.run(_main(args, paths, headless))
 
 

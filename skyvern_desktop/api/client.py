@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import ssl
 import time
@@ -63,6 +64,15 @@ USER_AGENT: Final = f"skyvern-desktop/{__version__}"
 # Errors raised before any byte of the request left this machine: safe to say "not sent".
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+_RAW: Final = object()
+
+
+def _decode_yielding(body: bytes) -> Any:
+    # The object hook is Python code, so the interpreter can hand the GIL to the UI thread
+    # between objects (every few milliseconds) instead of after the whole document.
+    return json.loads(body, object_hook=lambda obj: obj)
 
 
 def _adapter(tp: Any) -> TypeAdapter[Any]:
@@ -263,9 +273,12 @@ class SkyvernClient:
             await self._sleep(delay)
             attempt += 1
 
-    def _parse(self, response: httpx.Response, tp: Any) -> Any:
+    def _parse(self, response: httpx.Response | bytes, tp: Any, *, decoded: Any = _RAW) -> Any:
         try:
-            return _adapter(tp).validate_json(response.content)
+            if decoded is not _RAW:
+                return _adapter(tp).validate_python(decoded)
+            body = response.content if isinstance(response, httpx.Response) else response
+            return _adapter(tp).validate_json(body)
         except pydantic.ValidationError as exc:
             errors = exc.errors()
             first: dict[str, Any] = dict(errors[0]) if errors else {}
@@ -283,9 +296,17 @@ class SkyvernClient:
     async def _get(self, path: str, tp: type[T] | Any, **params: Any) -> Any:
         response = await self._send("GET", path, params=_params(**params), idempotent=True)
         if len(response.content) > LARGE_BODY_BYTES:
-            # A run with a 5 MB output takes ~100 ms to parse: do it off the event loop so
-            # the window keeps painting and other runs keep being watched meanwhile.
-            return await asyncio.to_thread(self._parse, response, tp)
+            # A run with a 5 MB output takes ~100 ms to decode, and a C parser keeps the GIL
+            # all that time. Decoding in a thread with a Python hook per object lets the event
+            # loop run between objects, so the window keeps painting meanwhile.
+            try:
+                decoded = await asyncio.to_thread(_decode_yielding, response.content)
+            except (ValueError, RecursionError):
+                raise ProtocolError(
+                    f"{self._base_url} sent a reply that is not valid JSON. "
+                    "Is this address a Skyvern server?"
+                ) from None
+            return self._parse(response, tp, decoded=decoded)
         return self._parse(response, tp)
 
     # ------------------------------------------------------------------ server

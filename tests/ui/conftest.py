@@ -18,17 +18,17 @@ from typing import Any
 
 import keyring
 import pytest
-import qasync
 from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtWidgets import QApplication
 
 from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui.loop import new_event_loop
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
-    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
-    return loop
+    assert isinstance(app, QApplication)
+    return new_event_loop(app)
 
 
 async def _settle(within: float = 10.0) -> None:

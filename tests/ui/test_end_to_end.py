@@ -24,6 +24,7 @@ DRIVER = textwrap.dedent(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
     from skyvern_desktop.app import DesktopApp
+    from skyvern_desktop.ui.loop import new_event_loop
     from skyvern_desktop.core.connection import ConnectionState
     from skyvern_desktop.core.paths import app_paths
 
@@ -60,7 +61,7 @@ DRIVER = textwrap.dedent(
         await app.aclose()
         return code
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
         sys.exit(runner.run(main()))
     """
 )
@@ -161,6 +162,7 @@ KILLED = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from skyvern_desktop.api.models import WorkflowRunRequest
     from skyvern_desktop.app import DesktopApp
+    from skyvern_desktop.ui.loop import new_event_loop
     from skyvern_desktop.core.paths import app_paths
 
     qapp = QApplication([])
@@ -179,7 +181,7 @@ KILLED = textwrap.dedent(
         print(run.run_id, pane.run.status if pane.run else None, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
         runner.run(main())
     """
 )
@@ -190,6 +192,7 @@ RESTARTED = textwrap.dedent(
     import qasync
     from PySide6.QtWidgets import QApplication
     from skyvern_desktop.app import DesktopApp
+    from skyvern_desktop.ui.loop import new_event_loop
     from skyvern_desktop.core.paths import app_paths
 
     qapp = QApplication([])
@@ -209,7 +212,7 @@ RESTARTED = textwrap.dedent(
         await app.tasks.join()
         await app.aclose()
 
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
         runner.run(main())
     """
 )

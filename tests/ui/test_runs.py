@@ -61,6 +61,8 @@ async def test_a_launched_run_opens_in_a_pane_and_is_watched_to_the_end(
         top = [tree.index(r, 0).data() for r in range(tree.rowCount())]
         assert "fetch_output" in top
         assert pane.timeline_model.rowCount() == 2  # the wait block and the http block
+        # The user is told: in the status bar always, and by the tray where there is one.
+        assert app.window.message.text() == f"Run completed: {started.run_id}"
         entry = app.registry.get(real_server.base_url, started.run_id)
         assert entry is not None
         assert (entry.pane_open, entry.terminal, entry.status) == (True, True, "completed")

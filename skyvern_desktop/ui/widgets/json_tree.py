@@ -17,8 +17,11 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COLUMNS = ("Key", "Value")
 
 
+BATCH = 500  # rows shown per step; more arrive as the view scrolls (fetchMore)
+
+
 class _Node:
-    __slots__ = ("_children", "key", "parent", "row", "value")
+    __slots__ = ("_children", "_keys", "key", "parent", "row", "shown", "value")
 
     def __init__(self, key: str | int | None, value: Any, parent: _Node | None, row: int) -> None:
         self.key = key
@@ -26,6 +29,8 @@ class _Node:
         self.parent = parent
         self.row = row
         self._children: list[_Node] | None = None
+        self._keys: list[Any] | None = None
+        self.shown = min(BATCH, self.count())
 
     @property
     def is_container(self) -> bool:
@@ -34,16 +39,21 @@ class _Node:
     def count(self) -> int:
         return len(self.value) if isinstance(self.value, dict | list) else 0
 
-    def children(self) -> list[_Node]:
-        if self._children is None:  # built when the node is first opened
+    def child(self, row: int) -> _Node:
+        """The row-th child, made when first asked for (a list of 40,000 records makes only
+        the nodes the view shows)."""
+        if self._children is None:
+            self._children = []
+        while len(self._children) <= row:
+            i = len(self._children)
             if isinstance(self.value, dict):
-                items: Any = self.value.items()
-            elif isinstance(self.value, list):
-                items = enumerate(self.value)
+                if self._keys is None:
+                    self._keys = list(self.value)
+                key = self._keys[i]
+                self._children.append(_Node(key, self.value[key], self, i))
             else:
-                items = ()
-            self._children = [_Node(k, v, self, i) for i, (k, v) in enumerate(items)]
-        return self._children
+                self._children.append(_Node(i, self.value[i], self, i))
+        return self._children[row]
 
     def path(self) -> str:
         parts: list[str] = []
@@ -91,9 +101,9 @@ class JsonTreeModel(QAbstractItemModel):
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         node = self.node(parent)
-        if not node.is_container or not 0 <= row < node.count() or not 0 <= column < 2:
+        if not node.is_container or not 0 <= row < node.shown or not 0 <= column < 2:
             return QModelIndex()
-        return self.createIndex(row, column, node.children()[row])
+        return self.createIndex(row, column, node.child(row))
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not index.isValid():
@@ -106,13 +116,31 @@ class JsonTreeModel(QAbstractItemModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
             return 0
-        return self.node(parent).count()
+        return self.node(parent).shown
+
+    def canFetchMore(self, parent: Index) -> bool:
+        if parent.isValid() and parent.column() != 0:
+            return False  # only column 0 has children
+        node = self.node(parent)
+        return node.shown < node.count()
+
+    def fetchMore(self, parent: Index) -> None:
+        if parent.isValid() and parent.column() != 0:
+            return
+        node = self.node(parent)
+        more = min(BATCH, node.count() - node.shown)
+        if more > 0:
+            self.beginInsertRows(parent, node.shown, node.shown + more - 1)
+            node.shown += more
+            self.endInsertRows()
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 2
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return self.rowCount(parent) > 0
+        if parent.isValid() and parent.column() != 0:
+            return False
+        return self.node(parent).count() > 0
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
