@@ -68,3 +68,17 @@ def exact_time(when: datetime | None) -> str:
     if when is None:
         return ""
     return when.astimezone().strftime("%A %d %B %Y, %H:%M:%S %Z")
+
+
+def duration_text(start: datetime | None, end: datetime | None) -> str:
+    """How long from ``start`` to ``end``, e.g. ``3 min 5 s``; empty when either is unknown."""
+    if start is None or end is None:
+        return ""
+    seconds = max(0, int((end - start).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -66,9 +67,9 @@ class LaunchDialog(QDialog):
         self._prefix = f"launch.{id(self):x}"  # task names of this launcher only
 
         header = QLabel(
-            f"<h2 style='margin:0'>{_html(workflow.title)}</h2>"
+            f"<h2 style='margin:0'>{escape(workflow.title)}</h2>"
             f"<span style='color:gray'>{workflow.workflow_permanent_id}</span>"
-            + (f"<p>{_html(workflow.description)}</p>" if workflow.description else "")
+            + (f"<p>{escape(workflow.description)}</p>" if workflow.description else "")
         )
         header.setObjectName("launchHeader")
         header.setWordWrap(True)
@@ -330,7 +331,3 @@ def _credential_label(cred: Any) -> str:
     )
     kind = str(cred.credential_type).replace("_", " ")
     return " · ".join(p for p in (cred.name, kind, extra) if p)
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.params import FieldKind, FieldSpec, Invalid, Parsed
+from ..widgets.labels import ERROR_STYLE
 
-ERROR_STYLE = "color: #cf222e;"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 Uploader = Callable[[str, bytes], Coroutine[Any, Any, str]]
 Spawner = Callable[[str, Coroutine[Any, Any, Any]], object]
@@ -58,7 +59,7 @@ class FieldEditor(QWidget):
         layout.setSpacing(2)
         mark = " <span style='color:#cf222e'>*</span>" if spec.required else ""
         self.label = QLabel(
-            f"<b>{_html(spec.label)}</b>{mark} <span style='color:gray'>"
+            f"<b>{escape(spec.label)}</b>{mark} <span style='color:gray'>"
             f"({spec.kind_label}{'' if spec.required else ', optional'})</span>"
         )
         self.label.setObjectName(f"field_{spec.key}_label")
@@ -354,7 +355,3 @@ def make_editor(spec: FieldSpec, uploader: Uploader, spawn: Spawner) -> FieldEdi
     if spec.kind is FieldKind.FILE_URL:
         return FileUrlEditor(spec, uploader, spawn)
     return CredentialEditor(spec)
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.models.enums import GEO_TARGET_COUNTRIES, ProxyLocation
+from ..widgets.labels import error_label
 
-ERROR_STYLE = "color: #cf222e;"
 GEO = "__geo__"
 COUNTRY_NAMES = {
     "US": "United States", "AR": "Argentina", "AU": "Australia", "BR": "Brazil",
@@ -59,15 +59,6 @@ def proxy_label(value: str) -> str:
         code = value.removeprefix("RESIDENTIAL_")
         return f"Residential · {COUNTRY_NAMES.get(code, code)}"
     return value
-
-
-def _error_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 class RunOptions(QGroupBox):
@@ -121,7 +112,7 @@ class RunOptions(QGroupBox):
         self.webhook = QLineEdit()
         self.webhook.setObjectName("optionWebhook")
         self.webhook.setPlaceholderText("https://your-server.example.com/skyvern-webhook")
-        self.webhook_error = _error_label("optionWebhookError")
+        self.webhook_error = error_label("optionWebhookError")
         webhook_note = QLabel(
             "Skyvern posts the result there when the run ends. It refuses addresses on "
             "localhost or a private network unless the server allows them."
@@ -164,7 +155,7 @@ class RunOptions(QGroupBox):
         remove = QPushButton("Remove")
         remove.setObjectName("optionHeadersRemove")
         remove.clicked.connect(self._remove_header)
-        self.headers_error = _error_label("optionHeadersError")
+        self.headers_error = error_label("optionHeadersError")
         header_box = QVBoxLayout()
         header_box.addWidget(self.headers)
         row = QHBoxLayout()

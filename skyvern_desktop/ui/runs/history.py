@@ -20,11 +20,10 @@ from PySide6.QtWidgets import (
 
 from ...api.errors import SkyvernError
 from ...api.models import RunStatus, TriggerType
-from ..format import exact_time, relative_time, status_color, status_label
+from ..format import duration_text, exact_time, relative_time, status_color, status_label
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.table_model import ListTableModel
-from .pane import _duration
 
 if TYPE_CHECKING:
     from ...api.models import WorkflowRun
@@ -59,7 +58,7 @@ class RunHistoryModel(ListTableModel["WorkflowRun"]):
                 return "⏰ Schedule" if trigger == TriggerType.SCHEDULED else trigger.capitalize()
             if col == 4:
                 return relative_time(run.created_at)
-            return _duration(run.started_at or run.created_at, run.finished_at)
+            return duration_text(run.started_at or run.created_at, run.finished_at)
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
             return status_color(str(run.status))
         if role == Qt.ItemDataRole.ToolTipRole:

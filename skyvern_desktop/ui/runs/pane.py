@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from ...api.errors import SkyvernError
 from ...core.watcher import RunWatcher, WatchPolicy, WatchState
 from ..dialogs import run_dialog
-from ..format import exact_time, status_label
+from ..format import duration_text, exact_time, status_label
 from ..tasks import TaskRunner
 from ..widgets.json_tree import JsonTree, records_to_csv
 from ..widgets.status_badge import StatusBadge
@@ -44,19 +43,6 @@ FAILURE_STYLE = (
     " border-radius: 4px; padding: 6px; }"
 )
 THUMB = QSize(240, 135)
-
-
-def _duration(start: datetime | None, end: datetime | None) -> str:
-    if start is None or end is None:
-        return ""
-    seconds = max(0, int((end - start).total_seconds()))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 def local_path(url: str) -> Path | None:
@@ -275,7 +261,7 @@ class RunPane(QWidget):
             label = self.time_labels[name]
             label.setText(when.astimezone().strftime("%H:%M:%S") if when else "—")
             label.setToolTip(exact_time(when))
-        took = _duration(run.started_at or run.created_at, run.finished_at)
+        took = duration_text(run.started_at or run.created_at, run.finished_at)
         self.time_labels["Took"].setText(took or "—")
         self.failure.setText(f"<b>{status_label(str(run.status))}:</b> {run.failure_reason}")
         self.failure.setVisible(bool(run.failure_reason))
@@ -349,7 +335,7 @@ class RunPane(QWidget):
                     QStandardItem(""),
                 ]
             else:
-                took = _duration(block.created_at, block.modified_at)
+                took = duration_text(block.created_at, block.modified_at)
                 row = [
                     QStandardItem(block.label or ""), QStandardItem(block.block_type or ""),
                     QStandardItem(status_label(str(block.status or ""))), QStandardItem(took),

@@ -24,8 +24,8 @@ from ...api.secrets import Secret
 from ...core.connection import ConnectionReport, check_connection
 from ...core.profiles import BaseUrlError, Profile, ProfileKind, check_base_url, check_name
 from ..tasks import TaskRunner
+from ..widgets.labels import ERROR_STYLE, error_label
 
-ERROR_STYLE = "color: #cf222e;"
 TEST_TIMEOUT_SECONDS = 10.0
 StoredKeyLoader = Callable[[str], Awaitable[Secret | None]]
 
@@ -58,15 +58,6 @@ class SecretLineEdit(QLineEdit):
         super().keyPressEvent(event)
 
 
-def _error_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
 class ProfileForm(QWidget):
     changed = Signal()
 
@@ -90,7 +81,7 @@ class ProfileForm(QWidget):
         self.name.setObjectName("profileName")
         self.name.setAccessibleName("Connection name")
         self.name.setPlaceholderText("For example: Production")
-        self.name_error = _error_label("profileNameError")
+        self.name_error = error_label("profileNameError")
 
         self.kind = QComboBox()
         self.kind.setObjectName("profileKind")
@@ -106,7 +97,7 @@ class ProfileForm(QWidget):
         self.base_url.setObjectName("profileBaseUrl")
         self.base_url.setAccessibleName("Server address")
         self.base_url.setPlaceholderText("https://skyvern.example.com")
-        self.base_url_error = _error_label("profileBaseUrlError")
+        self.base_url_error = error_label("profileBaseUrlError")
 
         self.api_key = SecretLineEdit()
         self.api_key.setObjectName("profileApiKey")
@@ -121,7 +112,7 @@ class ProfileForm(QWidget):
         key_row = QHBoxLayout()
         key_row.addWidget(self.api_key, 1)
         key_row.addWidget(self.show_key)
-        self.api_key_error = _error_label("profileApiKeyError")
+        self.api_key_error = error_label("profileApiKeyError")
 
         self.keyring_note = QLabel()
         self.keyring_note.setObjectName("profileKeyringNote")
