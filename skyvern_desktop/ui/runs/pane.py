@@ -31,7 +31,7 @@ from ...core.watcher import RunWatcher, WatchPolicy, WatchState
 from ..dialogs import run_dialog
 from ..format import duration_text, exact_time, status_label
 from ..tasks import TaskRunner
-from ..widgets.json_tree import JsonTree, records_to_csv
+from ..widgets.json_tree import JsonTree, is_records, records_to_csv
 from ..widgets.status_badge import StatusBadge
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ class RunPane(QWidget):
         if stamp != self._output_stamp:  # the tree is rebuilt only when the run changed
             self._output_stamp = stamp
             self.output.set_value(run.output)
-        self.export_csv.setEnabled(_is_records(_records(run.output)))
+        self.export_csv.setEnabled(is_records(_records(run.output)))
         self.export_json.setEnabled(run.output is not None)
         if run.output is None:
             self.no_output.setText(
@@ -486,11 +486,6 @@ def ask_save_path(parent: QWidget, title: str, name: str, then: Any) -> None:
     dialog.fileSelected.connect(then)
     dialog.finished.connect(lambda _r: dialog.deleteLater())
     dialog.open()
-
-
-def _is_records(value: Any) -> bool:
-    """Cheap check (no CSV is built) that ``value`` is a list of records."""
-    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
 
 
 def _records(output: Any) -> Any:

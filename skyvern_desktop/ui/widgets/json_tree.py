@@ -162,9 +162,14 @@ class JsonTreeModel(QAbstractItemModel):
         return None
 
 
+def is_records(value: Any) -> bool:
+    """A non-empty list of records (objects), the shape CSV export takes. No CSV is built."""
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+
+
 def records_to_csv(value: Any) -> str | None:
     """CSV text when ``value`` is a list of records (objects), else ``None``."""
-    if not isinstance(value, list) or not value or not all(isinstance(r, dict) for r in value):
+    if not is_records(value):
         return None
     columns: list[str] = []
     for record in value:
