@@ -333,3 +333,30 @@ def test_run_response_accepts_any_status_and_extra_keys(status: str, extra: dict
     assert run.is_terminal == (status in TERMINAL_STATUSES)
     assert run.created_at == EXPECTED_NAIVE
     assert set(run.model_dump()) == RUN_FIELDS
+
+
+def test_interval_and_one_time_schedules_parse_and_round_trip() -> None:
+    """skyvern 1.0.56 also has interval and one-time schedules (no cron expression).
+    They must parse, and a PUT built from them must keep their timing."""
+    interval = WorkflowSchedule.model_validate(
+        schedule_json(
+            cron_expression=None,
+            interval_seconds=900,
+            first_fire_at="2026-12-01T10:00:00Z",
+            name="Every quarter hour",
+        )
+    )
+    assert interval.is_interval and not interval.is_one_time and interval.can_pause
+    body = interval.to_upsert().to_body()
+    assert body["interval_seconds"] == 900
+    assert body["first_fire_at"] == "2026-12-01T10:00:00Z"
+    assert "cron_expression" not in body and "run_at" not in body
+    assert body["name"] == "Every quarter hour"
+
+    once = WorkflowSchedule.model_validate(
+        schedule_json(
+            cron_expression=None, run_at="2026-12-24T18:00:00Z", dispatch_status="pending"
+        )
+    )
+    assert once.is_one_time and not once.can_pause
+    assert once.to_upsert().to_body()["run_at"] == "2026-12-24T18:00:00Z"

@@ -165,3 +165,27 @@ async def test_every_five_minutes_is_accepted(
     }
     assert gaps == {300.0}
     await client.delete_schedule(wpid, created.schedule.workflow_schedule_id)
+
+
+async def test_interval_schedule_keeps_its_timing_through_a_full_put(
+    client: SkyvernClient, workflows: WorkflowFactory
+) -> None:
+    """An interval schedule (set up outside this app) edited here keeps its interval and
+    its first firing: the PUT body built from it carries them back."""
+    from datetime import UTC, datetime, timedelta
+
+    wpid = await workflows.create("Interval", [], [wait_block(seconds=1)])
+    first = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
+    created = await client.create_schedule(
+        wpid,
+        ScheduleUpsert(interval_seconds=600, first_fire_at=first, timezone="UTC", name="Ten"),
+    )
+    schedule = created.schedule
+    assert schedule.is_interval and schedule.cron_expression is None
+    change = schedule.to_upsert()
+    change.description = "edited"
+    after = (await client.update_schedule(wpid, schedule.workflow_schedule_id, change)).schedule
+    assert (after.interval_seconds, after.first_fire_at) == (600, first)
+    assert (after.name, after.description) == ("Ten", "edited")
+    listed = await client.list_schedules(search="Interval", page_size=100)
+    assert any(s.interval_seconds == 600 for s in listed.schedules)

@@ -13,9 +13,17 @@ class ScheduleUpsert(ApiModel):
     Update is a PUT that *replaces*: a field left out is wiped on the server
     (``name``, ``description``, ``parameters``). So the client always sends
     every field of this model, including the ones that are ``None``.
+
+    The timing is one of three cadences (skyvern ≥ 1.0.56 validates "exactly one"):
+    a cron expression, a fixed interval in seconds (with its first firing), or a single
+    run at one instant. Only the cadence that is set is sent; an older server that knows
+    only cron never sees the other keys.
     """
 
-    cron_expression: str
+    cron_expression: str | None = None
+    interval_seconds: int | None = None
+    first_fire_at: UtcDatetime | None = None
+    run_at: UtcDatetime | None = None
     timezone: str
     enabled: bool = True
     parameters: JsonObject | None = None
@@ -23,7 +31,14 @@ class ScheduleUpsert(ApiModel):
     description: str | None = None
 
     def to_body(self) -> JsonObject:
-        return self.model_dump(mode="json")
+        body = self.model_dump(mode="json")
+        for key in _CADENCE_KEYS:
+            if body[key] is None:
+                del body[key]
+        return body
+
+
+_CADENCE_KEYS = ("cron_expression", "interval_seconds", "first_fire_at", "run_at")
 
 
 class _ScheduleFields(ApiModel):
@@ -32,7 +47,12 @@ class _ScheduleFields(ApiModel):
     workflow_schedule_id: str
     organization_id: str | None = None
     workflow_permanent_id: str
-    cron_expression: str
+    cron_expression: str | None = None
+    interval_seconds: int | None = None
+    first_fire_at: UtcDatetime | None = None
+    run_at: UtcDatetime | None = None
+    dispatch_status: str | None = None  # one-time schedules: pending, fired, canceled, failed
+    workflow_run_id: str | None = None  # one-time schedules: the run it started
     timezone: str
     enabled: bool
     parameters: JsonObject | None = None
@@ -45,12 +65,29 @@ class _ScheduleFields(ApiModel):
         """This schedule as a full request body, to change a field and PUT it back."""
         return ScheduleUpsert(
             cron_expression=self.cron_expression,
+            interval_seconds=self.interval_seconds,
+            first_fire_at=self.first_fire_at,
+            run_at=self.run_at,
             timezone=self.timezone,
             enabled=self.enabled,
             parameters=self.parameters,
             name=self.name,
             description=self.description,
         )
+
+
+    @property
+    def is_one_time(self) -> bool:
+        return self.run_at is not None
+
+    @property
+    def is_interval(self) -> bool:
+        return self.interval_seconds is not None and self.run_at is None
+
+    @property
+    def can_pause(self) -> bool:
+        """A one-time schedule cannot be disabled (the server says so); it is cancelled."""
+        return not self.is_one_time
 
 
 class WorkflowSchedule(_ScheduleFields):
