@@ -75,7 +75,6 @@ class _ScheduleFields(ApiModel):
             description=self.description,
         )
 
-
     @property
     def is_one_time(self) -> bool:
         return self.run_at is not None
