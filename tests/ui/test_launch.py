@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus
 from skyvern_desktop.ui.launch.dialog import LaunchDialog
-from skyvern_desktop.ui.launch.fields import (
+from skyvern_desktop.ui.widgets.fields import (
     BooleanEditor,
     CredentialEditor,
     FileUrlEditor,

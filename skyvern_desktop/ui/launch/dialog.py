@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
-from ...core.params import Invalid, collect, errors_from_server, specs_for
+from ...core.params import specs_for
 from ...core.snippets import as_curl, as_python
 from ..tasks import TaskRunner
-from .fields import CredentialEditor, FieldEditor, make_editor
+from ..widgets.inputs_form import InputsForm
 from .options import RunOptions
 
 if TYPE_CHECKING:
@@ -77,19 +77,9 @@ class LaunchDialog(QDialog):
 
         body = QWidget()
         form = QVBoxLayout(body)
-        inputs_title = QLabel(
-            f"<b>Inputs</b> — {len(self.specs)}" if self.specs else
-            "<b>Inputs</b> — none: this workflow runs as it is."
-        )  # fmt: skip
-        inputs_title.setObjectName("launchInputsTitle")
-        form.addWidget(inputs_title)
-        self.editors: dict[str, FieldEditor] = {}
-        for spec in self.specs:
-            editor = make_editor(spec, self._upload, self._spawn)
-            editor.set_text(spec.initial_text())
-            editor.show_error("")  # no verdict before the person has touched the field
-            self.editors[spec.key] = editor
-            form.addWidget(editor)
+        self.inputs = InputsForm(self.specs, self._upload, self._spawn, object_prefix="launch")
+        self.editors = self.inputs.editors
+        form.addWidget(self.inputs)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         form.addWidget(line)
@@ -159,8 +149,8 @@ class LaunchDialog(QDialog):
         """The launcher closed: its list loading and uploads stop (a submit cannot be
         running: the launcher does not close while one is)."""
         self._tasks.cancel(f"{self._prefix}.lists")
-        for key in self.editors:
-            self._tasks.cancel(f"{self._prefix}.upload.{key}")
+        for name in self.inputs.upload_keys():
+            self._tasks.cancel(f"{self._prefix}.{name}")
 
     def reject(self) -> None:
         if self.submitting:
@@ -174,15 +164,6 @@ class LaunchDialog(QDialog):
 
     async def load_lists(self) -> None:
         """Fill the credential, browser session and profile pickers (best effort)."""
-        cred_editors = [e for e in self.editors.values() if isinstance(e, CredentialEditor)]
-
-        async def credentials() -> None:
-            if not cred_editors:
-                return
-            items = await self._client.list_credentials(page_size=500)
-            labels = [(_credential_label(c), c.credential_id) for c in items]
-            for editor in cred_editors:
-                editor.set_credentials(labels)
 
         async def sessions() -> None:
             items = await self._client.list_browser_sessions()
@@ -198,7 +179,10 @@ class LaunchDialog(QDialog):
             self.options.set_profiles([(p.name, p.browser_profile_id) for p in items])
 
         results = await asyncio.gather(
-            credentials(), sessions(), profiles(), return_exceptions=True
+            self.inputs.load_credentials(self._client),
+            sessions(),
+            profiles(),
+            return_exceptions=True,
         )
         for result in results:
             if isinstance(result, SkyvernError):
@@ -207,27 +191,18 @@ class LaunchDialog(QDialog):
                 raise result
 
     def texts(self) -> dict[str, str]:
-        return {key: editor.text() for key, editor in self.editors.items()}
+        return self.inputs.texts()
 
     def prefill(self, run_request: dict[str, Any]) -> None:
         """Fill the form from an earlier run's ``run_request`` (Rerun)."""
-        params = run_request.get("parameters") or {}
-        for spec in self.specs:
-            if spec.key in params:
-                self.editors[spec.key].set_text(spec.format(params[spec.key]))
+        self.inputs.set_values(run_request.get("parameters") or {})
         self.options.prefill(run_request)
 
     def build_body(self) -> dict[str, Any] | None:
         """The request body, or ``None`` after showing every problem beside its field."""
-        values, errors = collect(self.specs, self.texts())
-        for key, editor in self.editors.items():
-            error = errors.get(key)
-            editor.show_error(error.message if isinstance(error, Invalid) else "")
+        values = self.inputs.values()
         options, options_ok = self.options.collect()
-        if errors:
-            first = next(k for k in self.editors if k in errors)
-            self.editors[first].focus_editor()
-        if errors or not options_ok:
+        if values is None or not options_ok:
             return None
         body: dict[str, Any] = {"workflow_id": self.workflow.workflow_permanent_id}
         if values:
@@ -267,9 +242,8 @@ class LaunchDialog(QDialog):
         self.run_button.setEnabled(False)
         self.notice.hide()
         try:
-            uploading = [e for e in self.editors.values() if getattr(e, "uploading", False)]
-            if uploading:
-                self._show_banner(f"Wait for the upload of {uploading[0].spec.label} to finish.")
+            if busy := self.inputs.busy_field():
+                self._show_banner(f"Wait for the upload of {busy.label} to finish.")
                 return None
             body = self.build_body()
             if body is None:
@@ -312,22 +286,5 @@ class LaunchDialog(QDialog):
 
     def _show_server_refusal(self, exc: ValidationError, sent: dict[str, Any]) -> None:
         message = exc.server_message or str(exc)
-        by_field = errors_from_server(message, self.specs, sent)
-        for field in exc.field_errors:
-            loc = field.loc
-            if len(loc) >= 3 and loc[:2] == ("body", "parameters") and loc[2] in self.editors:
-                by_field.setdefault(str(loc[2]), field.message)
-        for key, text in by_field.items():
-            self.editors[key].show_error(text)
-        if by_field:
-            self.editors[next(iter(by_field))].focus_editor()
+        self.inputs.show_refusal(exc, sent)
         self._show_banner(f"The server refused the run: {message}")
-
-
-def _credential_label(cred: Any) -> str:
-    details = cred.credential or {}
-    extra = details.get("username") or (
-        f"•••• {details['last_four']}" if details.get("last_four") else ""
-    )
-    kind = str(cred.credential_type).replace("_", " ")
-    return " · ".join(p for p in (cred.name, kind, extra) if p)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.params import FieldKind, FieldSpec, Invalid, Parsed
-from ..widgets.labels import ERROR_STYLE
+from .labels import ERROR_STYLE
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 Uploader = Callable[[str, bytes], Coroutine[Any, Any, str]]
@@ -241,7 +241,7 @@ class FileUrlEditor(FieldEditor):
         self._picker.open()
 
     def upload_path(self, path: str) -> None:
-        self._spawn(f"launch.upload.{self.spec.key}", self.upload(Path(path)))
+        self._spawn(f"upload.{self.spec.key}", self.upload(Path(path)))
 
     async def upload(self, path: Path) -> bool:
         """Upload ``path`` and put the returned address in the field. False if it failed."""
