@@ -12,7 +12,16 @@ from collections.abc import Sequence
 
 from . import APP_NAME, __version__
 
-VIEWS = ("workflows", "launch", "run", "runs", "schedules", "connections", "first-run")
+VIEWS = (
+    "workflows",
+    "launch",
+    "run",
+    "runs",
+    "schedules",
+    "schedule-editor",
+    "connections",
+    "first-run",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--workflow", metavar="WPID", help="the workflow --view launch opens the launcher for"
     )
     parser.add_argument("--run", metavar="RUN_ID", help="the run --view run shows")
+    parser.add_argument(
+        "--schedule",
+        metavar="SCHEDULE_ID",
+        help="the schedule --view schedule-editor opens (with --workflow); new when left out",
+    )
+    parser.add_argument(
+        "--cron", metavar="EXPR", help="type this into --view schedule-editor's cron field"
+    )
     return parser
 
 

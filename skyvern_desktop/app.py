@@ -27,6 +27,7 @@ from .core.secrets import KeyStore, KeyStoreError
 if TYPE_CHECKING:
     from .api.models import RunResponse
     from .ui.launch.dialog import LaunchDialog
+    from .ui.schedules.editor import ScheduleEditor
     from .ui.settings.dialog import ConnectionsDialog
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,12 @@ async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> in
             return await app.self_test()
         if args.screenshot:
             return await app.screenshot(
-                Path(args.screenshot), args.view, args.workflow, getattr(args, "run", None)
+                Path(args.screenshot),
+                args.view,
+                args.workflow,
+                getattr(args, "run", None),
+                schedule=getattr(args, "schedule", None),
+                cron_text=getattr(args, "cron", None),
             )
         return await app.run()
     finally:
@@ -133,6 +139,31 @@ class DesktopApp:
             )
         )
         self.session.client_changed.connect(self._restore_panes)
+        self.schedule_editors: list[ScheduleEditor] = []
+        self.session.client_changed.connect(self._close_stale_editors)
+        self._runs_starting: set[str] = set()
+        schedules = self.window.schedules
+        workflows = self.window.workflows
+        schedules.new_requested.connect(
+            lambda: self.tasks.spawn("ui.schedule.new", self.open_schedule_editor(None))
+        )
+        schedules.edit_requested.connect(self._edit_schedule)
+        workflows.edit_schedule_requested.connect(self._edit_schedule)
+        workflows.new_schedule_requested.connect(
+            lambda wpid: self.tasks.spawn(
+                f"ui.schedule.new.{wpid}", self.open_schedule_editor(wpid)
+            )
+        )
+        schedules.duplicate_requested.connect(
+            lambda wpid, sid: self.tasks.spawn(
+                f"ui.schedule.duplicate.{sid}",
+                self.open_schedule_editor(wpid, sid, duplicate=True),
+            )
+        )
+        schedules.run_now_requested.connect(self.request_run_now)
+        schedules.runs_requested.connect(self.show_schedule_runs)
+        schedules.changed.connect(self._on_schedules_changed)
+        workflows.schedules_changed.connect(lambda _wpid: schedules.reload())
         self._closed = asyncio.Event()
         self._tray: Any = None
         self.window.closing.connect(self._closed.set)
@@ -207,6 +238,154 @@ class DesktopApp:
         dialog.show()
         dialog.raise_()
         return dialog
+
+    # ------------------------------------------------------------------ schedules
+
+    def _edit_schedule(self, wpid: str, schedule_id: str) -> None:
+        self.tasks.spawn(
+            f"ui.schedule.edit.{schedule_id}", self.open_schedule_editor(wpid, schedule_id)
+        )
+
+    async def _choose_workflow(self) -> str | None:
+        """Which workflow a new schedule is for (asked when it was not chosen already)."""
+        from PySide6.QtWidgets import QDialog, QInputDialog
+
+        from .ui.dialogs import run_dialog
+
+        rows = self.window.workflows.model.rows
+        if not rows:
+            self.window.show_message("There are no workflows to schedule yet.")
+            return None
+        labels = [f"{r.workflow.title}  ({r.wpid})" for r in rows]
+        selected = self.window.workflows.selected_workflow_id()
+        dialog = QInputDialog(self.window)
+        dialog.setObjectName("scheduleWorkflowPicker")
+        dialog.setWindowTitle("New schedule")
+        dialog.setLabelText("Which workflow should this schedule run?")
+        dialog.setComboBoxItems(labels)
+        dialog.setComboBoxEditable(False)
+        if selected is not None:
+            ids = [r.wpid for r in rows]
+            if selected in ids:
+                dialog.setTextValue(labels[ids.index(selected)])
+        result = await run_dialog(dialog)
+        chosen = dialog.textValue()
+        dialog.deleteLater()
+        if result != QDialog.DialogCode.Accepted or chosen not in labels:
+            return None
+        return rows[labels.index(chosen)].wpid
+
+    async def open_schedule_editor(
+        self, wpid: str | None, schedule_id: str | None = None, *, duplicate: bool = False
+    ) -> ScheduleEditor | None:
+        """Open the schedule editor: a new schedule (of ``wpid``, or of a workflow the user
+        picks), or an existing one to edit or duplicate, read fresh from the server."""
+        from .api.errors import SkyvernError
+        from .ui.schedules.editor import ScheduleEditor
+
+        if wpid is None:
+            wpid = await self._choose_workflow()
+            if wpid is None:
+                return None
+        client = self.session.client
+        if client is None:
+            return None
+        try:
+            if schedule_id is None:
+                workflow, schedule = await client.get_workflow(wpid), None
+            else:
+                workflow, answer = await asyncio.gather(
+                    client.get_workflow(wpid), client.get_schedule(wpid, schedule_id)
+                )
+                schedule = answer.schedule
+        except SkyvernError as exc:
+            self.session.note_error(exc)
+            self.reporter.report("The schedule editor could not open.", exc)
+            return None
+        editor = ScheduleEditor(
+            workflow, client, self.tasks, schedule=schedule, duplicate=duplicate,
+            parent=self.window,
+        )  # fmt: skip
+        editor.saved.connect(self._on_schedule_saved)
+        editor.finished.connect(lambda _result: self._forget_editor(editor))
+        self.schedule_editors.append(editor)
+        editor.show()
+        editor.raise_()
+        return editor
+
+    def _forget_editor(self, editor: ScheduleEditor) -> None:
+        if editor in self.schedule_editors:
+            self.schedule_editors.remove(editor)
+        editor.deleteLater()
+
+    def _close_stale_editors(self) -> None:
+        for editor in list(self.schedule_editors):
+            if not editor.saving:
+                editor.reject()
+
+    def _on_schedule_saved(self, result: Any) -> None:
+        schedule = result.schedule
+        self.window.show_message(
+            f"Schedule “{schedule.name or schedule.workflow_schedule_id}” saved."
+        )
+        self._on_schedules_changed(schedule.workflow_permanent_id)
+
+    def _on_schedules_changed(self, wpid: str) -> None:
+        workflows = self.window.workflows
+        if workflows.selected_workflow_id() == wpid:
+            workflows.reload_workflow_schedules(wpid)
+        self.window.schedules.reload()
+        workflows.request_refresh()  # the Schedules column
+
+    def request_run_now(self, wpid: str, schedule_id: str) -> None:
+        """ "Run now": one run per press, with the schedule's inputs, into a run pane."""
+        if schedule_id in self._runs_starting:
+            return
+        self._runs_starting.add(schedule_id)
+        self.tasks.spawn(
+            f"ui.schedule.run_now.{schedule_id}", self.run_schedule_now(wpid, schedule_id)
+        )
+
+    async def run_schedule_now(self, wpid: str, schedule_id: str) -> RunResponse | None:
+        from .api.errors import OutcomeUnknownError, SkyvernError
+        from .api.models import WorkflowRunRequest
+
+        self._runs_starting.add(schedule_id)
+        try:
+            client = self.session.client
+            if client is None:
+                return None
+            try:
+                schedule = (await client.get_schedule(wpid, schedule_id)).schedule
+            except SkyvernError as exc:
+                self.reporter.report("The schedule could not be read, so no run was started.", exc)
+                return None
+            label = schedule.name or schedule_id
+            request = WorkflowRunRequest(
+                workflow_id=wpid, parameters=schedule.parameters or None, title=f"{label} (run now)"
+            )
+            try:
+                run = await client.run_workflow(request)
+            except OutcomeUnknownError as exc:
+                self.reporter.report(
+                    f"“{label}” may or may not have started. The app did not try again, so it"
+                    " cannot start it twice: look at the workflow's runs before pressing Run now"
+                    " again.",
+                    exc,
+                )
+                return None
+            except SkyvernError as exc:
+                self.reporter.report(f"“{label}” did not start.", exc)
+                return None
+        finally:
+            self._runs_starting.discard(schedule_id)
+        self._on_run_started(run)
+        return run
+
+    def show_schedule_runs(self, wpid: str, schedule_id: str, label: str) -> None:
+        """The run history, filtered to the runs this schedule started."""
+        self.window.runs.history.show_schedule(wpid, schedule_id, label)
+        self.window.show_page("runs")
 
     def _close_stale_launchers(self) -> None:
         for dialog in list(self.launchers):
@@ -295,7 +474,14 @@ class DesktopApp:
             self._tray.showMessage(title, message)
 
     async def screenshot(
-        self, target: Path, view: str, workflow: str | None = None, run: str | None = None
+        self,
+        target: Path,
+        view: str,
+        workflow: str | None = None,
+        run: str | None = None,
+        *,
+        schedule: str | None = None,
+        cron_text: str | None = None,
     ) -> int:
         """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
         from PySide6.QtWidgets import QWidget
@@ -328,14 +514,31 @@ class DesktopApp:
                 return 1
             await self.tasks.join()
             subject = launcher
+        elif view == "schedule-editor":
+            if not workflow:
+                print("error: --view schedule-editor needs --workflow WPID", file=sys.stderr)  # noqa: T201
+                return 1
+            await self.connect_initial(interactive=False)
+            await self.window.workflows.wait_loaded()
+            editor = await self.open_schedule_editor(workflow, schedule)
+            if editor is None:
+                print(f"error: cannot open the schedule editor for {workflow}", file=sys.stderr)  # noqa: T201
+                return 1
+            if cron_text is not None:
+                editor.cadence.raw.setText(cron_text)
+                editor.cadence.raw.textEdited.emit(cron_text)
+            await self.tasks.join()
+            subject = editor
         elif view in ("connections", "first-run"):
             dialog = self._connections_dialog(first_run=view == "first-run")
             dialog.show()
             subject = dialog
         else:
             self.window.show_page(view)
-            if await self.connect_initial(interactive=False) and view == "workflows":
+            if await self.connect_initial(interactive=False):
                 await self.window.workflows.wait_loaded()
+                if view == "schedules":
+                    await self.window.schedules.load()
         # Let layouts settle and paint. The qasync loop is Qt's loop, so sleeping on it
         # processes Qt events; calling processEvents() here would nest a second loop.
         await asyncio.sleep(0.25)
@@ -446,6 +649,8 @@ class DesktopApp:
         """Cancel every task, close the HTTP client, and close the window."""
         for dialog in list(self.launchers):
             dialog.close()
+        for editor in list(self.schedule_editors):
+            editor.close()
         self.window.runs.close_all()
         await self.tasks.aclose()
         await self.session.aclose()

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.workflows = WorkflowsPage(session, tasks)
         self.runs = RunsPage(session, tasks)
         self.workflows.details.workflow_shown.connect(self.runs.history.set_selected_workflow)
-        self.schedules = SchedulesPage()
+        self.schedules = SchedulesPage(session, tasks)
         self.workflows.connections_requested.connect(self.connections_requested)
         self.workflows.launch_requested.connect(self.launch_requested)
         self.workflows.rerun_requested.connect(self.rerun_requested)

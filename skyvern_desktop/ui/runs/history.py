@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ...api.models import WorkflowRun
 
 PAGE_SIZE = 25
+SCAN_PAGE_SIZE = 100
+SCAN_PAGES = 10  # a schedule's runs are looked for among the workflow's latest 1,000
 ACTIVE_REFRESH_MS = 5_000
 _HEADERS = ("Run", "Workflow", "Status", "Started by", "Created", "Took")
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -88,6 +90,7 @@ class RunHistory(QWidget):
         self.scope = QComboBox()
         self.scope.setObjectName("historyScope")
         self.scope.addItem("All workflows", None)
+        self._schedule_scope: tuple[str, str, str] | None = None  # wpid, schedule id, label
         self.scope.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
         self.status = QComboBox()
         self.status.setObjectName("historyStatus")
@@ -142,10 +145,30 @@ class RunHistory(QWidget):
         self._timer.timeout.connect(self._tick)
 
     def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
+        current = self.scope.currentData()
+        self.scope.blockSignals(True)
         while self.scope.count() > 1:
             self.scope.removeItem(1)
         if wpid:
             self.scope.addItem(f"Only “{title or wpid}”", wpid)
+        if self._schedule_scope is not None:
+            swpid, sid, label = self._schedule_scope
+            self.scope.addItem(f"Only schedule “{label}”", f"schedule:{swpid}:{sid}")
+        index = self.scope.findData(current)
+        self.scope.setCurrentIndex(max(index, 0))
+        self.scope.blockSignals(False)
+        if index < 0 and current is not None:
+            self.reload(reset_page=True)
+
+    def show_schedule(self, wpid: str, schedule_id: str, label: str) -> None:
+        """Show only the runs one schedule started."""
+        self._schedule_scope = (wpid, schedule_id, label)
+        key = f"schedule:{wpid}:{schedule_id}"
+        for index in range(self.scope.count() - 1, 0, -1):
+            if str(self.scope.itemData(index) or "").startswith("schedule:"):
+                self.scope.removeItem(index)
+        self.scope.addItem(f"Only schedule “{label}”", key)
+        self.scope.setCurrentIndex(self.scope.findData(key))  # reloads
 
     def reload(self, reset_page: bool = False) -> None:
         if reset_page:
@@ -166,14 +189,22 @@ class RunHistory(QWidget):
         if client is None:
             return []
         status = self.status.currentData()
+        scope = str(self.scope.currentData() or "")
+        search = self.search.text().strip() or None
+        more = False
         try:
-            runs = await client.list_workflow_runs(
-                workflow_permanent_id=self.scope.currentData(),
-                status=[status] if status else None,
-                search_key=self.search.text().strip() or None,
-                page=self.page,
-                page_size=PAGE_SIZE,
-            )
+            if scope.startswith("schedule:"):
+                _, wpid, schedule_id = scope.split(":", 2)
+                runs, more = await self._schedule_runs(wpid, schedule_id, status, search)
+            else:
+                runs = await client.list_workflow_runs(
+                    workflow_permanent_id=scope or None,
+                    status=[status] if status else None,
+                    search_key=search,
+                    page=self.page,
+                    page_size=PAGE_SIZE,
+                )
+                more = len(runs) == PAGE_SIZE
         except SkyvernError as exc:
             self.message.setText(f"Could not load the runs: {exc}")
             self.message.show()
@@ -182,13 +213,37 @@ class RunHistory(QWidget):
         self.model.set_runs(runs)
         self.page_label.setText(f"Page {self.page}")
         self.prev_button.setEnabled(self.page > 1)
-        self.next_button.setEnabled(len(runs) == PAGE_SIZE)
+        self.next_button.setEnabled(more)
         # While any run on screen is still going, the list keeps itself up to date.
         if any(not r.is_terminal for r in runs):
             self._timer.start()
         else:
             self._timer.stop()
         return runs
+
+    async def _schedule_runs(
+        self, wpid: str, schedule_id: str, status: str | None, search: str | None
+    ) -> tuple[list[WorkflowRun], bool]:
+        """One page of the runs a schedule started. The server cannot filter by schedule,
+        so the workflow's runs are read newest first and kept when they name it."""
+        client = self._session.client
+        if client is None:
+            return [], False
+        wanted = self.page * PAGE_SIZE + 1  # one more tells whether a next page exists
+        found: list[WorkflowRun] = []
+        for server_page in range(1, SCAN_PAGES + 1):
+            batch = await client.list_workflow_runs(
+                workflow_permanent_id=wpid,
+                status=[status] if status else None,
+                search_key=search,
+                page=server_page,
+                page_size=SCAN_PAGE_SIZE,
+            )
+            found.extend(r for r in batch if r.workflow_schedule_id == schedule_id)
+            if len(found) >= wanted or len(batch) < SCAN_PAGE_SIZE:
+                break
+        start = (self.page - 1) * PAGE_SIZE
+        return found[start : start + PAGE_SIZE], len(found) > start + PAGE_SIZE
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -1,22 +1,443 @@
-"""The Schedules screen. The schedules manager is not built yet; it says so plainly."""
+"""The Schedules screen: every schedule of the organisation, filtered and paged, with the
+actions on the selected one.
+
+Pausing, resuming and deleting happen here. Creating, editing, duplicating, "Run now"
+and "Runs of this schedule" need the workflow or another screen, so they are asked of
+the app by signal.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import logging
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.errors import NotFoundError, ServerError, SkyvernError
+from ...api.models import ScheduleStatusFilter
+from ..dialogs import run_dialog
+from ..session import Session
+from ..tasks import TaskRunner
+from ..widgets.labels import ERROR_STYLE
+from ..widgets.schedules_model import Column, SchedulesModel, schedule_title
 from ..widgets.state_panel import StatePanel
+
+if TYPE_CHECKING:
+    from ...api.models.schedules import _ScheduleFields
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+SEARCH_DELAY_MS = 400
+REFRESH_MS = 60_000
+COLUMNS = (
+    Column.WORKFLOW,
+    Column.NAME,
+    Column.WHEN,
+    Column.TIMEZONE,
+    Column.NEXT,
+    Column.ENABLED,
+)
 
 
 class SchedulesPage(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    new_requested = Signal()
+    edit_requested = Signal(str, str)  # workflow_permanent_id, schedule_id
+    duplicate_requested = Signal(str, str)
+    run_now_requested = Signal(str, str)
+    runs_requested = Signal(str, str, str)  # workflow_permanent_id, schedule_id, label
+    changed = Signal(str)  # workflow_permanent_id whose schedules changed
+
+    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("schedulesPage")
-        self.panel = StatePanel(QLabel(), "schedules")
-        self.panel.show_empty(
-            "Schedules are not in this version yet",
-            "Creating, editing, pausing and deleting schedules comes in a coming version of "
-            "Skyvern Desktop. Until then, the Workflows screen shows how many schedules each "
-            "workflow has.",
+        self._session = session
+        self._tasks = tasks
+        self.page = 1
+        self.total = 0
+        self.last_error: str | None = None
+        self.model = SchedulesModel(COLUMNS, self)
+        self.model.toggle_requested.connect(
+            lambda s, on: self._tasks.spawn(
+                f"schedules.toggle.{s.workflow_schedule_id}", self.set_enabled(s, on)
+            )
         )
+
+        self.new_button = QPushButton("New schedule…")
+        self.new_button.setObjectName("schedulesNew")
+        self.new_button.clicked.connect(self.new_requested)
+        self.status = QComboBox()
+        self.status.setObjectName("schedulesStatus")
+        self.status.setAccessibleName("Show schedules that are")
+        self.status.addItem("Active and paused", None)
+        self.status.addItem("Active", ScheduleStatusFilter.ACTIVE.value)
+        self.status.addItem("Paused", ScheduleStatusFilter.PAUSED.value)
+        self.status.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
+        self.search = QLineEdit()
+        self.search.setObjectName("schedulesSearch")
+        self.search.setPlaceholderText("Search by workflow or schedule name")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(lambda: self.reload(reset_page=True))
+        self.search.textChanged.connect(lambda *_: self._search_timer.start())
+        self.search.returnPressed.connect(lambda: self.reload(reset_page=True))
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("schedulesRefresh")
+        self.refresh_button.clicked.connect(lambda: self.reload())
+        self.prev_button = QPushButton("‹ Newer")
+        self.prev_button.setObjectName("schedulesPrev")
+        self.prev_button.clicked.connect(lambda: self._go(-1))
+        self.next_button = QPushButton("Older ›")
+        self.next_button.setObjectName("schedulesNext")
+        self.next_button.clicked.connect(lambda: self._go(1))
+        self.page_label = QLabel()
+        self.page_label.setObjectName("schedulesPageLabel")
+        bar = QHBoxLayout()
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.status)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.refresh_button)
+        bar.addWidget(self.prev_button)
+        bar.addWidget(self.page_label)
+        bar.addWidget(self.next_button)
+
+        self.table = QTableView()
+        self.table.setObjectName("schedulesTable")
+        self.table.setAccessibleName("Schedules")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((200, 190, 260, 140, 140)):
+            header.resizeSection(col, width)
+        self.table.doubleClicked.connect(self._on_double_click)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        selection = self.table.selectionModel()
+        selection.selectionChanged.connect(lambda *_: self._update_actions())
+
+        self.panel = StatePanel(self.table, "schedules")
+        self.panel.action_clicked.connect(self._on_panel_action)
+        self.message = QLabel()
+        self.message.setObjectName("schedulesMessage")
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.schedule_actions: dict[str, QAction] = {}
+        action_bar = QHBoxLayout()
+        for key, text, shortcut, slot in (
+            ("edit", "Edit…", "Return", self._edit),
+            ("duplicate", "Duplicate…", "Ctrl+D", self._duplicate),
+            ("toggle", "Pause", "Ctrl+P", self._toggle),
+            ("run_now", "Run now", "Ctrl+Shift+R", self._run_now),
+            ("runs", "Runs of this schedule", "", self._runs),
+            ("delete", "Delete…", "Delete", self._delete),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(f"schedulesAction_{key}")
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.table.addAction(action)
+            self.schedule_actions[key] = action
+            button = QPushButton(text)
+            button.setObjectName(f"schedules_{key}")
+            button.clicked.connect(action.trigger)
+            action.changed.connect(
+                lambda b=button, a=action: (b.setEnabled(a.isEnabled()), b.setText(a.text()))
+            )
+            action_bar.addWidget(button)
+        action_bar.addStretch(1)
+
         layout = QVBoxLayout(self)
-        layout.addWidget(self.panel)
+        layout.setContentsMargins(12, 12, 12, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.panel, 1)
+        layout.addLayout(action_bar)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self._tick)
+        self._refresh_timer.start()
+        session.client_changed.connect(self._on_client_changed)
+        self._update_actions()
+        self._on_client_changed()
+
+    # ------------------------------------------------------------------ loading
+
+    def _on_client_changed(self) -> None:
+        self.model.set_items([])
+        if self._session.client is None:
+            self.panel.show_empty(
+                "Not connected", "Connect to a Skyvern server to see its schedules.", None
+            )
+            self.new_button.setEnabled(False)
+            return
+        self.new_button.setEnabled(True)
+        self.reload(reset_page=True)
+
+    def _on_panel_action(self) -> None:
+        """The button of the empty or error state: what it does depends on the state."""
+        if self.last_error is not None:
+            self.reload()
+        elif self._filtered():
+            self.search.blockSignals(True)
+            self.search.clear()
+            self.search.blockSignals(False)
+            self.status.setCurrentIndex(0)  # reloads
+            self.reload(reset_page=True)
+        else:
+            self.new_requested.emit()
+
+    def _tick(self) -> None:
+        if self.isVisible() and self._session.client is not None:
+            self.reload()
+        else:
+            self.model.refresh_next_runs()
+
+    def _filtered(self) -> bool:
+        return bool(self.status.currentData() or self.search.text().strip())
+
+    def reload(self, reset_page: bool = False) -> None:
+        if reset_page:
+            self.page = 1
+        if self._session.client is not None:
+            self._tasks.spawn("schedules.load", self.load())
+
+    def _go(self, step: int) -> None:
+        self.page = max(1, self.page + step)
+        self.reload()
+
+    async def load(self) -> None:
+        client = self._session.client
+        if client is None:
+            return
+        if self.model.rowCount() == 0:
+            self.panel.show_loading("Loading schedules…")
+        selected = self.selected()
+        keep = selected.workflow_schedule_id if selected else None
+        try:
+            result = await client.list_schedules(
+                status=self.status.currentData(),
+                search=self.search.text().strip() or None,
+                page=self.page,
+                page_size=PAGE_SIZE,
+            )
+        except SkyvernError as exc:
+            self._session.note_error(exc)
+            self.last_error = str(exc)
+            if isinstance(exc, ServerError) and exc.status_code == 501:
+                self.panel.show_empty(
+                    "Schedules are turned off on this server",
+                    "This Skyvern server was started with ENABLE_WORKFLOW_SCHEDULES=false.",
+                    None,
+                )
+            elif self.model.rowCount() == 0:
+                self.panel.show_error("Could not load the schedules", str(exc))
+            else:
+                self.message.setText(f"Could not refresh the schedules: {exc}")
+                self.message.show()
+            return
+        self.last_error = None
+        self.message.hide()
+        if not result.schedules and self.page > 1 and result.total_count:
+            self.page = max(1, -(-result.total_count // PAGE_SIZE))  # the last page shrank
+            self.reload()
+            return
+        self.total = result.total_count
+        self.model.set_items(list(result.schedules))
+        first = (self.page - 1) * PAGE_SIZE + 1
+        last = first + len(result.schedules) - 1
+        self.page_label.setText(f"{first}–{last} of {self.total}" if self.total else "")
+        self.prev_button.setEnabled(self.page > 1)
+        self.next_button.setEnabled(self.page * PAGE_SIZE < self.total)
+        if result.schedules:
+            self.panel.show_content()
+            row = self.model.row_of(keep) if keep else None
+            self.table.selectRow(row if row is not None else 0)
+        elif self._filtered():
+            self.panel.show_empty(
+                "No schedules match", "Nothing matches this filter.", "Show all schedules"
+            )
+        else:
+            self.panel.show_empty(
+                "No schedules yet",
+                "A schedule runs a workflow on its own — every weekday at 9:00, every hour, on"
+                " the first of the month — with the inputs you choose.",
+                "New schedule…",
+            )
+        self._update_actions()
+
+    # ------------------------------------------------------------------ selection
+
+    def selected(self) -> _ScheduleFields | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.schedule_at(rows[0].row()) if rows else None
+
+    def select(self, schedule_id: str) -> bool:
+        row = self.model.row_of(schedule_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    def _update_actions(self) -> None:
+        schedule = self.selected()
+        for action in self.schedule_actions.values():
+            action.setEnabled(schedule is not None)
+        toggle = self.schedule_actions["toggle"]
+        if schedule is not None:
+            toggle.setText("Pause" if schedule.enabled else "Resume")
+            toggle.setEnabled(
+                schedule.can_pause and schedule.workflow_schedule_id not in self.model.pending
+            )
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        menu = QMenu(self)
+        for key in ("edit", "duplicate", "toggle", "run_now", "runs"):
+            menu.addAction(self.schedule_actions[key])
+        menu.addSeparator()
+        menu.addAction(self.schedule_actions["delete"])
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _on_double_click(self, index: QModelIndex) -> None:
+        if index.isValid() and COLUMNS[index.column()] is not Column.ENABLED:
+            self._edit()
+
+    # ------------------------------------------------------------------ actions
+
+    def _edit(self) -> None:
+        if schedule := self.selected():
+            self.edit_requested.emit(schedule.workflow_permanent_id, schedule.workflow_schedule_id)
+
+    def _duplicate(self) -> None:
+        if schedule := self.selected():
+            self.duplicate_requested.emit(
+                schedule.workflow_permanent_id, schedule.workflow_schedule_id
+            )
+
+    def _run_now(self) -> None:
+        if schedule := self.selected():
+            self.run_now_requested.emit(
+                schedule.workflow_permanent_id, schedule.workflow_schedule_id
+            )
+
+    def _runs(self) -> None:
+        if schedule := self.selected():
+            self.runs_requested.emit(
+                schedule.workflow_permanent_id,
+                schedule.workflow_schedule_id,
+                schedule_title(schedule),
+            )
+
+    def _toggle(self) -> None:
+        schedule = self.selected()
+        if schedule is None or schedule.workflow_schedule_id in self.model.pending:
+            return
+        self.model.set_pending(schedule.workflow_schedule_id, True)
+        self._update_actions()
+        self._tasks.spawn(
+            f"schedules.toggle.{schedule.workflow_schedule_id}",
+            self.set_enabled(schedule, not schedule.enabled),
+        )
+
+    async def set_enabled(self, schedule: _ScheduleFields, enabled: bool) -> bool:
+        """Pause or resume; the row shows the server's answer."""
+        client = self._session.client
+        sid = schedule.workflow_schedule_id
+        self.model.set_pending(sid, True)
+        try:
+            if client is None:
+                return False
+            result = await client.set_schedule_enabled(schedule.workflow_permanent_id, sid, enabled)
+        except SkyvernError as exc:
+            verb = "resumed" if enabled else "paused"
+            self.message.setText(f"“{schedule_title(schedule)}” could not be {verb}: {exc}")
+            self.message.show()
+            return False
+        finally:
+            self.model.set_pending(sid, False)
+            self._update_actions()
+        self.message.hide()
+        self.model.replace(result.schedule)
+        self._update_actions()
+        self.changed.emit(schedule.workflow_permanent_id)
+        if self.status.currentData():  # it no longer belongs in an active/paused filter
+            self.reload()
+        return True
+
+    def _delete(self) -> None:
+        if schedule := self.selected():
+            self._tasks.spawn(
+                f"schedules.delete.{schedule.workflow_schedule_id}", self.confirm_delete(schedule)
+            )
+
+    async def confirm_delete(self, schedule: _ScheduleFields) -> bool:
+        title = schedule_title(schedule)
+        box = QMessageBox(self)
+        box.setObjectName("scheduleDeleteConfirm")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete schedule")
+        workflow = getattr(schedule, "workflow_title", None) or schedule.workflow_permanent_id
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"Delete the schedule “{title}” of {workflow}?")
+        box.setInformativeText(
+            "It stops running. Runs it already started are kept. This cannot be undone."
+        )
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        delete.setObjectName("scheduleDeleteConfirmButton")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        await run_dialog(box)
+        confirmed = box.clickedButton() is delete
+        box.deleteLater()
+        if not confirmed:
+            return False
+        return await self.delete(schedule)
+
+    async def delete(self, schedule: _ScheduleFields) -> bool:
+        client = self._session.client
+        if client is None:
+            return False
+        try:
+            await client.delete_schedule(
+                schedule.workflow_permanent_id, schedule.workflow_schedule_id
+            )
+        except NotFoundError:
+            pass  # already gone: the list catches up below
+        except SkyvernError as exc:
+            self.message.setText(f"“{schedule_title(schedule)}” was not deleted: {exc}")
+            self.message.show()
+            return False
+        self.changed.emit(schedule.workflow_permanent_id)
+        await self.load()
+        return True

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..format import exact_time
+from ..widgets.schedules_model import Column, SchedulesModel
 from ..widgets.table_model import ListTableModel
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class WorkflowDetails(QWidget):
     run_clicked = Signal(str)
     rerun_clicked = Signal(str, str)  # workflow_permanent_id, run_id
     workflow_shown = Signal(object, object)  # workflow_permanent_id | None, title | None
+    new_schedule_clicked = Signal(str)  # workflow_permanent_id
+    edit_schedule_clicked = Signal(str, str)  # workflow_permanent_id, schedule_id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +127,39 @@ class WorkflowDetails(QWidget):
         hh.setStretchLastSection(True)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         layout.addWidget(self._inputs, 1)
+
+        schedules_header = QHBoxLayout()
+        self._schedules_label = QLabel()
+        self._schedules_label.setObjectName("workflowSchedulesLabel")
+        schedules_header.addWidget(self._schedules_label, 1)
+        self._edit_schedule = QPushButton("Edit…")
+        self._edit_schedule.setObjectName("workflowEditSchedule")
+        self._edit_schedule.setAccessibleName("Edit the selected schedule")
+        self._edit_schedule.clicked.connect(self._on_edit_schedule)
+        self._new_schedule = QPushButton("New schedule…")
+        self._new_schedule.setObjectName("workflowNewSchedule")
+        self._new_schedule.setAccessibleName("Schedule this workflow")
+        self._new_schedule.clicked.connect(self._on_new_schedule)
+        schedules_header.addWidget(self._edit_schedule)
+        schedules_header.addWidget(self._new_schedule)
+        layout.addLayout(schedules_header)
+        self.schedules_model = SchedulesModel(
+            (Column.NAME, Column.WHEN, Column.TIMEZONE, Column.NEXT, Column.ENABLED), self
+        )
+        self._schedules = QTableView()
+        self._schedules.setObjectName("workflowSchedules")
+        self._schedules.setAccessibleName("Schedules of this workflow")
+        self._schedules.setModel(self.schedules_model)
+        self._schedules.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._schedules.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self._schedules.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._schedules.verticalHeader().hide()
+        self._schedules.setWordWrap(False)
+        self._schedules.horizontalHeader().setStretchLastSection(True)
+        self._schedules.doubleClicked.connect(lambda *_: self._on_edit_schedule())
+        self._schedules.selectionModel().selectionChanged.connect(lambda *_: self._update_run())
+        layout.addWidget(self._schedules, 1)
+        self._schedules_state = "loading"
         self._launch_available = False
         self.show_workflow(None)
 
@@ -144,6 +180,11 @@ class WorkflowDetails(QWidget):
         self._rerun.setEnabled(
             self._launch_available and self._workflow is not None and self._last_run_id is not None
         )
+        has_workflow = self._launch_available and self._workflow is not None
+        self._new_schedule.setEnabled(has_workflow and self._schedules_state != "off")
+        self._edit_schedule.setEnabled(
+            has_workflow and bool(self._schedules.selectionModel().selectedRows())
+        )
         self._run.setToolTip(
             "Fill in this workflow's inputs and start a run (Enter)"
             if self._launch_available
@@ -157,6 +198,44 @@ class WorkflowDetails(QWidget):
     def _on_rerun(self) -> None:
         if self._workflow is not None and self._last_run_id and self._launch_available:
             self.rerun_clicked.emit(self._workflow.workflow_permanent_id, self._last_run_id)
+
+    def _on_new_schedule(self) -> None:
+        if self._workflow is not None and self._launch_available:
+            self.new_schedule_clicked.emit(self._workflow.workflow_permanent_id)
+
+    def _on_edit_schedule(self) -> None:
+        rows = self._schedules.selectionModel().selectedRows()
+        schedule = self.schedules_model.schedule_at(rows[0].row()) if rows else None
+        if schedule is not None and self._launch_available:
+            self.edit_schedule_clicked.emit(
+                schedule.workflow_permanent_id, schedule.workflow_schedule_id
+            )
+
+    def show_schedules(self, schedules: list[Any] | None, error: str | None = None) -> None:
+        """This workflow's schedules; ``None`` while loading. ``error`` "off" means the
+        server has schedules turned off."""
+        self._schedules_state = (
+            "off" if error == "off" else ("loading" if schedules is None else "ok")
+        )
+        items = schedules or []
+        self.schedules_model.set_items(items)
+        if error == "off":
+            text = "<b>Schedules</b> — turned off on this server"
+        elif error:
+            text = f"<b>Schedules</b> — could not load: {error}"
+        elif schedules is None:
+            text = "<b>Schedules</b> — loading…"
+        elif not items:
+            text = "<b>Schedules</b> — none. “New schedule…” runs it on its own."
+        else:
+            active = sum(s.enabled for s in items)
+            text = f"<b>Schedules</b> — {len(items)} ({active} active)"
+        self._schedules_label.setText(text)
+        self._schedules.setVisible(bool(items))
+        if items:
+            self._schedules.resizeColumnsToContents()
+            self._schedules.selectRow(0)
+        self._update_run()
 
     def show_workflow(self, workflow: Workflow | None, last_run_id: str | None = None) -> None:
         self._workflow = workflow
@@ -173,6 +252,9 @@ class WorkflowDetails(QWidget):
             self._inputs_label.setText("")
             self._inputs.hide()
             self._inputs_model.set_inputs([])
+            self._schedules_label.setText("")
+            self.schedules_model.set_items([])
+            self._schedules.hide()
             return
         self._title.setText(workflow.title)
         meta = [workflow.workflow_permanent_id]

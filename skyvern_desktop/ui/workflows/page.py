@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -52,6 +52,9 @@ class WorkflowsPage(QWidget):
     launch_requested = Signal(str)  # workflow_permanent_id
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     connections_requested = Signal()
+    new_schedule_requested = Signal(str)  # workflow_permanent_id
+    edit_schedule_requested = Signal(str, str)  # workflow_permanent_id, schedule_id
+    schedules_changed = Signal(str)  # workflow_permanent_id (a switch in the details panel)
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +131,15 @@ class WorkflowsPage(QWidget):
         self.details = WorkflowDetails()
         self.details.run_clicked.connect(self.launch_requested)
         self.details.rerun_clicked.connect(self.rerun_requested)
+        self.details.new_schedule_clicked.connect(self.new_schedule_requested)
+        self.details.edit_schedule_clicked.connect(self.edit_schedule_requested)
+        self.details.schedules_model.toggle_requested.connect(
+            lambda s, on: self._tasks.spawn(
+                f"workflows.schedule_toggle.{s.workflow_schedule_id}",
+                self.set_schedule_enabled(s, on),
+            )
+        )
+        self._schedules_for: str | None = None
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("workflowsSplitter")
@@ -430,10 +442,59 @@ class WorkflowsPage(QWidget):
         row = self.model.row_of(wpid) if wpid else None
         if row is None:
             self.details.show_workflow(None)
+            self._schedules_for = None
             return
         data = self.model.rows[row]
         last = data.last_run.workflow_run_id if data.last_run else None
         self.details.show_workflow(data.workflow, last)
+        if wpid != self._schedules_for:
+            self.reload_workflow_schedules(wpid)
+
+    def reload_workflow_schedules(self, wpid: str | None = None) -> None:
+        """Load the schedules the details panel lists (for ``wpid``, or the one shown)."""
+        wpid = wpid or self._schedules_for
+        if wpid is None or self._session.client is None:
+            return
+        if wpid != self._schedules_for:
+            self.details.show_schedules(None)
+        self._schedules_for = wpid
+        self._tasks.spawn("workflows.details_schedules", self.load_workflow_schedules(wpid))
+
+    async def load_workflow_schedules(self, wpid: str) -> None:
+        client = self._session.client
+        if client is None:
+            return
+        try:
+            schedules = await client.list_workflow_schedules(wpid)
+        except ServerError as exc:
+            if self._schedules_for == wpid:
+                self.details.show_schedules([], "off" if exc.status_code == 501 else str(exc))
+            return
+        except SkyvernError as exc:
+            if self._schedules_for == wpid:
+                self.details.show_schedules([], str(exc))
+            return
+        if self._schedules_for == wpid:
+            self.details.show_schedules(list(schedules))
+
+    async def set_schedule_enabled(self, schedule: Any, enabled: bool) -> None:
+        """The details panel's enabled switch."""
+        client = self._session.client
+        model = self.details.schedules_model
+        if client is None:
+            model.set_pending(schedule.workflow_schedule_id, False)
+            return
+        try:
+            result = await client.set_schedule_enabled(
+                schedule.workflow_permanent_id, schedule.workflow_schedule_id, enabled
+            )
+        except SkyvernError as exc:
+            model.set_pending(schedule.workflow_schedule_id, False)
+            verb = "resumed" if enabled else "paused"
+            self.details.show_schedules(model.items, f"the schedule could not be {verb}: {exc}")
+            return
+        model.replace(result.schedule)
+        self.schedules_changed.emit(schedule.workflow_permanent_id)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if self._launch_available and index.isValid():

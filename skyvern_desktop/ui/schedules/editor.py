@@ -1,0 +1,402 @@
+"""The schedule editor: create, edit or duplicate one schedule of one workflow.
+
+Nothing invalid is sent: the timing is checked by the server's own rule as you type
+(``core.cron``), the timezone must be one the server knows, and the inputs go through the
+same form as the run launcher. An edit is a full PUT built from the schedule as the server
+last sent it, so nothing the form does not show (an interval, a one-time instant) is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from datetime import datetime
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimeZone, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.errors import SkyvernError, ValidationError
+from ...core import cron
+from ...core.params import specs_for
+from ..tasks import TaskRunner
+from ..widgets.inputs_form import InputsForm
+from ..widgets.labels import error_label
+from ..widgets.schedules_model import schedule_when
+from .cadence import CadenceEditor
+
+if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
+    from ...api.models import ScheduleUpsert, ScheduleWithNextRuns, Workflow, WorkflowSchedule
+
+BANNER_STYLE = (
+    "QLabel { background: #ffebe9; color: #82071e; border: 1px solid #ff8182;"
+    " border-radius: 4px; padding: 6px; }"
+)
+
+
+def system_timezone() -> str:
+    """The computer's IANA timezone (Qt maps Windows names to IANA ones), else UTC."""
+    name = bytes(QTimeZone.systemTimeZoneId().data()).decode("ascii", "replace")
+    return name if cron.timezone_problem(name) is None else "UTC"
+
+
+def firing_text(when: datetime, timezone: str) -> str:
+    """One firing, in the schedule's timezone and, when it differs, the user's own."""
+    there = f"{when:%a %d %b %Y, %H:%M} {when.tzname() or timezone}"
+    local = when.astimezone()
+    if local.utcoffset() == when.utcoffset() and local.tzname() == when.tzname():
+        return there
+    day = "" if local.date() == when.date() else f"{local:%a %d %b} "
+    return f"{there} — your time {day}{local:%H:%M} {local.tzname() or ''}".rstrip()
+
+
+class ScheduleEditor(QDialog):
+    """``saved(ScheduleWithNextRuns)`` once the server has stored the schedule."""
+
+    saved = Signal(object)
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        client: SkyvernClient,
+        tasks: TaskRunner,
+        *,
+        schedule: WorkflowSchedule | None = None,
+        duplicate: bool = False,
+        default_timezone: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("scheduleEditor")
+        self.workflow = workflow
+        self.original = schedule
+        self.editing = schedule is not None and not duplicate
+        self._client = client
+        self._tasks = tasks
+        self._prefix = f"schedule-editor.{id(self):x}"
+        self.saving = False
+        self.result_schedule: ScheduleWithNextRuns | None = None
+        verb = "Edit schedule" if self.editing else "New schedule"
+        self.setWindowTitle(f"{verb} — {workflow.title}")
+        self.setMinimumSize(640, 600)
+        self.resize(780, 820)
+
+        header = QLabel(
+            f"<h2 style='margin:0'>{verb}</h2>"
+            f"<span>for <b>{escape(workflow.title)}</b></span> "
+            f"<span style='color:gray'>{workflow.workflow_permanent_id}</span>"
+        )
+        header.setObjectName("scheduleHeader")
+        header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.name = QLineEdit()
+        self.name.setObjectName("scheduleName")
+        self.name.setPlaceholderText("e.g. Weekday morning check")
+        self.name.setAccessibleName("Schedule name")
+        self.description = QPlainTextEdit()
+        self.description.setObjectName("scheduleDescription")
+        self.description.setAccessibleName("Schedule description")
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 3 + 14)
+        self.enabled = QCheckBox("Enabled — runs on its schedule")
+        self.enabled.setObjectName("scheduleEnabled")
+        self.enabled.setChecked(True)
+
+        self.cadence = CadenceEditor()
+        self.fixed_cadence = QLabel()
+        self.fixed_cadence.setObjectName("scheduleFixedCadence")
+        self.fixed_cadence.setWordWrap(True)
+        self.timezone = QComboBox()
+        self.timezone.setObjectName("scheduleTimezone")
+        self.timezone.setAccessibleName("Timezone")
+        self.timezone.setEditable(True)
+        self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.timezone.addItems(list(cron.timezone_names()))
+        self.timezone.setMaxVisibleItems(20)
+        completer = self.timezone.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        line = self.timezone.lineEdit()
+        assert line is not None
+        line.setPlaceholderText("Type to search, e.g. New York or Berlin")
+        self.timezone_error = error_label("scheduleTimezoneError")
+
+        self.words = QLabel()
+        self.words.setObjectName("scheduleWords")
+        self.words.setWordWrap(True)
+        font = self.words.font()
+        font.setBold(True)
+        self.words.setFont(font)
+        self.next_runs = QLabel()
+        self.next_runs.setObjectName("scheduleNextRuns")
+        self.next_runs.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.next_runs.setWordWrap(True)
+        preview = QGroupBox("Preview")
+        preview.setObjectName("schedulePreview")
+        preview_layout = QVBoxLayout(preview)
+        preview_layout.addWidget(self.words)
+        preview_layout.addWidget(self.next_runs)
+
+        when_box = QGroupBox("When")
+        when_form = QFormLayout(when_box)
+        when_form.addRow(self.cadence)
+        when_form.addRow(self.fixed_cadence)
+        when_form.addRow("Timezone", self.timezone)
+        when_form.addRow("", self.timezone_error)
+
+        about = QFormLayout()
+        about.addRow("Name", self.name)
+        about.addRow("Description", self.description)
+        about.addRow("", self.enabled)
+
+        self.specs = specs_for(workflow.workflow_definition.parameters)
+        self.inputs = InputsForm(self.specs, self._upload, self._spawn, object_prefix="schedule")
+
+        body = QWidget()
+        form = QVBoxLayout(body)
+        form.addLayout(about)
+        form.addWidget(when_box)
+        form.addWidget(preview)
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        form.addWidget(rule)
+        form.addWidget(self.inputs)
+        form.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("scheduleScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("scheduleBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("scheduleCancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button = QPushButton("Save changes" if self.editing else "Create schedule")
+        self.save_button.setObjectName("scheduleSave")
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("Save (Ctrl+Enter)")
+        self.save_button.clicked.connect(self.request_save)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(key), self).activated.connect(self.request_save)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(header)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.banner)
+        layout.addLayout(buttons)
+
+        self.cadence.changed.connect(self._update_preview)
+        self.timezone.currentTextChanged.connect(self._on_timezone)
+        self._fill(schedule, duplicate, default_timezone or system_timezone())
+        self._spawn("lists", self.inputs.load_credentials(client))
+        self.finished.connect(self._stop_tasks)
+
+    # ------------------------------------------------------------------ filling
+
+    def _fill(self, schedule: WorkflowSchedule | None, duplicate: bool, timezone: str) -> None:
+        self.fixed_cadence.hide()
+        if schedule is None:
+            self.timezone.setCurrentText(timezone)
+            self._update_preview()
+            return
+        name = schedule.name or ""
+        self.name.setText(f"Copy of {name}".strip() if duplicate and name else name)
+        self.description.setPlainText(schedule.description or "")
+        self.enabled.setChecked(schedule.enabled)
+        self.enabled.setEnabled(schedule.can_pause)
+        if not schedule.can_pause:
+            self.enabled.setToolTip("A one-time schedule cannot be paused.")
+        self.timezone.setCurrentText(schedule.timezone)
+        if schedule.cron_expression and not schedule.is_one_time and not schedule.is_interval:
+            self.cadence.set_expression(schedule.cron_expression)
+        else:
+            self.cadence.hide()
+            self.fixed_cadence.setText(
+                f"<b>{escape(schedule_when(schedule))}</b><br>This timing was set outside this"
+                " app; it is kept as it is. Name, description, inputs and the timezone can be"
+                " changed here."
+            )
+            self.fixed_cadence.show()
+        self.inputs.set_values(schedule.parameters or {})
+        self._update_preview()
+
+    @property
+    def is_cron(self) -> bool:
+        return not self.cadence.isHidden()
+
+    # ------------------------------------------------------------------ preview
+
+    def _on_timezone(self, _text: str) -> None:
+        self._check_timezone(quiet_when_empty=True)
+        self._update_preview()
+
+    def _check_timezone(self, *, quiet_when_empty: bool = False) -> str | None:
+        name = self.timezone.currentText().strip()
+        problem = cron.timezone_problem(name)
+        shown = "" if (quiet_when_empty and not name) else (problem or "")
+        self.timezone_error.setText(shown)
+        self.timezone_error.setVisible(bool(shown))
+        return problem
+
+    def _update_preview(self, *_: object) -> None:
+        zone = self.timezone.currentText().strip()
+        if not self.is_cron:
+            if self.original is not None:
+                self.words.setText(schedule_when(self.original))
+            self.next_runs.setText("")
+            return
+        expression = self.cadence.expression()
+        problem = self.cadence.problem()
+        if problem:
+            self.words.setText("—")
+            self.next_runs.setText("Fix the schedule above to see when it runs.")
+            return
+        self.words.setText(cron.describe(expression))
+        if cron.timezone_problem(zone):
+            self.next_runs.setText("Choose a timezone to see when it runs.")
+            return
+        firings = cron.next_firings(expression, zone, 5)
+        items = "".join(f"<li>{escape(firing_text(f, zone))}</li>" for f in firings)
+        self.next_runs.setText(f"Next runs:<ul style='margin:0'>{items}</ul>")
+
+    # ------------------------------------------------------------------ saving
+
+    def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> object:
+        return self._tasks.spawn(f"{self._prefix}.{name}", coro)
+
+    def _stop_tasks(self) -> None:
+        self._tasks.cancel(f"{self._prefix}.lists")
+        for name in self.inputs.upload_keys():
+            self._tasks.cancel(f"{self._prefix}.{name}")
+
+    async def _upload(self, filename: str, content: bytes) -> str:
+        return (await self._client.upload_file(filename, content)).s3_uri
+
+    def reject(self) -> None:
+        if self.saving:
+            self._show_banner("Saving… the editor closes once the server has answered.")
+            return
+        super().reject()
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def build(self) -> ScheduleUpsert | None:
+        """The full request body, or ``None`` after marking every problem where it is."""
+        from ...api.models import ScheduleUpsert
+
+        problems = False
+        if self.is_cron and (problem := self.cadence.problem()):
+            self.cadence.show_problem(problem)
+            problems = True
+        if self._check_timezone():
+            problems = True
+        values = self.inputs.values()
+        if values is None:
+            problems = True
+        if problems or values is None:
+            return None
+        base = self.original.to_upsert() if self.original is not None else None
+        body = base or ScheduleUpsert(timezone="UTC")
+        if self.is_cron:
+            body.cron_expression = self.cadence.expression()
+            body.interval_seconds = body.first_fire_at = body.run_at = None
+        body.timezone = self.timezone.currentText().strip()
+        body.enabled = self.enabled.isChecked()
+        body.name = self.name.text().strip() or None
+        body.description = self.description.toPlainText().strip() or None
+        body.parameters = values or None
+        return body
+
+    def request_save(self) -> None:
+        """The Save button and Ctrl+Enter: one request per press."""
+        if self.saving:
+            return
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self._spawn("save", self.save())
+
+    async def save(self) -> ScheduleWithNextRuns | None:
+        self.saving = True
+        self.save_button.setEnabled(False)
+        try:
+            if busy := self.inputs.busy_field():
+                self._show_banner(f"Wait for the upload of {busy.label} to finish.")
+                return None
+            body = self.build()
+            if body is None:
+                self._show_banner("Some fields need fixing; they are marked above.")
+                return None
+            self._show_banner("")
+            self.save_button.setText("Saving…")
+            wpid = self.workflow.workflow_permanent_id
+            try:
+                if self.editing and self.original is not None:
+                    result = await self._client.update_schedule(
+                        wpid, self.original.workflow_schedule_id, body
+                    )
+                else:
+                    result = await self._client.create_schedule(wpid, body)
+            except ValidationError as exc:
+                self._show_refusal(exc, body.parameters or {})
+                return None
+            except RuntimeError as exc:  # the connection was switched and its client closed
+                self._show_banner(
+                    f"The connection changed while the editor was open ({exc}). Close it and"
+                    " open it again; what you typed here is not saved."
+                )
+                return None
+            except SkyvernError as exc:
+                self._show_banner(f"The schedule was not saved: {exc}")
+                return None
+        finally:
+            self.saving = False
+            self.save_button.setEnabled(True)
+            self.save_button.setText("Save changes" if self.editing else "Create schedule")
+        self.result_schedule = result
+        self.saved.emit(result)
+        self.accept()
+        return result
+
+    def _show_refusal(self, exc: ValidationError, sent: dict[str, Any]) -> None:
+        message = exc.server_message or str(exc)
+        lowered = message.lower()
+        if "cron" in lowered and self.is_cron:
+            self.cadence.show_problem(message)
+        elif "timezone" in lowered:
+            self.timezone_error.setText(message)
+            self.timezone_error.show()
+        else:
+            self.inputs.show_refusal(exc, sent)
+        self._show_banner(f"The server refused the schedule: {message}")
