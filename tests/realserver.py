@@ -55,7 +55,13 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer
             f"no Skyvern server environment at {env.root} (scripts/skyvern-test-server ensure)"
         )
     browser = env.link_system_browser() and not missing_system_tools()
-    server = LocalServer(environment=env, data_dir=tmp_path_factory.mktemp("skyvern-server"))
+    server = LocalServer(
+        environment=env,
+        data_dir=tmp_path_factory.mktemp("skyvern-server"),
+        # The scheduler looks for due schedules every 2 s instead of every minute, so a
+        # test sees a real scheduled run soon after its firing time.
+        extra_env={"WORKFLOW_SCHEDULE_POLL_INTERVAL_SECONDS": "2"},
+    )
     try:
         server.start()
         version = server.wait_ready(timeout=240)

@@ -33,6 +33,9 @@ from croniter import CroniterBadDateError, croniter
 MIN_INTERVAL_SECONDS: Final = 5 * 60
 SAMPLE_WINDOW_SECONDS: Final = 25 * 60 * 60
 MAX_SAMPLES: Final = 2000
+WALL_LEAD_HOURS: Final = 3  # longer than any daylight-saving jump (two hours at most)
+MAX_LOOK_AHEAD: Final = 20_000  # wall times looked at for one call, skipped ones included
+EVERY_MINUTES_CHOICES: Final = (5, 6, 10, 12, 15, 20, 30)  # the ones that divide the hour
 FIELD_NAMES: Final = ("minute", "hour", "day of month", "month", "day of week")
 DAY_NAMES: Final = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 WEEKDAYS: Final = frozenset({1, 2, 3, 4, 5})
@@ -154,14 +157,18 @@ def next_firings(
     """The next ``count`` firings after ``after`` (default: now), as aware datetimes in
     ``timezone``. See the module docstring for daylight-saving changes."""
     zone = ZoneInfo(timezone)
-    start = (after or datetime.now(UTC)).astimezone(zone)
-    itr = croniter(expression, start.replace(tzinfo=None))
+    start = (after or datetime.now(UTC)).astimezone(UTC)
+    # Start the wall clock a few hours early: a wall time skipped by a spring-forward
+    # just before ``start`` still fires after it (02:30 → 03:30), and a fall-back's second
+    # pass repeats wall times that already fired. Those are filtered out below and do not
+    # count against the look-ahead.
+    wall_start = start.astimezone(zone).replace(tzinfo=None) - timedelta(hours=WALL_LEAD_HOURS)
+    itr = croniter(expression, wall_start)
     found: list[datetime] = []
-    # Look at a few more wall times than asked: a skipped hour can fold two into one.
-    for _ in range(count * 4 + 8):
+    for _ in range(MAX_LOOK_AHEAD):
         wall: datetime = itr.get_next(datetime)
         instant = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-        if instant <= start.astimezone(UTC) or (found and instant <= found[-1]):
+        if instant <= start or (found and instant <= found[-1]):
             continue
         found.append(instant)
         if len(found) == count:
@@ -291,7 +298,9 @@ def parse(expression: str) -> Builder:
         and dow_f == "*"
     ):
         n = int(every.group(1))
-        return Builder(Shape.EVERY_MINUTES, minutes=n) if 5 <= n <= 59 else custom
+        # */45 fires at :00 and :45, not every 45 minutes: only steps that divide the
+        # hour are "every N minutes".
+        return Builder(Shape.EVERY_MINUTES, minutes=n) if n in EVERY_MINUTES_CHOICES else custom
     minute = _number(minute_f, 0, 59)
     if minute is None:
         return custom
@@ -328,7 +337,8 @@ def interval_text(seconds: int) -> str:
         hours = seconds // 3600
         return "Every hour" if hours == 1 else f"Every {hours} hours"
     if seconds % 60 == 0:
-        return f"Every {seconds // 60} minutes"
+        minutes = seconds // 60
+        return "Every minute" if minutes == 1 else f"Every {minutes} minutes"
     return f"Every {seconds} seconds"
 
 

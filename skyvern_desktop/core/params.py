@@ -239,6 +239,7 @@ def collect(
 _MISSING_PARAMS = re.compile(r"Missing value for parameter ([\w, ]+?) in workflow")
 _MISSING_SCHEDULE = re.compile(r"Missing schedule parameters for workflow \S+: (.+)$")
 _INVALID_TYPE = re.compile(r"Expected parameter type: (\w+)\. Value: (.*)\.$")
+_INVALID_CREDENTIAL = re.compile(r"Invalid credential ID: (\S+?)\.")
 
 
 def errors_from_server(
@@ -254,6 +255,11 @@ def errors_from_server(
         for key in (k.strip() for k in m.group(1).split(",")):
             if key in by_key:
                 found[key] = f"{by_key[key].label} is required."
+        return found
+    if m := _INVALID_CREDENTIAL.search(message):
+        for spec in specs:
+            if spec.kind is FieldKind.CREDENTIAL_ID and sent and sent.get(spec.key) == m.group(1):
+                found[spec.key] = f"The server has no credential “{m.group(1)}”; choose one."
         return found
     if m := _INVALID_TYPE.search(message):
         kind, value = m.group(1), m.group(2)

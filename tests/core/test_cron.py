@@ -182,6 +182,45 @@ def test_every_thirty_minutes_across_the_berlin_spring_forward_gap() -> None:
     ]
 
 
+def test_the_whole_second_pass_of_a_repeated_hour_is_looked_past() -> None:
+    # At the start of the second 01:00 in New York, twelve wall times of "every five
+    # minutes" have already fired; the next firing is 02:00 EST, even when asking for one.
+    after = utc(2026, 11, 1, 6)
+    assert iso(cron.next_firings("*/5 * * * *", NY, 1, after=after)) == [
+        "2026-11-01T02:00:00-05:00"
+    ]
+    # Just before the clocks go back (01:59 EDT) it is the same: 01:00 to 01:55 have run.
+    assert iso(cron.next_firings("*/5 * * * *", NY, 2, after=utc(2026, 11, 1, 5, 59))) == [
+        "2026-11-01T02:00:00-05:00",
+        "2026-11-01T02:05:00-05:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "after", "expected"),
+    [
+        (NY, utc(2027, 3, 14, 7, 10), "2027-03-14T03:30:00-04:00"),  # asked at 03:10 EDT
+        (BERLIN, utc(2027, 3, 28, 1, 10), "2027-03-28T03:30:00+02:00"),  # at 03:10 CEST
+    ],
+)
+def test_a_skipped_wall_time_still_fires_when_asked_just_after_the_jump(
+    zone: str, after: datetime, expected: str
+) -> None:
+    # Asked before the jump, the same firing is listed (see the tests above).
+    before = cron.next_firings("30 2 * * *", zone, 1, after=after - timedelta(hours=1))
+    assert iso(before) == [expected]
+    assert iso(cron.next_firings("30 2 * * *", zone, 1, after=after)) == [expected]
+
+
+def test_a_two_hour_fall_back_does_not_exhaust_the_look_ahead() -> None:
+    # Troll goes from +02 to +00 at 01:00 UTC, so 01:00-02:59 comes twice.
+    after = utc(2026, 10, 25, 1)  # 01:00 +00, the second pass
+    assert cron.timezone_problem("Antarctica/Troll") is None
+    assert iso(cron.next_firings("*/5 * * * *", "Antarctica/Troll", 1, after=after)) == [
+        "2026-10-25T03:00:00+00:00"
+    ]
+
+
 def test_every_thirty_minutes_across_the_fall_backs_skips_the_repeated_hour() -> None:
     ny = cron.next_firings("*/30 * * * *", NY, 5, after=utc(2026, 11, 1, 4))
     assert iso(ny) == [
@@ -774,3 +813,13 @@ def test_messages_are_plain_sentences() -> None:
         assert re.fullmatch(r"[A-Z].*\.", message), message
         assert "croniter" not in message.lower()
         assert "Traceback" not in message
+
+
+@pytest.mark.parametrize("expression", ["*/7 * * * *", "*/45 * * * *", "*/25 * * * *"])
+def test_steps_that_do_not_divide_the_hour_are_not_every_n_minutes(expression: str) -> None:
+    """*/45 fires at :00 and :45; the builder must not call that "every 45 minutes"."""
+    assert cron.parse(expression).shape is Shape.CUSTOM
+
+
+def test_one_minute_interval_is_singular() -> None:
+    assert cron.interval_text(60) == "Every minute"

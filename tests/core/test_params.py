@@ -896,3 +896,17 @@ def test_json_text_round_trips(value: Any, indent: int | None) -> None:
         assert isinstance(result, str)
         assert json.loads(result) == value
         assert field.parse(field.format(result)) == result
+
+
+def test_an_unknown_credential_is_put_on_its_field() -> None:
+    specs = [
+        FieldSpec("login", FieldKind.CREDENTIAL_ID, required=True),
+        FieldSpec("backup", FieldKind.CREDENTIAL_ID, required=False),
+    ]
+    message = (
+        "Invalid credential ID: cred_nope. Failed to resolve to a valid credential. "
+        "Invalid credential ID: cred_nope. Failed to resolve to a valid credential."
+    )
+    found = errors_from_server(message, specs, {"login": "cred_ok", "backup": "cred_nope"})
+    assert list(found) == ["backup"]
+    assert "cred_nope" in found["backup"]

@@ -15,13 +15,13 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus
 from skyvern_desktop.ui.launch.dialog import LaunchDialog
+from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.fields import (
     BooleanEditor,
     CredentialEditor,
     FileUrlEditor,
     TextEditor,
 )
-from skyvern_desktop.ui.tasks import TaskRunner
 
 from ..api.support import API_KEY, run_json, workflow_json
 from ..fakes.server import FakeResponse, FakeServer

@@ -41,12 +41,12 @@ class CadenceEditor(QWidget):
         for shape, label in SHAPE_LABELS.items():
             self.shape.addItem(label, shape.value)
 
-        self.every = QSpinBox()
+        # Only steps that divide the hour: "*/45" would run at :00 and :45, not every 45.
+        self.every = QComboBox()
         self.every.setObjectName("cadenceEvery")
-        self.every.setRange(5, 59)
-        self.every.setSuffix(" minutes")
-        self.every.setPrefix("every ")
         self.every.setAccessibleName("Minutes between runs")
+        for minutes in cron.EVERY_MINUTES_CHOICES:
+            self.every.addItem(f"every {minutes} minutes", minutes)
         self.minute = QSpinBox()
         self.minute.setObjectName("cadenceMinute")
         self.minute.setRange(0, 59)
@@ -117,7 +117,8 @@ class CadenceEditor(QWidget):
         self._form = form
 
         self.shape.currentIndexChanged.connect(self._builder_edited)
-        for spin in (self.every, self.minute, self.day_of_month):
+        self.every.currentIndexChanged.connect(self._builder_edited)
+        for spin in (self.minute, self.day_of_month):
             spin.valueChanged.connect(self._builder_edited)
         self.time.timeChanged.connect(self._builder_edited)
         for box in self.days.values():
@@ -152,7 +153,7 @@ class CadenceEditor(QWidget):
         time = self.time.time()
         return Builder(
             self.current_shape(),
-            minutes=self.every.value(),
+            minutes=int(self.every.currentData() or cron.EVERY_MINUTES_CHOICES[0]),
             minute=self.minute.value() if self.current_shape() is Shape.HOURLY else time.minute(),
             hour=time.hour(),
             days=frozenset(d for d, box in self.days.items() if box.isChecked()),
@@ -164,7 +165,7 @@ class CadenceEditor(QWidget):
         blockers = [QSignalBlocker(w) for w in (*widgets, *self.days.values())]
         self.shape.setCurrentIndex(self.shape.findData(builder.shape.value))
         if builder.shape is not Shape.CUSTOM:
-            self.every.setValue(builder.minutes)
+            self.every.setCurrentIndex(max(0, self.every.findData(builder.minutes)))
             self.minute.setValue(builder.minute)
             self.time.setTime(QTime(builder.hour, builder.minute))
             self.day_of_month.setValue(builder.day_of_month)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTableView,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -92,6 +93,7 @@ class SchedulesPage(QWidget):
         self.search.setObjectName("schedulesSearch")
         self.search.setPlaceholderText("Search by workflow or schedule name")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(120)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -114,9 +116,6 @@ class SchedulesPage(QWidget):
         bar.addWidget(self.status)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.refresh_button)
-        bar.addWidget(self.prev_button)
-        bar.addWidget(self.page_label)
-        bar.addWidget(self.next_button)
 
         self.table = QTableView()
         self.table.setObjectName("schedulesTable")
@@ -147,7 +146,11 @@ class SchedulesPage(QWidget):
         self.message.hide()
 
         self.schedule_actions: dict[str, QAction] = {}
-        action_bar = QHBoxLayout()
+        # A toolbar, not a row of buttons: on a narrow window the last ones move into its
+        # overflow menu instead of forcing the window wider.
+        action_bar = QToolBar("Schedule actions")
+        action_bar.setObjectName("schedulesActions")
+        action_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for key, text, shortcut, slot in (
             ("edit", "Edit…", "Return", self._edit),
             ("duplicate", "Duplicate…", "Ctrl+D", self._duplicate),
@@ -161,24 +164,26 @@ class SchedulesPage(QWidget):
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                action.setToolTip(f"{text.rstrip('…')} ({shortcut})")
             action.triggered.connect(slot)
             self.table.addAction(action)
             self.schedule_actions[key] = action
-            button = QPushButton(text)
-            button.setObjectName(f"schedules_{key}")
-            button.clicked.connect(action.trigger)
-            action.changed.connect(
-                lambda b=button, a=action: (b.setEnabled(a.isEnabled()), b.setText(a.text()))
-            )
-            action_bar.addWidget(button)
-        action_bar.addStretch(1)
+            action_bar.addAction(action)
+            button = action_bar.widgetForAction(action)
+            if button is not None:
+                button.setObjectName(f"schedules_{key}")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
         layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(self.panel, 1)
-        layout.addLayout(action_bar)
+        bottom = QHBoxLayout()
+        bottom.addWidget(action_bar, 1)
+        bottom.addWidget(self.prev_button)
+        bottom.addWidget(self.page_label)
+        bottom.addWidget(self.next_button)
+        layout.addLayout(bottom)
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)

@@ -5,7 +5,7 @@ the user's local time, and both have the enabled switch."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
@@ -50,7 +50,19 @@ def schedule_next_run(schedule: _ScheduleFields) -> datetime | None:
         if found is not None:
             return found
     next_run: datetime | None = getattr(schedule, "next_run", None)
-    return next_run
+    if next_run is not None:
+        return next_run
+    now = datetime.now(UTC)
+    if schedule.run_at is not None:
+        pending = schedule.dispatch_status in (None, "pending")
+        return schedule.run_at if pending and schedule.run_at > now else None
+    if schedule.interval_seconds and schedule.first_fire_at is not None:
+        first, step = schedule.first_fire_at, schedule.interval_seconds
+        if first > now:
+            return first
+        ticks = int((now - first).total_seconds() // step) + 1
+        return first + timedelta(seconds=ticks * step)
+    return None
 
 
 def local_time_text(when: datetime) -> str:
