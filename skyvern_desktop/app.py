@@ -252,6 +252,7 @@ class DesktopApp:
 
         from .ui.dialogs import run_dialog
 
+        await self.window.workflows.wait_loaded()
         rows = self.window.workflows.model.rows
         if not rows:
             self.window.show_message("There are no workflows to schedule yet.")
@@ -283,6 +284,17 @@ class DesktopApp:
         from .api.errors import SkyvernError
         from .ui.schedules.editor import ScheduleEditor
 
+        if schedule_id is not None and not duplicate:
+            for open_editor in self.schedule_editors:
+                original = open_editor.original
+                if (
+                    open_editor.editing
+                    and original
+                    and original.workflow_schedule_id == schedule_id
+                ):
+                    open_editor.raise_()  # one editor per schedule: the last save would win
+                    open_editor.activateWindow()
+                    return open_editor
         if wpid is None:
             wpid = await self._choose_workflow()
             if wpid is None:
@@ -302,6 +314,8 @@ class DesktopApp:
             self.session.note_error(exc)
             self.reporter.report("The schedule editor could not open.", exc)
             return None
+        if self.session.client is not client:
+            return None  # the connection changed meanwhile; what was read is another server's
         editor = ScheduleEditor(
             workflow, client, self.tasks, schedule=schedule, duplicate=duplicate,
             parent=self.window,

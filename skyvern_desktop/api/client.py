@@ -384,24 +384,32 @@ class SkyvernClient:
         return await self._start_run("POST", Path.RUN_WORKFLOW, request.to_body())
 
     async def _start_run(self, method: str, path: str, body: Any) -> RunResponse:
+        result: RunResponse = await self._create(
+            method, path, body, RunResponse, "the run may have started"
+        )
+        return result
+
+    async def _create(self, method: str, path: str, body: Any, model: Any, maybe: str) -> Any:
+        """Send a request that creates something (a run, a schedule), once. When it cannot
+        be known whether the server did it, raise :class:`OutcomeUnknownError` saying
+        ``maybe`` ("the run may have started")."""
         try:
             response = await self._send(method, path, json=body, idempotent=False, starts_run=True)
-            result: RunResponse = self._parse(response, RunResponse)
+            return self._parse(response, model)
         except ServerError as exc:
             if exc.status_code in (502, 504):
                 raise OutcomeUnknownError(
                     f"A gateway in front of {self._base_url} gave up waiting (HTTP"
-                    f" {exc.status_code}); the run may have started.",
+                    f" {exc.status_code}); {maybe}.",
                     NetworkErrorKind.TIMEOUT,
                 ) from None
             raise
         except ProtocolError as exc:
             raise OutcomeUnknownError(
                 f"{self._base_url} accepted the request but its answer could not be read"
-                f" ({exc}); the run may have started.",
+                f" ({exc}); {maybe}.",
                 NetworkErrorKind.OTHER,
             ) from None
-        return result
 
     async def get_run(self, run_id: str) -> RunResponse:
         result: RunResponse = await self._get(Path.RUN.fill(run_id=run_id), RunResponse)
@@ -578,13 +586,15 @@ class SkyvernClient:
     async def create_schedule(
         self, workflow_permanent_id: str, schedule: ScheduleUpsert
     ) -> ScheduleWithNextRuns:
-        response = await self._send(
+        """Create a schedule. Never retried; like a run, a create whose outcome cannot be
+        known raises :class:`~.errors.OutcomeUnknownError` (the schedule may exist)."""
+        result: ScheduleWithNextRuns = await self._create(
             "POST",
             Path.WORKFLOW_SCHEDULES.fill(wpid=workflow_permanent_id),
-            json=schedule.to_body(),
-            idempotent=False,
+            schedule.to_body(),
+            ScheduleWithNextRuns,
+            "the schedule may have been created",
         )
-        result: ScheduleWithNextRuns = self._parse(response, ScheduleWithNextRuns)
         return result
 
     async def get_schedule(

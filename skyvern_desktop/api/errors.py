@@ -65,10 +65,11 @@ class NetworkError(SkyvernError):
 
 
 class OutcomeUnknownError(NetworkError):
-    """A request that starts a run may have reached the server before the connection failed.
+    """A request that creates something (starts a run, creates a schedule) may have reached
+    the server before the connection failed.
 
-    It is never retried automatically (a duplicate run costs money); the caller should
-    look for the run in the run list before offering to try again.
+    It is never retried automatically (a duplicate run costs money, a duplicate schedule
+    runs twice); the caller should look for what it created before offering to try again.
     """
 
 

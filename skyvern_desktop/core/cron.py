@@ -184,9 +184,36 @@ def describe(expression: str) -> str:
     options.use_24hour_time_format = True
     options.verbose = False
     try:
-        return str(get_description(normalize(expression), options))
+        return str(get_description(_even_steps(normalize(expression)), options))
     except Exception:  # noqa: BLE001 - cron-descriptor raises its own and plain errors
         return normalize(expression)
+
+
+_STEP = re.compile(r"(\*|\d+(?:-\d+)?)/(\d+)")
+
+
+def _even_steps(expression: str) -> str:
+    """Write out a minute or hour step that does not divide its cycle: "*/45" fires at
+    :00 and :45 (not every 45 minutes), and "0 */5" at 0, 5, 10, 15 and 20 h (the last gap
+    is 4 h), so the words must list them rather than say "every 45 minutes"."""
+    fields = expression.split(" ")
+    if len(fields) != 5:
+        return expression
+    for index, cycle in ((0, 60), (1, 24)):
+        match = _STEP.fullmatch(fields[index])
+        if match is None:
+            continue
+        step = int(match.group(2))
+        if step == 0:
+            return expression
+        if match.group(1) == "*" and cycle % step == 0:
+            continue
+        try:
+            values = croniter(expression).expanded[index]
+        except (ValueError, KeyError):
+            return expression
+        fields[index] = ",".join(str(v) for v in values)
+    return " ".join(fields)
 
 
 # ---------------------------------------------------------------------- builder shapes

@@ -823,3 +823,18 @@ def test_steps_that_do_not_divide_the_hour_are_not_every_n_minutes(expression: s
 
 def test_one_minute_interval_is_singular() -> None:
     assert cron.interval_text(60) == "Every minute"
+
+
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [
+        ("*/45 * * * *", "At 0 and 45 minutes past the hour"),
+        ("0 */5 * * *", "At 00:00, 05:00, 10:00, 15:00 and 20:00"),
+        ("*/15 * * * *", "Every 15 minutes"),
+        ("0 */6 * * *", "Every 6 hours"),
+    ],
+)
+def test_words_list_the_times_of_a_step_that_does_not_divide_its_cycle(
+    expression: str, words: str
+) -> None:
+    assert cron.describe(expression) == words

@@ -19,7 +19,7 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.loop import new_event_loop
@@ -97,3 +97,18 @@ def real_keyring() -> KeyStore:
             pytest.fail(f"a real keyring is required here, but {reason}", pytrace=False)
         pytest.skip(reason)
     return store
+
+
+async def message_box(name: str) -> QMessageBox:
+    """The visible message box with this objectName, once it is shown."""
+    found: list[QMessageBox] = []
+
+    def visible() -> bool:
+        found[:] = [
+            w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == name and w.isVisible()
+        ]  # fmt: skip
+        return bool(found)
+
+    await wait_until(visible, what=name)
+    return found[0]

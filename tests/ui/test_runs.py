@@ -6,7 +6,7 @@ import base64
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
@@ -22,7 +22,7 @@ from ..api.support import API_KEY, run_json
 from ..fakes.server import FakeResponse, FakeServer
 from ..integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
 from ..realserver import RealServer
-from .conftest import wait_until
+from .conftest import message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -118,7 +118,7 @@ async def test_cancel_asks_first_and_retry_opens_a_new_pane(
         pane = app.window.runs.panes[run.run_id]
         await wait_until(lambda: pane.run is not None and pane.cancel_button.isVisible())
         qtbot.mouseClick(pane.cancel_button, Qt.MouseButton.LeftButton)
-        box = await _box("confirmCancelRun")
+        box = await message_box("confirmCancelRun")
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
         await wait_until(lambda: pane.badge.status == RunStatus.CANCELED, within=30)
         await wait_until(lambda: pane.retry_button.isEnabled())
@@ -130,20 +130,6 @@ async def test_cancel_asks_first_and_retry_opens_a_new_pane(
         await app.tasks.join()
     finally:
         await app.aclose()
-
-
-async def _box(name: str) -> QMessageBox:
-    found: list[QMessageBox] = []
-
-    def visible() -> bool:
-        found[:] = [
-            w for w in QApplication.topLevelWidgets()
-            if isinstance(w, QMessageBox) and w.objectName() == name and w.isVisible()
-        ]  # fmt: skip
-        return bool(found)
-
-    await wait_until(visible, what=name)
-    return found[0]
 
 
 async def test_failure_reason_and_presigned_screenshots_without_the_key(

@@ -25,14 +25,16 @@ class ScheduleUpsert(ApiModel):
     first_fire_at: UtcDatetime | None = None
     run_at: UtcDatetime | None = None
     timezone: str
-    enabled: bool = True
+    # ``None`` leaves it out: on an update the server then keeps the schedule's current
+    # state, so an editor opened before someone paused it from the list does not undo that.
+    enabled: bool | None = True
     parameters: JsonObject | None = None
     name: str | None = None
     description: str | None = None
 
     def to_body(self) -> JsonObject:
         body = self.model_dump(mode="json")
-        for key in _CADENCE_KEYS:
+        for key in (*_CADENCE_KEYS, "enabled"):
             if body[key] is None:
                 del body[key]
         return body

@@ -25,16 +25,13 @@ from ...core.params import specs_for
 from ...core.snippets import as_curl, as_python
 from ..tasks import TaskRunner
 from ..widgets.inputs_form import InputsForm
+from ..widgets.labels import BANNER_STYLE
 from .options import RunOptions
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
     from ...api.models import RunResponse, Workflow
 
-BANNER_STYLE = (
-    "QLabel { background: #ffebe9; color: #82071e; border: 1px solid #ff8182;"
-    " border-radius: 4px; padding: 6px; }"
-)
 SUCCESS_STYLE = (
     "QLabel { background: #dafbe1; color: #116329; border: 1px solid #4ac26b;"
     " border-radius: 4px; padding: 6px; }"

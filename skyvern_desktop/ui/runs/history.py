@@ -91,6 +91,7 @@ class RunHistory(QWidget):
         self.scope.setObjectName("historyScope")
         self.scope.addItem("All workflows", None)
         self._schedule_scope: tuple[str, str, str] | None = None  # wpid, schedule id, label
+        self._scan_capped = False
         self.scope.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
         self.status = QComboBox()
         self.status.setObjectName("historyStatus")
@@ -192,6 +193,7 @@ class RunHistory(QWidget):
         scope = str(self.scope.currentData() or "")
         search = self.search.text().strip() or None
         more = False
+        self._scan_capped = False
         try:
             if scope.startswith("schedule:"):
                 _, wpid, schedule_id = scope.split(":", 2)
@@ -209,7 +211,14 @@ class RunHistory(QWidget):
             self.message.setText(f"Could not load the runs: {exc}")
             self.message.show()
             return []
-        self.message.hide()
+        if self._scan_capped:
+            self.message.setText(
+                f"Runs of this schedule are looked for among the workflow's latest"
+                f" {SCAN_PAGES * SCAN_PAGE_SIZE:,} runs (the server cannot filter by schedule)."
+            )
+            self.message.show()
+        else:
+            self.message.hide()
         self.model.set_runs(runs)
         self.page_label.setText(f"Page {self.page}")
         self.prev_button.setEnabled(self.page > 1)
@@ -231,6 +240,7 @@ class RunHistory(QWidget):
             return [], False
         wanted = self.page * PAGE_SIZE + 1  # one more tells whether a next page exists
         found: list[WorkflowRun] = []
+        self._scan_capped = False
         for server_page in range(1, SCAN_PAGES + 1):
             batch = await client.list_workflow_runs(
                 workflow_permanent_id=wpid,
@@ -242,6 +252,8 @@ class RunHistory(QWidget):
             found.extend(r for r in batch if r.workflow_schedule_id == schedule_id)
             if len(found) >= wanted or len(batch) < SCAN_PAGE_SIZE:
                 break
+        else:
+            self._scan_capped = True
         start = (self.page - 1) * PAGE_SIZE
         return found[start : start + PAGE_SIZE], len(found) > start + PAGE_SIZE
 

@@ -8,6 +8,7 @@ last sent it, so nothing the form does not show (an interval, a one-time instant
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Coroutine
 from datetime import datetime
 from html import escape
@@ -33,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.errors import SkyvernError, ValidationError
+from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
 from ...core import cron
 from ...core.params import specs_for
 from ..tasks import TaskRunner
 from ..widgets.inputs_form import InputsForm
-from ..widgets.labels import error_label
+from ..widgets.labels import BANNER_STYLE, error_label
 from ..widgets.schedules_model import schedule_when
 from .cadence import CadenceEditor
 
@@ -46,16 +47,15 @@ if TYPE_CHECKING:
     from ...api.client import SkyvernClient
     from ...api.models import ScheduleUpsert, ScheduleWithNextRuns, Workflow, WorkflowSchedule
 
-BANNER_STYLE = (
-    "QLabel { background: #ffebe9; color: #82071e; border: 1px solid #ff8182;"
-    " border-radius: 4px; padding: 6px; }"
-)
-
 
 def system_timezone() -> str:
     """The computer's IANA timezone (Qt maps Windows names to IANA ones), else UTC."""
     name = bytes(QTimeZone.systemTimeZoneId().data()).decode("ascii", "replace")
     return name if cron.timezone_problem(name) is None else "UTC"
+
+
+def _tz_label(name: str) -> str:
+    return name.replace("_", " ")
 
 
 def firing_text(when: datetime, timezone: str) -> str:
@@ -129,7 +129,10 @@ class ScheduleEditor(QDialog):
         self.timezone.setAccessibleName("Timezone")
         self.timezone.setEditable(True)
         self.timezone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.timezone.addItems(list(cron.timezone_names()))
+        # Shown with spaces ("America/New York") so typing "new york" finds it; IANA names
+        # never contain spaces, so the name sent is the text with spaces made underscores.
+        for name in cron.timezone_names():
+            self.timezone.addItem(_tz_label(name), name)
         self.timezone.setMaxVisibleItems(20)
         completer = self.timezone.completer()
         if completer is not None:
@@ -140,6 +143,7 @@ class ScheduleEditor(QDialog):
         assert line is not None
         line.setPlaceholderText("Type to search, e.g. New York or Berlin")
         self.timezone_error = error_label("scheduleTimezoneError")
+        line.editingFinished.connect(self._check_timezone)
 
         self.words = QLabel()
         self.words.setObjectName("scheduleWords")
@@ -218,15 +222,26 @@ class ScheduleEditor(QDialog):
         self.cadence.changed.connect(self._update_preview)
         self.timezone.currentTextChanged.connect(self._on_timezone)
         self._fill(schedule, duplicate, default_timezone or system_timezone())
-        self._spawn("lists", self.inputs.load_credentials(client))
+        self._spawn("lists", self._load_lists())
         self.finished.connect(self._stop_tasks)
 
     # ------------------------------------------------------------------ filling
 
+    def timezone_name(self) -> str:
+        """The IANA name in the timezone field."""
+        return self.timezone.currentText().strip().replace(" ", "_")
+
+    def set_timezone(self, name: str) -> None:
+        index = self.timezone.findData(name)
+        if index >= 0:
+            self.timezone.setCurrentIndex(index)
+        else:
+            self.timezone.setEditText(_tz_label(name))
+
     def _fill(self, schedule: WorkflowSchedule | None, duplicate: bool, timezone: str) -> None:
         self.fixed_cadence.hide()
         if schedule is None:
-            self.timezone.setCurrentText(timezone)
+            self.set_timezone(timezone)
             self._update_preview()
             return
         name = schedule.name or ""
@@ -236,7 +251,7 @@ class ScheduleEditor(QDialog):
         self.enabled.setEnabled(schedule.can_pause)
         if not schedule.can_pause:
             self.enabled.setToolTip("A one-time schedule cannot be paused.")
-        self.timezone.setCurrentText(schedule.timezone)
+        self.set_timezone(schedule.timezone)
         if schedule.cron_expression and not schedule.is_one_time and not schedule.is_interval:
             self.cadence.set_expression(schedule.cron_expression)
         else:
@@ -257,19 +272,27 @@ class ScheduleEditor(QDialog):
     # ------------------------------------------------------------------ preview
 
     def _on_timezone(self, _text: str) -> None:
-        self._check_timezone(quiet_when_empty=True)
+        # While searching, the text is rarely a whole name: the verdict waits for the
+        # field to be left (or for Save); a name that became right clears the old one.
+        if self.timezone_problem() is None:
+            self.timezone_error.hide()
         self._update_preview()
 
-    def _check_timezone(self, *, quiet_when_empty: bool = False) -> str | None:
-        name = self.timezone.currentText().strip()
-        problem = cron.timezone_problem(name)
-        shown = "" if (quiet_when_empty and not name) else (problem or "")
-        self.timezone_error.setText(shown)
-        self.timezone_error.setVisible(bool(shown))
+    def timezone_problem(self) -> str | None:
+        name = self.timezone_name()
+        original = self.original.timezone if self.original is not None else None
+        if name and name != original and name not in cron.timezone_names():
+            return f"“{name}” is not a timezone name; choose one from the list."
+        return cron.timezone_problem(name)
+
+    def _check_timezone(self) -> str | None:
+        problem = self.timezone_problem()
+        self.timezone_error.setText(problem or "")
+        self.timezone_error.setVisible(bool(problem))
         return problem
 
     def _update_preview(self, *_: object) -> None:
-        zone = self.timezone.currentText().strip()
+        zone = self.timezone_name()
         if not self.is_cron:
             if self.original is not None:
                 self.words.setText(schedule_when(self.original))
@@ -282,7 +305,7 @@ class ScheduleEditor(QDialog):
             self.next_runs.setText("Fix the schedule above to see when it runs.")
             return
         self.words.setText(cron.describe(expression))
-        if cron.timezone_problem(zone):
+        if self.timezone_problem():
             self.next_runs.setText("Choose a timezone to see when it runs.")
             return
         firings = cron.next_firings(expression, zone, 5)
@@ -290,6 +313,11 @@ class ScheduleEditor(QDialog):
         self.next_runs.setText(f"Next runs:<ul style='margin:0'>{items}</ul>")
 
     # ------------------------------------------------------------------ saving
+
+    async def _load_lists(self) -> None:
+        """The credential pickers; a list that cannot load leaves them taking a typed id."""
+        with contextlib.suppress(SkyvernError):
+            await self.inputs.load_credentials(self._client)
 
     def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> object:
         return self._tasks.spawn(f"{self._prefix}.{name}", coro)
@@ -327,15 +355,30 @@ class ScheduleEditor(QDialog):
             problems = True
         if problems or values is None:
             return None
-        base = self.original.to_upsert() if self.original is not None else None
-        body = base or ScheduleUpsert(timezone="UTC")
+        original = self.original
+        body = original.to_upsert() if original is not None else ScheduleUpsert(timezone="UTC")
         if self.is_cron:
             body.cron_expression = self.cadence.expression()
             body.interval_seconds = body.first_fire_at = body.run_at = None
-        body.timezone = self.timezone.currentText().strip()
-        body.enabled = self.enabled.isChecked()
+        elif not self.editing:
+            # A copy of an interval schedule starts one interval from now (the server's
+            # default); the original's first firing is usually in the past.
+            body.first_fire_at = None
+        body.timezone = self.timezone_name()
+        enabled = self.enabled.isChecked()
+        # Unchanged on an edit: left out, so the server keeps the state it has now.
+        unchanged = self.editing and original is not None and enabled == original.enabled
+        body.enabled = None if unchanged else enabled
         body.name = self.name.text().strip() or None
         body.description = self.description.toPlainText().strip() or None
+        if original is not None:
+            # An input the schedule left out (so the workflow's default applied) stays out
+            # while its field still shows that default.
+            stored = original.parameters or {}
+            texts = self.inputs.texts()
+            for spec in self.specs:
+                if spec.key not in stored and texts.get(spec.key) == spec.initial_text():
+                    values.pop(spec.key, None)
         body.parameters = values or None
         return body
 
@@ -371,6 +414,18 @@ class ScheduleEditor(QDialog):
             except ValidationError as exc:
                 self._show_refusal(exc, body.parameters or {})
                 return None
+            except OutcomeUnknownError as exc:
+                checked, found = await self._find_created(body)
+                if found is None:
+                    self._show_banner(
+                        f"{exc} It was not created: nothing like it is on the server now, so"
+                        " Save can be pressed again."
+                        if checked
+                        else f"{exc} Whether it was created cannot be checked now: look in"
+                        " the Schedules list before pressing Save again."
+                    )
+                    return None
+                result = found
             except RuntimeError as exc:  # the connection was switched and its client closed
                 self._show_banner(
                     f"The connection changed while the editor was open ({exc}). Close it and"
@@ -388,6 +443,32 @@ class ScheduleEditor(QDialog):
         self.saved.emit(result)
         self.accept()
         return result
+
+    async def _find_created(self, body: ScheduleUpsert) -> tuple[bool, ScheduleWithNextRuns | None]:
+        """After a create whose answer was lost: ``(could look, the schedule if the server
+        made it)``. Of identical schedules, the newest is the one just made."""
+        from ...api.models import ScheduleWithNextRuns
+
+        wanted = body.to_body()
+        try:
+            existing = await self._client.list_workflow_schedules(
+                self.workflow.workflow_permanent_id
+            )
+        except SkyvernError:
+            return False, None
+        matches = [
+            schedule
+            for schedule in existing
+            if all(
+                schedule.to_upsert().to_body().get(k) == v
+                for k, v in wanted.items()
+                if k != "enabled"
+            )
+        ]
+        if not matches:
+            return True, None
+        newest = max(matches, key=lambda s: s.created_at)
+        return True, ScheduleWithNextRuns(schedule=newest)
 
     def _show_refusal(self, exc: ValidationError, sent: dict[str, Any]) -> None:
         message = exc.server_message or str(exc)

@@ -73,11 +73,7 @@ class SchedulesPage(QWidget):
         self.total = 0
         self.last_error: str | None = None
         self.model = SchedulesModel(COLUMNS, self)
-        self.model.toggle_requested.connect(
-            lambda s, on: self._tasks.spawn(
-                f"schedules.toggle.{s.workflow_schedule_id}", self.set_enabled(s, on)
-            )
-        )
+        self.model.toggle_requested.connect(self._spawn_toggle)
 
         self.new_button = QPushButton("New schedule…")
         self.new_button.setObjectName("schedulesNew")
@@ -244,8 +240,6 @@ class SchedulesPage(QWidget):
             return
         if self.model.rowCount() == 0:
             self.panel.show_loading("Loading schedules…")
-        selected = self.selected()
-        keep = selected.workflow_schedule_id if selected else None
         try:
             result = await client.list_schedules(
                 status=self.status.currentData(),
@@ -275,6 +269,8 @@ class SchedulesPage(QWidget):
             self.reload()
             return
         self.total = result.total_count
+        selected = self.selected()  # after the wait: what the user picks meanwhile counts
+        keep = selected.workflow_schedule_id if selected else None
         self.model.set_items(list(result.schedules))
         first = (self.page - 1) * PAGE_SIZE + 1
         last = first + len(result.schedules) - 1
@@ -316,6 +312,12 @@ class SchedulesPage(QWidget):
         for action in self.schedule_actions.values():
             action.setEnabled(schedule is not None)
         toggle = self.schedule_actions["toggle"]
+        duplicate = self.schedule_actions["duplicate"]
+        if schedule is not None and schedule.is_one_time:
+            duplicate.setEnabled(False)  # its one instant has passed or is taken
+            duplicate.setToolTip("A one-time schedule cannot be duplicated.")
+        else:
+            duplicate.setToolTip("Duplicate (Ctrl+D)")
         if schedule is not None:
             toggle.setText("Pause" if schedule.enabled else "Resume")
             toggle.setEnabled(
@@ -370,9 +372,15 @@ class SchedulesPage(QWidget):
             return
         self.model.set_pending(schedule.workflow_schedule_id, True)
         self._update_actions()
+        self._spawn_toggle(schedule, not schedule.enabled)
+
+    def _spawn_toggle(self, schedule: _ScheduleFields, enabled: bool) -> None:
+        # One request at a time per schedule: a second click while the first is on its
+        # way is ignored, and a request already sent is never cancelled.
         self._tasks.spawn(
             f"schedules.toggle.{schedule.workflow_schedule_id}",
-            self.set_enabled(schedule, not schedule.enabled),
+            self.set_enabled(schedule, enabled),
+            replace=False,
         )
 
     async def set_enabled(self, schedule: _ScheduleFields, enabled: bool) -> bool:
@@ -439,7 +447,7 @@ class SchedulesPage(QWidget):
             )
         except NotFoundError:
             pass  # already gone: the list catches up below
-        except SkyvernError as exc:
+        except (SkyvernError, RuntimeError) as exc:  # RuntimeError: the client was closed
             self.message.setText(f"“{schedule_title(schedule)}” was not deleted: {exc}")
             self.message.show()
             return False

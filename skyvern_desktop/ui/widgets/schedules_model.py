@@ -83,8 +83,9 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
         self._next: dict[str, datetime | None] = {}
 
     def set_items(self, items: list[_ScheduleFields]) -> None:
+        """New rows; a switch whose request is still on its way stays busy."""
         self._next = {s.workflow_schedule_id: schedule_next_run(s) for s in items}
-        self.pending.clear()
+        self.pending &= {s.workflow_schedule_id for s in items}
         super().set_items(items)
 
     def refresh_next_runs(self) -> None:

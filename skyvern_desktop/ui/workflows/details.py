@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -156,7 +157,7 @@ class WorkflowDetails(QWidget):
         self._schedules.verticalHeader().hide()
         self._schedules.setWordWrap(False)
         self._schedules.horizontalHeader().setStretchLastSection(True)
-        self._schedules.doubleClicked.connect(lambda *_: self._on_edit_schedule())
+        self._schedules.doubleClicked.connect(self._on_schedule_double_click)
         self._schedules.selectionModel().selectionChanged.connect(lambda *_: self._update_run())
         layout.addWidget(self._schedules, 1)
         self._schedules_state = "loading"
@@ -203,6 +204,11 @@ class WorkflowDetails(QWidget):
         if self._workflow is not None and self._launch_available:
             self.new_schedule_clicked.emit(self._workflow.workflow_permanent_id)
 
+    def _on_schedule_double_click(self, index: QModelIndex) -> None:
+        columns = self.schedules_model.columns
+        if index.isValid() and columns[index.column()] is not Column.ENABLED:  # not the switch
+            self._on_edit_schedule()
+
     def _on_edit_schedule(self) -> None:
         rows = self._schedules.selectionModel().selectedRows()
         schedule = self.schedules_model.schedule_at(rows[0].row()) if rows else None
@@ -236,6 +242,12 @@ class WorkflowDetails(QWidget):
             self._schedules.resizeColumnsToContents()
             self._schedules.selectRow(0)
         self._update_run()
+
+    def show_schedule_problem(self, message: str) -> None:
+        """A switch that could not be flipped: said above the list, which stays as it is."""
+        self._schedules_label.setText(
+            f"<b>Schedules</b> — <span style='color:#cf222e'>{escape(message)}</span>"
+        )
 
     def show_workflow(self, workflow: Workflow | None, last_run_id: str | None = None) -> None:
         self._workflow = workflow

@@ -137,6 +137,7 @@ class WorkflowsPage(QWidget):
             lambda s, on: self._tasks.spawn(
                 f"workflows.schedule_toggle.{s.workflow_schedule_id}",
                 self.set_schedule_enabled(s, on),
+                replace=False,  # one request at a time per schedule; never cancel one sent
             )
         )
         self._schedules_for: str | None = None
@@ -375,6 +376,8 @@ class WorkflowsPage(QWidget):
         self._tasks.cancel("workflows.refresh")
         self._tasks.cancel("workflows.activity")
         self._tasks.cancel("workflows.search")
+        self._tasks.cancel("workflows.details_schedules")
+        self._schedules_for = None  # the details panel loads them again for the new server
         self._auto_refresh.stop()
         self.model.clear()
         self.details.show_workflow(None)
@@ -488,10 +491,12 @@ class WorkflowsPage(QWidget):
             result = await client.set_schedule_enabled(
                 schedule.workflow_permanent_id, schedule.workflow_schedule_id, enabled
             )
-        except SkyvernError as exc:
+        except (SkyvernError, RuntimeError) as exc:  # RuntimeError: the client was closed
             model.set_pending(schedule.workflow_schedule_id, False)
             verb = "resumed" if enabled else "paused"
-            self.details.show_schedules(model.items, f"the schedule could not be {verb}: {exc}")
+            self.details.show_schedule_problem(
+                f"“{schedule.name or ''}” could not be {verb}: {exc}"
+            )
             return
         model.replace(result.schedule)
         self.schedules_changed.emit(schedule.workflow_permanent_id)
