@@ -402,3 +402,16 @@ def next_firing(
 def _accepted(expression: str) -> bool:
     """:func:`check`, remembered: the lists ask again for every row they repaint."""
     return check(expression) is None
+
+
+def interval_firings(
+    first_fire_at: datetime, interval_seconds: int, count: int = 5, *, after: datetime | None = None
+) -> list[datetime]:
+    """The next firings of an interval schedule: its first firing, then every interval."""
+    now = after or datetime.now(UTC)
+    step = timedelta(seconds=interval_seconds)
+    if first_fire_at > now:
+        first = first_fire_at
+    else:
+        first = first_fire_at + step * (int((now - first_fire_at) / step) + 1)
+    return [first + step * i for i in range(count)]

@@ -838,3 +838,16 @@ def test_words_list_the_times_of_a_step_that_does_not_divide_its_cycle(
     expression: str, words: str
 ) -> None:
     assert cron.describe(expression) == words
+
+
+def test_interval_firings_follow_the_first_firing() -> None:
+    first = utc(2026, 12, 1, 10)
+    assert cron.interval_firings(first, 3600, 2, after=utc(2026, 11, 30)) == [
+        first,
+        utc(2026, 12, 1, 11),
+    ]
+    # Later: the next tick after now, on the first firing's grid.
+    assert cron.interval_firings(first, 900, 2, after=utc(2026, 12, 1, 10, 20)) == [
+        utc(2026, 12, 1, 10, 30),
+        utc(2026, 12, 1, 10, 45),
+    ]

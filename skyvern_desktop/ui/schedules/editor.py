@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimeZone, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -294,9 +295,17 @@ class ScheduleEditor(QDialog):
     def _update_preview(self, *_: object) -> None:
         zone = self.timezone_name()
         if not self.is_cron:
-            if self.original is not None:
-                self.words.setText(schedule_when(self.original))
-            self.next_runs.setText("")
+            original = self.original
+            firings: list[datetime] = []
+            if original is not None:
+                self.words.setText(schedule_when(original))
+                if original.interval_seconds and original.first_fire_at is not None:
+                    firings = cron.interval_firings(
+                        original.first_fire_at, original.interval_seconds, 5
+                    )
+                elif original.run_at is not None:
+                    firings = [original.run_at]
+            self._show_firings(firings, zone)
             return
         expression = self.cadence.expression()
         problem = self.cadence.problem()
@@ -308,9 +317,16 @@ class ScheduleEditor(QDialog):
         if self.timezone_problem():
             self.next_runs.setText("Choose a timezone to see when it runs.")
             return
-        firings = cron.next_firings(expression, zone, 5)
-        items = "".join(f"<li>{escape(firing_text(f, zone))}</li>" for f in firings)
-        self.next_runs.setText(f"Next runs:<ul style='margin:0'>{items}</ul>")
+        self._show_firings(cron.next_firings(expression, zone, 5), zone)
+
+    def _show_firings(self, firings: list[datetime], zone: str) -> None:
+        if not firings or self.timezone_problem():
+            self.next_runs.setText("")
+            return
+        local = [f.astimezone(ZoneInfo(zone)) for f in firings]
+        items = "".join(f"<li>{escape(firing_text(f, zone))}</li>" for f in local)
+        label = "Next run" if len(local) == 1 else "Next runs"
+        self.next_runs.setText(f"{label}:<ul style='margin:0'>{items}</ul>")
 
     # ------------------------------------------------------------------ saving
 

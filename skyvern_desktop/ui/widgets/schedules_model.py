@@ -5,7 +5,7 @@ the user's local time, and both have the enabled switch."""
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
@@ -57,11 +57,7 @@ def schedule_next_run(schedule: _ScheduleFields) -> datetime | None:
         pending = schedule.dispatch_status in (None, "pending")
         return schedule.run_at if pending and schedule.run_at > now else None
     if schedule.interval_seconds and schedule.first_fire_at is not None:
-        first, step = schedule.first_fire_at, schedule.interval_seconds
-        if first > now:
-            return first
-        ticks = int((now - first).total_seconds() // step) + 1
-        return first + timedelta(seconds=ticks * step)
+        return cron.interval_firings(schedule.first_fire_at, schedule.interval_seconds, 1)[0]
     return None
 
 
