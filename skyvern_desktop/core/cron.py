@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -76,7 +76,7 @@ def check(expression: str, *, now: datetime | None = None) -> str | None:
     if not croniter.is_valid(text):
         return f"This is not a valid schedule: {_syntax_problem(fields)}"
     try:
-        gap = shortest_gap(text, now=now)
+        gap = first_short_gap(text, now=now)
     except CroniterBadDateError:
         return "This schedule never runs: no date matches it (for example, 31 February)."
     if gap is not None and gap[0] < MIN_INTERVAL_SECONDS:
@@ -92,18 +92,46 @@ def is_valid(expression: str) -> bool:
     return check(expression) is None
 
 
+def _sample(expression: str, now: datetime | None) -> Iterator[datetime]:
+    """The firings the server samples: from ``now`` (UTC) on, at most 2000, until 25 h."""
+    itr = croniter(expression, now or datetime.now(UTC))
+    first: datetime = itr.get_next(datetime)
+    yield first
+    for _ in range(MAX_SAMPLES - 1):
+        nxt: datetime = itr.get_next(datetime)
+        yield nxt
+        if (nxt - first).total_seconds() >= SAMPLE_WINDOW_SECONDS:
+            return
+
+
+def first_short_gap(
+    expression: str, *, now: datetime | None = None
+) -> tuple[float, datetime, datetime] | None:
+    """The first two sampled firings less than 5 minutes apart, or ``None`` — the server's
+    verdict, found without sampling the whole day when the answer is no (typing
+    "* * * * *" on the way to "*/5 * * * *" stays fast)."""
+    previous: datetime | None = None
+    found: tuple[float, datetime, datetime] | None = None
+    for firing in _sample(expression, now):
+        if previous is not None:
+            gap = ((firing - previous).total_seconds(), previous, firing)
+            if found is None and gap[0] < MIN_INTERVAL_SECONDS:
+                found = gap
+            elif found is not None:
+                # Look one more hour for a tighter pair to name (59 → 00 after 55 → 59).
+                if (firing - found[1]).total_seconds() > 3600:
+                    break
+                found = min(found, gap, key=lambda g: g[0])
+        previous = firing
+    return found
+
+
 def shortest_gap(
     expression: str, *, now: datetime | None = None
 ) -> tuple[float, datetime, datetime] | None:
     """The shortest time between two firings, sampled as the server samples it:
     ``(seconds, earlier, later)``, in UTC."""
-    start = now or datetime.now(UTC)
-    itr = croniter(expression, start)
-    runs: list[datetime] = [itr.get_next(datetime)]
-    while len(runs) < MAX_SAMPLES:
-        runs.append(itr.get_next(datetime))
-        if (runs[-1] - runs[0]).total_seconds() >= SAMPLE_WINDOW_SECONDS:
-            break
+    runs = list(_sample(expression, now))
     if len(runs) < 2:
         return None
     gaps = [((b - a).total_seconds(), a, b) for a, b in pairwise(runs)]
