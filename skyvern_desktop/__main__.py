@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot", metavar="FILE", help="render a view offscreen to a PNG file and exit"
     )
     parser.add_argument(
+        "--local",
+        action="store_true",
+        help="start (or reuse) a Skyvern server on this computer and connect to it;"
+        " it stops when the app quits",
+    )
+    parser.add_argument(
         "--view",
         default="workflows",
         choices=VIEWS,

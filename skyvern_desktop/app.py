@@ -18,6 +18,7 @@ from .core.logs import setup_logging
 from .core.paths import AppPaths, app_paths
 from .core.profiles import (
     Profile,
+    ProfileKind,
     ProfileStore,
     environment_override,
     environment_profile,
@@ -56,6 +57,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> int:
     app = DesktopApp(paths, headless=headless)
+    app.use_local = bool(getattr(args, "local", False))
     try:
         if args.self_test:
             return await app.self_test()
@@ -164,6 +166,15 @@ class DesktopApp:
         schedules.runs_requested.connect(self.show_schedule_runs)
         schedules.changed.connect(self._on_schedules_changed)
         workflows.schedules_changed.connect(lambda _wpid: schedules.reload())
+        from .ui.local.controller import LocalServerController
+
+        self.use_local = False  # --local: start (or reuse) the local server and connect to it
+        self._local_chosen = False  # "Run Skyvern on this computer" in the connections dialog
+        self.local = LocalServerController(paths.data_dir / "local-server", self.settings)
+        self.local.crashed.connect(self._on_local_crashed)
+        self.local.state_changed.connect(self._on_local_state)
+        self._local_dialogs: list[Any] = []
+        self._build_local_menu()
         self._closed = asyncio.Event()
         self._tray: Any = None
         self.window.closing.connect(self._closed.set)
@@ -580,7 +591,14 @@ class DesktopApp:
         return None
 
     async def connect_initial(self, *, interactive: bool) -> bool:
-        """Connect as configured; with nothing configured, show the first-run dialog."""
+        """Connect as configured; with nothing configured, show the first-run dialog.
+        With ``--local``, or when the local server was the last connection, start it."""
+        env_url, _ = environment_override()
+        active = self.store.active
+        if self.use_local or (
+            not env_url and active is not None and active.kind is ProfileKind.LOCAL
+        ):
+            return await self.start_local(interactive=interactive)
         resolved = self._resolve()
         if resolved is None:
             if not interactive:
@@ -599,6 +617,235 @@ class DesktopApp:
             # A key kept only in memory is gone after a restart: ask for it again.
             await self.open_connections()
         return True
+
+    # ------------------------------------------------------------------ local server
+
+    LOCAL_PROFILE_ID = "local-server"
+
+    async def start_local(self, *, interactive: bool = True) -> bool:
+        """Start (or reuse) the local server, store its key like any other, connect to it,
+        and the first time import the example workflows. False if it did not start."""
+        from .api import Secret
+        from .core.local_server import (
+            LocalServerError,
+            ServerMissingError,
+            StartCancelledError,
+        )
+        from .ui.local.dialogs import StartDialog
+
+        dialog: StartDialog | None = None
+        if not self.headless or interactive:
+            dialog = StartDialog(self.local.log_path, parent=self.window)
+            dialog.choose_program.connect(lambda: self._choose_program(dialog))
+            self._local_dialogs.append(dialog)
+            dialog.show()
+        self.window.show_message("Starting the local Skyvern server…")
+        try:
+            version = await self.local.start(
+                cancelled=lambda: dialog is not None and dialog.cancel_requested
+            )
+        except StartCancelledError:
+            if dialog is not None:
+                dialog.close()
+            self.window.show_message("The local server was not started.")
+            return False
+        except ServerMissingError as exc:
+            self._local_failed(dialog, str(exc), exc.command)
+            return False
+        except LocalServerError as exc:
+            self._local_failed(dialog, str(exc), None)
+            return False
+        if dialog is not None:
+            dialog.accept()
+        base_url = self.local.base_url
+        key = self.local.api_key()
+        assert base_url is not None and key
+        log.info("local Skyvern server %s ready at %s", version, base_url)
+        profile = Profile(
+            name="Local server", kind=ProfileKind.LOCAL, base_url=base_url,
+            id=self.LOCAL_PROFILE_ID,
+        )  # fmt: skip
+        self.store.upsert(profile)
+        self.store.set_active(profile.id)
+        try:
+            await asyncio.to_thread(
+                self.keys.set, profile.id, Secret(key), memory_only=not self.keys.available
+            )
+        except KeyStoreError as exc:
+            self.reporter.report("The local server's key could not be stored.", exc)
+        await self.session.connect_to(profile, Secret(key))
+        await self._import_examples()
+        return True
+
+    async def _import_examples(self) -> None:
+        from .api.errors import SkyvernError
+        from .core.examples import import_examples
+
+        client = self.session.client
+        if client is None:
+            return
+        try:
+            created = await import_examples(client, self.local.data_dir)
+        except SkyvernError as exc:
+            self.reporter.report("The example workflows could not be added.", exc)
+            return
+        if created:
+            self.window.show_message(f"Added {len(created)} example workflows to try.")
+            await self.window.workflows.refresh()
+
+    def _local_failed(self, dialog: Any, message: str, command: str | None) -> None:
+        if self.headless and dialog is None:
+            print(f"error: {message}" + (f"\n  {command}" if command else ""), file=sys.stderr)  # noqa: T201
+        elif dialog is not None:
+            if command:
+                dialog.show_missing(message, command)
+            else:
+                dialog.show_failure(message)
+        self.window.show_message("The local server did not start.")
+
+    def _choose_program(self, dialog: Any) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Choose the skyvern program", str(Path.home())
+        )
+        if path:
+            self.local.set_program(path)
+            if dialog is not None:
+                dialog.close()
+            self.tasks.spawn("local.start", self.start_local(), replace=False)
+
+    def _on_local_state(self, state: str) -> None:
+        from .ui.local.controller import ServerState
+
+        labels = {
+            ServerState.STARTING: "Local server: starting…",
+            ServerState.RUNNING: "Local server: running",
+            ServerState.STOPPING: "Local server: stopping…",
+            ServerState.STOPPED: "Local server: stopped",
+            ServerState.CRASHED: "Local server: stopped unexpectedly",
+        }
+        self.window.show_message(labels.get(ServerState(state), state))
+        running = state == ServerState.RUNNING
+        busy = state in (ServerState.STARTING, ServerState.STOPPING)
+        self._local_actions["start"].setEnabled(not running and not busy)
+        self._local_actions["stop"].setEnabled(running)
+        self._local_actions["restart"].setEnabled(running or state == ServerState.CRASHED)
+
+    def _on_local_crashed(self, tail: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        profile = self.session.profile
+        if profile is not None and profile.kind is ProfileKind.LOCAL:
+            # The screens say "not connected" rather than fail request after request.
+            self.tasks.spawn("local.disconnect", self.session.close_connection())
+
+        box = QMessageBox(self.window)
+        box.setObjectName("localCrashed")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Local server stopped")
+        box.setText("The local Skyvern server stopped unexpectedly.")
+        box.setInformativeText(
+            "Runs it was doing are interrupted. Restart it to go on; the last lines of its"
+            " log are below."
+        )
+        box.setDetailedText(tail)
+        restart = box.addButton("Restart", QMessageBox.ButtonRole.AcceptRole)
+        restart.setObjectName("localCrashedRestart")
+        box.addButton(QMessageBox.StandardButton.Close)
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is restart:
+                self.tasks.spawn("local.start", self.start_local(), replace=False)
+            box.deleteLater()
+
+        box.finished.connect(finished)
+        box.open()
+
+    def _build_local_menu(self) -> None:
+        from PySide6.QtGui import QAction
+        from PySide6.QtWidgets import QMenu
+
+        bar = self.window.menuBar()
+        menu = QMenu("&Local server", bar)
+        menu.setObjectName("localMenu")
+        help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
+        if help_action is not None:
+            bar.insertMenu(help_action, menu)  # before Help, where menus usually end
+        else:
+            bar.addMenu(menu)
+        self._local_actions: dict[str, QAction] = {}
+        for key, text, slot in (
+            ("start", "&Start", lambda: self.tasks.spawn(
+                "local.start", self.start_local(), replace=False)),
+            ("stop", "S&top", lambda: self.tasks.spawn("local.stop", self.stop_local())),
+            ("restart", "&Restart", lambda: self.tasks.spawn(
+                "local.start", self.restart_local(), replace=False)),
+            ("log", "Show the &log…", self.show_local_log),
+            ("browser", "Install the &browser…", self.install_browser),
+            ("program", "Choose the skyvern &program…", lambda: self._choose_program(None)),
+            ("limits", "What a local server can &do", self.show_local_limits),
+        ):  # fmt: skip
+            action = QAction(text, self.window)
+            action.setObjectName(f"actionLocal_{key}")
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            self._local_actions[key] = action
+            if key in ("restart", "log"):
+                menu.addSeparator()
+        self._local_actions["stop"].setEnabled(False)
+        self._local_actions["restart"].setEnabled(False)
+
+    async def stop_local(self) -> None:
+        if self.session.profile is not None and self.session.profile.kind is ProfileKind.LOCAL:
+            await self.session.close_connection()
+        await self.local.stop()
+
+    async def restart_local(self) -> bool:
+        await self.local.stop()
+        return await self.start_local()
+
+    def show_local_log(self) -> None:
+        from .ui.local.dialogs import LogViewer
+
+        viewer = LogViewer(self.local.log_path, parent=self.window)
+        viewer.finished.connect(lambda _r: viewer.deleteLater())
+        viewer.show()
+
+    def show_local_limits(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        from .ui.local.dialogs import LIMITS_TEXT
+
+        box = QMessageBox(self.window)
+        box.setObjectName("localLimits")
+        box.setWindowTitle("What a local server can do")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(LIMITS_TEXT)
+        box.finished.connect(lambda _r: box.deleteLater())
+        box.open()
+
+    def install_browser(self) -> None:
+        """Install Playwright's Chromium into the server's environment, showing its output."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from .core.local_server import LocalServerError
+        from .ui.local.dialogs import CommandDialog
+
+        try:
+            runtime = self.local.runtime()
+        except LocalServerError as exc:
+            QMessageBox.warning(self.window, "Install the browser", str(exc))
+            return
+        dialog = CommandDialog(
+            "Installing the browser for the local server",
+            [str(runtime.python), "-m", "playwright", "install", "chromium"],
+            parent=self.window,
+        )
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.show()
+        dialog.start()
 
     async def connect(self, profile: Profile, key_override: str | None = None) -> None:
         from .api import Secret
@@ -636,21 +883,34 @@ class DesktopApp:
         dialog.connect_requested.connect(
             lambda pid: self.tasks.spawn("session.connect", self.connect_saved(pid))
         )
+        dialog.local_requested.connect(self._on_local_requested)
         return dialog
+
+    def _on_local_requested(self) -> None:
+        self._local_chosen = True
 
     async def open_connections(self, *, first_run: bool = False) -> bool:
         from PySide6.QtWidgets import QDialog
 
-        from .ui.dialogs import run_dialog
+        from .ui.dialogs import run_dialog, wait_closed
 
         if self._dialog_open:
             return False
         self._dialog_open = True
         try:
-            dialog = self._connections_dialog(first_run=first_run)
-            result = await run_dialog(dialog)
-            dialog.deleteLater()
-            return result == QDialog.DialogCode.Accepted
+            while True:
+                self._local_chosen = False
+                dialog = self._connections_dialog(first_run=first_run)
+                result = await run_dialog(dialog)
+                dialog.deleteLater()
+                if not self._local_chosen:
+                    return result == QDialog.DialogCode.Accepted
+                if await self.start_local():
+                    return True
+                # It did not start: once its dialog (what went wrong, or the command that
+                # installs Skyvern) is closed, the choice is offered again.
+                if self._local_dialogs and self._local_dialogs[-1].isVisible():
+                    await wait_closed(self._local_dialogs[-1])
         finally:
             self._dialog_open = False
 
@@ -666,6 +926,7 @@ class DesktopApp:
         for editor in list(self.schedule_editors):
             editor.close()
         self.window.runs.close_all()
+        await self.local.stop()  # no orphan: the server and any browser it started
         await self.tasks.aclose()
         await self.session.aclose()
         self.registry.close()

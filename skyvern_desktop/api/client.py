@@ -355,6 +355,15 @@ class SkyvernClient:
             out.extend(page)
         return out
 
+    async def create_workflow(self, definition: dict[str, Any]) -> Workflow:
+        """Create a workflow from its JSON definition (``title``, ``description``,
+        ``workflow_definition``: parameters and blocks). Never retried."""
+        response = await self._send(
+            "POST", Path.WORKFLOWS, json={"json_definition": definition}, idempotent=False
+        )
+        result: Workflow = self._parse(response, Workflow)
+        return result
+
     async def get_workflow(
         self, workflow_permanent_id: str, *, version: int | None = None
     ) -> Workflow:

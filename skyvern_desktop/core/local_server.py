@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -25,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, Protocol
 
 import httpx
 import platformdirs
@@ -50,6 +51,10 @@ _SYSTEM_FFMPEG: Final = ("/usr/bin/ffmpeg",)
 
 class LocalServerError(RuntimeError):
     """The local server could not be installed or started; the message says why, plainly."""
+
+
+class StartCancelledError(LocalServerError):
+    """The person cancelled the start."""
 
 
 def default_cache_dir() -> Path:
@@ -208,6 +213,124 @@ class ServerEnvironment:
         return True
 
 
+class Runtime(Protocol):
+    """Where a server runs from: a Python that can ``import skyvern``."""
+
+    @property
+    def python(self) -> Path: ...
+
+    @property
+    def browsers_path(self) -> Path | None: ...
+
+    def is_installed(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ServerRuntime:
+    """A Skyvern installed somewhere else: the app's own environment (the ``local``
+    extra), or the one behind a ``skyvern`` program the user chose."""
+
+    python: Path
+    label: str
+    browsers_path: Path | None = None  # None: Playwright's own default folder
+
+    def is_installed(self) -> bool:
+        return self.python.exists()
+
+
+class ServerMissingError(LocalServerError):
+    """No Skyvern server is installed where the app looks; ``command`` installs one."""
+
+    def __init__(self, message: str, command: str) -> None:
+        super().__init__(message)
+        self.command = command
+
+
+def install_command() -> str:
+    """The exact command that installs the server for this app (its ``local`` extra)."""
+    package = f"skyvern[server]=={SKYVERN_VERSION}"
+    if os.name == "nt":
+        return f'"{sys.executable}" -m pip install "{package}"'
+    return f"{shlex.quote(sys.executable)} -m pip install {shlex.quote(package)}"
+
+
+def python_of_executable(executable: Path) -> Path:
+    """The Python behind a ``skyvern`` program: its ``#!`` line, or the ``python`` beside
+    it (Windows console scripts are ``.exe`` launchers in the environment's Scripts)."""
+    if not executable.is_file():
+        raise LocalServerError(f"There is no program at {executable}.")
+    try:
+        with executable.open("rb") as f:
+            first = f.readline(4096)
+    except OSError as exc:
+        raise LocalServerError(f"{executable} cannot be read: {exc.strerror or exc}.") from exc
+    if first.startswith(b"#!"):
+        words = shlex.split(first[2:].decode("utf-8", "replace").strip())
+        if words and Path(words[0]).name == "env" and len(words) > 1:
+            found = shutil.which(words[-1])
+            if found:
+                return Path(found)
+        elif words and Path(words[0]).exists():
+            return Path(words[0])
+    for name in ("python.exe", "python3", "python"):
+        sibling = executable.parent / name
+        if sibling.exists():
+            return sibling
+    raise LocalServerError(
+        f"{executable} does not look like Skyvern's program: no Python was found for it."
+    )
+
+
+def _has_skyvern(python: Path) -> bool:
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('skyvern') is None)"
+    try:
+        subprocess.run([str(python), "-c", probe], check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+def own_runtime() -> ServerRuntime | None:
+    """The app's own environment, when the ``local`` extra put Skyvern in it."""
+    if getattr(sys, "frozen", False):
+        return None  # a packaged app's executable is the app, not a Python
+    import importlib.util
+
+    if importlib.util.find_spec("skyvern") is None:
+        return None
+    return ServerRuntime(Path(sys.executable), "this app's Python environment")
+
+
+def locate_runtime(
+    executable: str | None = None, cache: ServerEnvironment | None = None
+) -> Runtime:
+    """Where to run the server from, in this order: the ``skyvern`` program the user chose
+    (Settings, or ``SKYVERN_DESKTOP_SKYVERN``), Skyvern in the app's own environment, the
+    environment ``scripts/skyvern-test-server`` builds. Raises :class:`ServerMissingError`
+    with the command that installs it."""
+    chosen = executable or os.environ.get("SKYVERN_DESKTOP_SKYVERN")
+    if chosen:
+        path = Path(chosen).expanduser()
+        python = python_of_executable(path)
+        if not _has_skyvern(python):
+            raise ServerMissingError(
+                f"The program {path} was chosen as Skyvern, but its Python ({python}) cannot"
+                " import skyvern.",
+                install_command(),
+            )
+        return ServerRuntime(python, f"the skyvern program at {path}")
+    if (own := own_runtime()) is not None:
+        return own
+    environment = cache or ServerEnvironment.default()
+    if environment.is_installed():
+        return environment
+    raise ServerMissingError(
+        "The Skyvern server is not installed. Install it with this command, then start the"
+        " local server again:",
+        install_command(),
+    )
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -235,11 +358,12 @@ def read_env_value(env_file: Path, name: str) -> str | None:
 class LocalServer:
     """One ``skyvern run server`` child process, with its own data folder."""
 
-    environment: ServerEnvironment
+    environment: Runtime
     data_dir: Path
     port: int = 0
     extra_env: Mapping[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _adopted: int | None = field(default=None, init=False, repr=False)
     _log_file: IO[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -258,8 +382,55 @@ class LocalServer:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def state_file(self) -> Path:
+        """The pid and port of the server started in this folder, for the next app start."""
+        return self.data_dir / "server.json"
+
     def is_running(self) -> bool:
+        if self._adopted is not None:
+            return _alive(self._adopted)
         return self._process is not None and self._process.poll() is None
+
+    def exit_code(self) -> int | None:
+        """How the process ended, once it has (``None`` while running or never started)."""
+        return self._process.poll() if self._process is not None else None
+
+    def adopt_running(self) -> str | None:
+        """Reuse a server an earlier app start left running in this folder: if its process
+        is alive and answers, take it over (it is stopped with this one). Its version."""
+        if self.is_running():
+            return self.probe()
+        try:
+            state = json.loads(self.state_file.read_text(encoding="utf-8"))
+            pid, port = int(state["pid"]), int(state["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not _alive(pid):
+            return None
+        previous = self.port
+        self.port = port
+        version = self.probe()
+        if version is None or not self.api_key():
+            self.port = previous
+            return None
+        self._adopted = pid
+        log.info("reusing the local Skyvern server pid=%s port=%s", pid, port)
+        return version
+
+    def _choose_port(self) -> int:
+        """The port used last time when it is free (bookmarks and workflows keep working),
+        otherwise any free one."""
+        try:
+            state = json.loads(self.state_file.read_text(encoding="utf-8"))
+            wanted = int(state["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            wanted = 0
+        if wanted:
+            with contextlib.suppress(OSError), socket.socket() as s:
+                s.bind(("127.0.0.1", wanted))
+                return wanted
+        return free_port()
 
     def child_env(self) -> dict[str, str]:
         d = self.data_dir
@@ -279,9 +450,10 @@ class LocalServer:
             HAR_PATH=str(d / "har"),
             LOG_PATH=str(d / "log"),
             DOWNLOAD_PATH=str(d / "downloads"),
-            PLAYWRIGHT_BROWSERS_PATH=str(self.environment.browsers_path),
             PYTHONUNBUFFERED="1",
         )
+        if self.environment.browsers_path is not None:
+            env["PLAYWRIGHT_BROWSERS_PATH"] = str(self.environment.browsers_path)
         env.update(self.extra_env)
         return env
 
@@ -295,7 +467,7 @@ class LocalServer:
         for sub in ("artifacts", "videos", "har", "log", "downloads"):
             (self.data_dir / sub).mkdir(exist_ok=True)
         if not self.port:
-            self.port = free_port()
+            self.port = self._choose_port()
         self._log_file = self.log_path.open("ab")
         kwargs: dict[str, object] = {}
         if os.name == "nt":
@@ -312,6 +484,10 @@ class LocalServer:
             **kwargs,  # type: ignore[call-overload]
         )
         log.info("started local Skyvern server pid=%s port=%s", self._process.pid, self.port)
+        with contextlib.suppress(OSError):
+            self.state_file.write_text(
+                json.dumps({"pid": self._process.pid, "port": self.port}), encoding="utf-8"
+            )
 
     def probe(self, timeout: float = 2.0) -> str | None:
         """The server's version if ``/v1/version`` answers now, else ``None``."""
@@ -325,11 +501,18 @@ class LocalServer:
         return None
 
     def wait_ready(
-        self, timeout: float = 180.0, *, on_tick: Callable[[float], None] | None = None
+        self,
+        timeout: float = 180.0,
+        *,
+        on_tick: Callable[[float], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> str:
-        """Block until ``/v1/version`` answers and the API key is written; return the version."""
+        """Block until ``/v1/version`` answers and the API key is written; return the version.
+        ``cancelled()`` returning true stops the wait with :class:`StartCancelledError`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if cancelled is not None and cancelled():
+                raise StartCancelledError("Starting the local server was cancelled.")
             if not self.is_running():
                 raise LocalServerError(
                     "The Skyvern server stopped while starting. Last lines of its log:\n"
@@ -358,6 +541,12 @@ class LocalServer:
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop the server and every process it started (its whole process group)."""
+        if self._adopted is not None:
+            _stop_adopted(self._adopted, timeout)
+            self._adopted = None
+            with contextlib.suppress(OSError):
+                self.state_file.unlink()
+            return
         proc = self._process
         if proc is not None and proc.poll() is None:
             _signal_group(proc, signal.SIGTERM)
@@ -373,6 +562,9 @@ class LocalServer:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                self.state_file.unlink()
         self._process = None
 
 
@@ -384,6 +576,40 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
             os.killpg(proc.pid, sig)
     except ProcessLookupError:
         pass
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process (and, on POSIX, its group) still exists."""
+    if os.name == "nt":
+        try:
+            out = subprocess.run(
+                ["tasklist", "/FI", f"PID eq {pid}", "/NH"], capture_output=True, text=True,
+                check=False, timeout=10,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return str(pid) in out.stdout
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_adopted(pid: int, timeout: float) -> None:
+    """Stop a server this app did not start itself (an earlier start's, reused)."""
+    if os.name == "nt":
+        subprocess.run(["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True, check=False)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def missing_system_tools(names: Iterable[str] = ("chromium", "ffmpeg")) -> list[str]:

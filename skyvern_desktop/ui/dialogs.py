@@ -13,6 +13,16 @@ async def run_dialog(dialog: QDialog) -> int:
     ``QDialog.exec()`` would start a nested loop inside the coroutine, which qasync
     cannot survive; ``open()`` plus a future resolved on ``finished`` can.
     """
+    dialog.open()  # nothing can finish it before the await below lets events run
+    try:
+        return await wait_closed(dialog)
+    finally:
+        if dialog.isVisible():
+            dialog.reject()
+
+
+async def wait_closed(dialog: QDialog) -> int:
+    """Wait for a dialog that is already open to close; its result."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[int] = loop.create_future()
 
@@ -21,10 +31,7 @@ async def run_dialog(dialog: QDialog) -> int:
             done.set_result(result)
 
     dialog.finished.connect(finished)
-    dialog.open()
     try:
         return await done
     finally:
         dialog.finished.disconnect(finished)
-        if dialog.isVisible():
-            dialog.reject()

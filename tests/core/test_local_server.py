@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -310,3 +311,110 @@ def test_link_system_browser_with_a_fake_chromium(
     folders = sorted(p.name for p in env.browsers_path.iterdir())
     assert folders == ["chromium-1169", "chromium_headless_shell-1169"]
     assert os.readlink(env.browsers_path / "chromium-1169/chrome-linux64/chrome") == str(chromium)
+
+
+# ---------------------------------------------------------------------- where the server comes from
+
+
+def _script(path: Path, first_line: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{first_line}\nimport sys\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def test_the_python_behind_a_program_is_read_from_its_first_line(tmp_path: Path) -> None:
+    python = Path(sys.executable)
+    program = _script(tmp_path / "bin" / "skyvern", f"#!{python}")
+    assert local_server.python_of_executable(program) == python
+    via_env = _script(tmp_path / "env" / "skyvern", "#!/usr/bin/env python3")
+    assert local_server.python_of_executable(via_env).name.startswith("python3")
+
+
+def test_a_program_without_a_first_line_uses_the_python_beside_it(tmp_path: Path) -> None:
+    folder = tmp_path / "Scripts"
+    folder.mkdir()
+    (folder / "skyvern.exe").write_bytes(b"MZ\x90\x00launcher")
+    (folder / "python.exe").write_bytes(b"MZ")
+    assert local_server.python_of_executable(folder / "skyvern.exe") == folder / "python.exe"
+
+
+def test_a_missing_or_foreign_program_is_named(tmp_path: Path) -> None:
+    with pytest.raises(LocalServerError, match="There is no program at"):
+        local_server.python_of_executable(tmp_path / "nope")
+    foreign = tmp_path / "alone" / "tool"
+    foreign.parent.mkdir()
+    foreign.write_bytes(b"\x7fELF")
+    with pytest.raises(LocalServerError, match="does not look like Skyvern's program"):
+        local_server.python_of_executable(foreign)
+
+
+def test_a_chosen_program_whose_python_lacks_skyvern_says_how_to_install(tmp_path: Path) -> None:
+    program = _script(tmp_path / "bin" / "skyvern", f"#!{sys.executable}")
+    with pytest.raises(local_server.ServerMissingError) as caught:
+        local_server.locate_runtime(str(program))
+    assert "cannot import skyvern" in str(caught.value)
+    assert caught.value.command == local_server.install_command()
+
+
+def test_nothing_installed_gives_the_exact_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
+    monkeypatch.setattr(local_server, "own_runtime", lambda: None)
+    empty = ServerEnvironment.default(cache_dir=tmp_path)
+    with pytest.raises(local_server.ServerMissingError) as caught:
+        local_server.locate_runtime(None, empty)
+    command = caught.value.command
+    assert command.startswith(sys.executable)
+    assert command.endswith(f"-m pip install 'skyvern[server]=={SKYVERN_VERSION}'")
+
+
+def test_the_order_is_chosen_program_then_own_environment_then_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
+    own = local_server.ServerRuntime(Path("/own/python"), "own")
+    monkeypatch.setattr(local_server, "own_runtime", lambda: own)
+    cached = ServerEnvironment.default(cache_dir=tmp_path)
+    assert local_server.locate_runtime(None, cached) is own
+    monkeypatch.setattr(local_server, "own_runtime", lambda: None)
+    cached.python.parent.mkdir(parents=True)
+    cached.python.write_text("")
+    cached._marker.write_text("")
+    assert local_server.locate_runtime(None, cached) is cached
+
+
+def test_a_stale_state_file_is_not_reused_and_the_port_is_kept(tmp_path: Path) -> None:
+    server = LocalServer(ServerEnvironment(tmp_path / "venv"), data_dir=tmp_path / "d")
+    server.data_dir.mkdir()
+    port = free_port()
+    # A process id that is not running (the app was killed and the server with it).
+    server.state_file.write_text(json.dumps({"pid": 2**22 + 12345, "port": port}))
+    assert server.adopt_running() is None
+    assert server.port == 0
+    assert server._choose_port() == port  # the same address as last time, when free
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        assert server._choose_port() != port
+    server.state_file.write_text("not json")
+    assert server.adopt_running() is None
+
+
+def test_the_examples_point_at_the_local_server() -> None:
+    from skyvern_desktop.core.examples import SERVER_URL_MARK, example_definitions
+
+    definitions = example_definitions("http://127.0.0.1:8123/")
+    assert len(definitions) == 4
+    text = json.dumps(definitions)
+    assert SERVER_URL_MARK not in text
+    assert "http://127.0.0.1:8123/v1/version" in text
+    kinds = {
+        p["workflow_parameter_type"]
+        for d in definitions
+        for p in d["workflow_definition"]["parameters"]
+    }
+    assert kinds >= {"string", "integer", "float", "boolean", "json"}
+    blocks = {b["block_type"] for d in definitions for b in d["workflow_definition"]["blocks"]}
+    assert blocks == {"wait", "http_request", "goto_url"}

@@ -37,6 +37,7 @@ class ConnectionsDialog(QDialog):
     """
 
     connect_requested = Signal(str)
+    local_requested = Signal()  # "Run Skyvern on this computer"
 
     def __init__(
         self,
@@ -100,6 +101,8 @@ class ConnectionsDialog(QDialog):
             "<h2>Welcome to Skyvern Desktop</h2>"
             "<p>Connect to the Skyvern that runs your workflows: Skyvern Cloud, or a server "
             "your company hosts. You need its API key, shown on Skyvern's Settings page.</p>"
+            "<p>No account yet? <b>Run Skyvern on this computer</b> starts one here, with "
+            "example workflows to try.</p>"
         )
         self.intro.setObjectName("firstRunIntro")
         self.intro.setWordWrap(True)
@@ -120,10 +123,18 @@ class ConnectionsDialog(QDialog):
         self.connect_button.setObjectName("profileConnect")
         self.connect_button.setDefault(True)
         self.connect_button.clicked.connect(lambda: self._spawn("connect", self.save_and_connect()))
+        self.local_button = QPushButton("Run Skyvern on this computer…")
+        self.local_button.setObjectName("useLocalServer")
+        self.local_button.setToolTip(
+            "Start a Skyvern server on this computer, with no account: the app starts it,"
+            " stops it when it quits, and adds example workflows to try."
+        )
+        self.local_button.clicked.connect(self._on_local)
         self.close_button = QPushButton("Quit" if first_run else "Close")
         self.close_button.setObjectName("profileClose")
         self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.local_button)
         if not first_run:
             buttons.addWidget(self.save_button)
             buttons.addWidget(self.revert_button)
@@ -212,6 +223,10 @@ class ConnectionsDialog(QDialog):
         self.form.load(None, has_stored_key=False)
         self._set_dirty(True)
         self.form.name.setFocus()
+
+    def _on_local(self) -> None:
+        self.local_requested.emit()
+        self.accept()
 
     def _on_revert(self) -> None:
         self._set_dirty(False)

@@ -90,7 +90,10 @@ class ProfileForm(QWidget):
             self.kind.addItem(kind.label, kind)
         local_item = self.kind.model().item(_KINDS.index(ProfileKind.LOCAL))  # type: ignore[attr-defined]
         local_item.setEnabled(False)
-        local_item.setToolTip("Running Skyvern on this computer comes in a coming version.")
+        local_item.setToolTip(
+            "The app manages this one itself: use “Run Skyvern on this computer…” or the"
+            " Local server menu."
+        )
         self.kind.currentIndexChanged.connect(self._on_kind)
 
         self.base_url = QLineEdit()

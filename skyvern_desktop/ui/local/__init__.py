@@ -1,0 +1,1 @@
+"""The managed local Skyvern server: its controller and dialogs."""

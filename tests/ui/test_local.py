@@ -1,0 +1,215 @@
+"""The managed local server, for real: the app starts Skyvern on this computer, imports
+the examples, runs one to the end, and leaves nothing running when it quits.
+
+The server comes from the environment ``scripts/skyvern-test-server ensure`` builds; the
+app is pointed at its ``skyvern`` program the way a user does in Settings
+(``SKYVERN_DESKTOP_SKYVERN``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
+from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.local_server import SKYVERN_VERSION, ServerEnvironment
+from skyvern_desktop.core.paths import app_paths
+from skyvern_desktop.core.profiles import ProfileKind
+from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui.local.controller import ServerState
+
+from ..realserver import RealServer
+from .conftest import message_box, wait_until
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _skyvern_program() -> Path:
+    env = ServerEnvironment.default()
+    program = env.root / ("Scripts/skyvern.exe" if os.name == "nt" else "bin/skyvern")
+    if not program.exists():
+        pytest.fail(f"no Skyvern server environment at {env.root}", pytrace=False)
+    return program
+
+
+def _servers_in(folder: Path) -> list[int]:
+    """Processes whose working folder is inside ``folder`` (the server runs in its data
+    folder; the browsers it starts inherit it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue
+        if cwd == folder or folder in cwd.parents:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest_asyncio.fixture
+async def local_app(
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, real_server: RealServer
+) -> DesktopApp:
+    """The app with --local, using the test server's environment (``real_server`` makes
+    sure it exists and that its browser is linked)."""
+    monkeypatch.delenv("SKYVERN_BASE_URL", raising=False)
+    monkeypatch.delenv("SKYVERN_API_KEY", raising=False)
+    monkeypatch.setenv("SKYVERN_DESKTOP_SKYVERN", str(_skyvern_program()))
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    app.use_local = True
+    return app
+
+
+@pytest.mark.asyncio
+async def test_the_app_starts_a_local_server_runs_an_example_and_leaves_nothing(
+    local_app: DesktopApp,
+) -> None:
+    app = local_app
+    data_dir = app.local.data_dir
+    try:
+        app.window.show()
+        assert await app.connect_initial(interactive=True)
+        assert app.local.state is ServerState.RUNNING
+        server = app.local.server
+        assert server is not None and server.pid is not None
+        pid = server.pid
+        client = app.session.client
+        assert client is not None and client.base_url == server.base_url
+        assert server.base_url.startswith("http://127.0.0.1:")
+        # The key is stored like any other connection's key, for the local profile.
+        profile = app.store.active
+        assert profile is not None and profile.kind is ProfileKind.LOCAL
+        stored = app.keys.get(profile.id)
+        assert stored is not None and stored.reveal() == server.api_key()
+        await app.window.workflows.wait_loaded()
+        titles = {r.workflow.title: r.wpid for r in app.window.workflows.model.rows}
+        assert set(titles) >= {
+            "Example: wait a moment",
+            "Example: ask the server its version",
+            "Example: inputs of every kind",
+            "Example: open a web page",
+        }
+        # The first minute: a run of an example completes with real output.
+        wpid = titles["Example: ask the server its version"]
+        run = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+        app._on_run_started(run)
+        pane = app.window.runs.panes[run.run_id]
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)
+        assert pane.run is not None and pane.run.status == RunStatus.COMPLETED
+        body = pane.output.tree_model.value["fetch_output"]["response_body"]
+        assert body == {"version": SKYVERN_VERSION}
+        # Examples are imported once: a second import adds nothing.
+        from skyvern_desktop.core.examples import import_examples
+
+        assert await import_examples(client, data_dir) == []
+        assert _servers_in(data_dir)
+        await app.tasks.join()
+    finally:
+        await app.aclose()
+    # Quitting stops the server and everything it started.
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
+    assert _servers_in(data_dir) == []
+    assert not (data_dir / "server.json").exists()
+
+
+@pytest.mark.asyncio
+async def test_a_crash_is_shown_and_restart_brings_it_back(local_app: DesktopApp) -> None:
+    app = local_app
+    try:
+        app.window.show()
+        assert await app.connect_initial(interactive=False)
+        server = app.local.server
+        assert server is not None and server.pid is not None
+        first = server.pid
+        os.killpg(first, signal.SIGKILL)  # the server dies under the app
+        box = await message_box("localCrashed")
+        assert "stopped unexpectedly" in box.text()
+        assert app.local.state is ServerState.CRASHED
+        assert "Local server: stopped unexpectedly" in app.window.message.text()
+        await wait_until(lambda: app.session.client is None, what="disconnected")
+        restart = box.findChild(QPushButton, "localCrashedRestart")
+        assert restart is not None
+        restart.click()
+        await wait_until(lambda: app.local.state is ServerState.RUNNING, within=120)
+        await wait_until(
+            lambda: app.session.client is not None and app.session.report.ok,
+            within=30,
+            what="connected again",
+        )
+        again = app.local.server
+        assert again is not None and again.pid not in (None, first)
+        client = app.session.client
+        assert client is not None
+        assert (await client.version()).version == SKYVERN_VERSION
+        await app.tasks.join()
+    finally:
+        await app.aclose()
+    assert _servers_in(app.local.data_dir) == []
+
+
+@pytest.mark.asyncio
+async def test_a_missing_skyvern_shows_the_command_that_installs_it(
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
+    monkeypatch.setenv("SKYVERN_DESKTOP_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("SKYVERN_BASE_URL", raising=False)
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    app.use_local = True
+    try:
+        app.window.show()
+        assert not await app.connect_initial(interactive=True)
+        dialog = app._local_dialogs[-1]
+        assert dialog.isVisible()
+        title = dialog.findChild(QLabel, "localStartTitle")
+        assert title is not None and "not installed" in title.text()
+        command = dialog.findChild(QLineEdit, "localCommand")
+        assert command is not None and command.isVisible()
+        assert command.text().endswith(f"-m pip install 'skyvern[server]=={SKYVERN_VERSION}'")
+        assert sys.executable in command.text()
+        assert app.local.state is ServerState.STOPPED
+        assert app.session.client is None
+        dialog.close()
+
+        # A chosen program that is not there is named.
+        app.local.set_program(str(tmp_path / "nowhere" / "skyvern"))
+        assert not await app.start_local()
+        problem = app._local_dialogs[-1].findChild(QLabel, "localStartProblem")
+        assert problem is not None and "There is no program at" in problem.text()
+        app._local_dialogs[-1].close()
+        await app.tasks.join()
+    finally:
+        await app.aclose()
+
+
+def test_self_test_with_local_starts_reports_and_stops(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "SKYVERN_DESKTOP_HOME": str(home),
+        "SKYVERN_DESKTOP_SKYVERN": str(_skyvern_program()),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    env.pop("SKYVERN_BASE_URL", None)
+    env.pop("SKYVERN_API_KEY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "skyvern_desktop", "--local", "--self-test"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "OK: connected to http://127.0.0.1:" in done.stdout
+    assert "4 workflows" in done.stdout  # the examples
+    assert _servers_in(home) == []
