@@ -451,6 +451,7 @@ class LocalServer:
             LOG_PATH=str(d / "log"),
             DOWNLOAD_PATH=str(d / "downloads"),
             PYTHONUNBUFFERED="1",
+            NO_COLOR="1",  # its log is read by people in the app, not in a terminal
         )
         if self.environment.browsers_path is not None:
             env["PLAYWRIGHT_BROWSERS_PATH"] = str(self.environment.browsers_path)

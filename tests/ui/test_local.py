@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.app import DesktopApp
@@ -25,6 +26,7 @@ from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.profiles import ProfileKind
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.local.controller import ServerState
+from skyvern_desktop.ui.local.dialogs import CommandDialog
 
 from ..realserver import RealServer
 from .conftest import message_box, wait_until
@@ -115,6 +117,16 @@ async def test_the_app_starts_a_local_server_runs_an_example_and_leaves_nothing(
 
         assert await import_examples(client, data_dir) == []
         assert _servers_in(data_dir)
+        # The log viewer shows the server's own log.
+        app.show_local_log()
+        viewer = next(
+            w for w in QApplication.topLevelWidgets()
+            if w.objectName() == "localLogViewer" and w.isVisible()
+        )  # fmt: skip
+        view = viewer.findChild(QPlainTextEdit, "localLogView")
+        assert view is not None and "Server started" in view.toPlainText()
+        assert "\x1b[" not in view.toPlainText()  # no terminal colour codes
+        viewer.close()
         await app.tasks.join()
     finally:
         await app.aclose()
@@ -213,3 +225,19 @@ def test_self_test_with_local_starts_reports_and_stops(tmp_path: Path) -> None:
     assert "OK: connected to http://127.0.0.1:" in done.stdout
     assert "4 workflows" in done.stdout  # the examples
     assert _servers_in(home) == []
+
+
+@pytest.mark.asyncio
+async def test_a_command_shows_its_output_as_it_comes_and_how_it_ended(qtbot: QtBot) -> None:
+    """What "Install the browser…" uses: the command's output, live, and its outcome."""
+    script = "import sys, time\nprint('downloading', flush=True)\ntime.sleep(0.3)\nsys.exit(3)"
+    dialog = CommandDialog("Installing", [sys.executable, "-c", script])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.start()
+    await wait_until(lambda: dialog.exit_code is not None, within=20)
+    output = dialog.findChild(QPlainTextEdit, "localCommandOutput")
+    assert output is not None and "downloading" in output.toPlainText()
+    status = dialog.findChild(QLabel, "localCommandStatus")
+    assert status is not None and "exit code 3" in status.text()
+    dialog.close()

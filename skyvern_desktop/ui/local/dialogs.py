@@ -4,6 +4,7 @@ its log, and installing the browser its browser blocks need."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 from pathlib import Path
@@ -35,8 +36,12 @@ LIMITS_TEXT = (
 )
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def read_tail(path: Path, max_bytes: int = TAIL_BYTES) -> str:
-    """The end of a log file, decoded leniently ("" when there is none yet)."""
+    """The end of a log file, decoded leniently and without terminal colour codes
+    ("" when there is none yet)."""
     try:
         with path.open("rb") as f:
             f.seek(0, os.SEEK_END)
@@ -45,7 +50,7 @@ def read_tail(path: Path, max_bytes: int = TAIL_BYTES) -> str:
             data = f.read()
     except OSError:
         return ""
-    text = data.decode("utf-8", "replace")
+    text = _ANSI.sub("", data.decode("utf-8", "replace"))
     return text if size <= max_bytes else text.partition("\n")[2]
 
 
@@ -236,6 +241,7 @@ class CommandDialog(QDialog):
         self._lines: list[str] = [f"$ {' '.join(command)}\n"]
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
         self.status = QLabel(f"<b>{title}…</b>")
         self.status.setObjectName("localCommandStatus")
         self.status.setWordWrap(True)
@@ -267,23 +273,27 @@ class CommandDialog(QDialog):
         except OSError as exc:
             self._finish(-1, f"The command could not start: {exc.strerror or exc}.")
             return
-        threading.Thread(target=self._read, name="local.command.output", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="local.command.output", daemon=True)
+        self._reader.start()
         self._timer.start()
 
     def _read(self) -> None:
         process = self._process
         assert process is not None and process.stdout is not None
-        for line in process.stdout:
-            with self._lock:
-                self._lines.append(line)
+        with process.stdout:
+            for line in process.stdout:
+                with self._lock:
+                    self._lines.append(line)
 
     def _poll(self) -> None:
         with self._lock:
             text = "".join(self._lines[-2000:])
         _show_text(self.output, text)
         process = self._process
-        if process is not None and process.poll() is not None:
-            code = process.returncode
+        reader = self._reader
+        # Finished once the output is read to its end and the process has exited.
+        if process is not None and reader is not None and not reader.is_alive():
+            code = process.wait()
             self._finish(code, "Done." if code == 0 else f"It failed (exit code {code}).")
 
     def _finish(self, code: int, message: str) -> None:
@@ -300,5 +310,8 @@ class CommandDialog(QDialog):
         process = self._process
         if process is not None and process.poll() is None:
             process.terminate()
+            process.wait(10)
+        if self._reader is not None:
+            self._reader.join(5)
         self._timer.stop()
         super().reject()
