@@ -65,7 +65,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _give_streams_a_home() -> None:
+    """A windowed build (Windows, macOS) starts with no stdout or stderr: ``print`` and
+    argparse would fail. Their output then goes to ``console.log`` in the log folder."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    from .core.paths import app_paths
+
+    log_dir = app_paths().log_dir
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stream = (log_dir / "console.log").open("a", encoding="utf-8", buffering=1)
+    if sys.stdout is None:
+        sys.stdout = stream
+    if sys.stderr is None:
+        sys.stderr = stream
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _give_streams_a_home()
     parser = build_parser()
     args = parser.parse_args(argv)
     from .app import run_app  # Qt is imported only from here on.
