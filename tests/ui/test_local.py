@@ -8,6 +8,7 @@ app is pointed at its ``skyvern`` program the way a user does in Settings
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,15 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
@@ -134,7 +143,9 @@ async def test_the_app_starts_a_local_server_runs_an_example_and_leaves_nothing(
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)
     assert _servers_in(data_dir) == []
-    assert not (data_dir / "server.json").exists()
+    # Only the port is remembered (the next start uses it again when it is free).
+    state = json.loads((data_dir / "server.json").read_text())
+    assert state == {"port": int(server.base_url.rsplit(":", 1)[1])}
 
 
 @pytest.mark.asyncio
@@ -183,7 +194,7 @@ async def test_a_missing_skyvern_shows_the_command_that_installs_it(
     app.use_local = True
     try:
         app.window.show()
-        assert not await app.connect_initial(interactive=True)
+        assert not await app.start_local()
         dialog = app._local_dialogs[-1]
         assert dialog.isVisible()
         title = dialog.findChild(QLabel, "localStartTitle")
@@ -241,3 +252,81 @@ async def test_a_command_shows_its_output_as_it_comes_and_how_it_ended(qtbot: Qt
     status = dialog.findChild(QLabel, "localCommandStatus")
     assert status is not None and "exit code 3" in status.text()
     dialog.close()
+
+
+@pytest.mark.asyncio
+async def test_cancel_stops_the_start_and_closes_its_window(local_app: DesktopApp) -> None:
+    app = local_app
+    try:
+        app.window.show()
+        starting = app.tasks.spawn("test.start", app.start_local())
+        await wait_until(lambda: bool(app._local_dialogs), what="the start window")
+        dialog = app._local_dialogs[-1]
+        await wait_until(lambda: app.local._pending is not None, what="the server process")
+        await wait_until(lambda: app.local._pending is not None and app.local._pending.pid)
+        pending = app.local._pending
+        assert pending is not None and pending.pid is not None
+        pid = pending.pid
+        cancel = dialog.findChild(QPushButton, "localStartCancel")
+        assert cancel is not None
+        cancel.click()
+        assert await starting is False
+        assert not dialog.isVisible()
+        assert app.local.state is ServerState.STOPPED
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pid, 0)
+        assert app.session.client is None
+    finally:
+        await app.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_failed_start_at_launch_offers_the_other_ways_to_connect(
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, tmp_path: Path
+) -> None:
+    """--local with no Skyvern: the install command shows, and once that window is closed
+    the welcome dialog offers Cloud or a company server instead of the app vanishing."""
+    monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
+    monkeypatch.setenv("SKYVERN_DESKTOP_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("SKYVERN_BASE_URL", raising=False)
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    app.use_local = True
+    try:
+        app.window.show()
+        launch = app.tasks.spawn("test.launch", app.connect_initial(interactive=True))
+        await wait_until(
+            lambda: bool(app._local_dialogs) and app._local_dialogs[-1].command.isVisible(),
+            what="the install command",
+        )
+        app._local_dialogs[-1].reject()  # the person closes it
+
+        def welcome() -> QWidget | None:
+            return next(
+                (w for w in QApplication.topLevelWidgets()
+                 if w.objectName() == "firstRunDialog" and w.isVisible()),
+                None,
+            )  # fmt: skip
+
+        await wait_until(lambda: welcome() is not None, what="the welcome dialog")
+        dialog = welcome()
+        assert isinstance(dialog, QDialog)
+        dialog.reject()  # Quit
+        assert await launch is False
+    finally:
+        await app.aclose()
+
+
+def test_self_test_with_local_fails_when_the_server_cannot_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
+    env.update(
+        SKYVERN_DESKTOP_HOME=str(tmp_path / "home"),
+        SKYVERN_DESKTOP_CACHE=str(tmp_path / "empty-cache"),
+        QT_QPA_PLATFORM="offscreen",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "skyvern_desktop", "--local", "--self-test"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "FAILED: the local Skyvern server did not start" in done.stdout
+    assert "pip install 'skyvern[server]==" in done.stderr

@@ -145,6 +145,7 @@ class LaunchDialog(QDialog):
     def _stop_tasks(self) -> None:
         """The launcher closed: its list loading and uploads stop (a submit cannot be
         running: the launcher does not close while one is)."""
+        self.inputs.detach()  # no checks on focus changes while the widgets are torn down
         self._tasks.cancel(f"{self._prefix}.lists")
         for name in self.inputs.upload_keys():
             self._tasks.cancel(f"{self._prefix}.{name}")

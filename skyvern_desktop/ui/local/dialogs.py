@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.local_server import NO_WINDOW, child_environ
 from ..widgets.labels import BANNER_STYLE
 
 LOG_REFRESH_MS = 500
@@ -162,6 +163,12 @@ class StartDialog(QDialog):
             return
         super().reject()
 
+    def finish_cancelled(self) -> None:
+        """The start was called off and cleaned up: close for good."""
+        self._timer.stop()
+        self.busy.hide()
+        QDialog.reject(self)
+
     def _stopped(self, title: str) -> None:
         self._timer.stop()
         self.refresh_log()
@@ -177,6 +184,8 @@ class StartDialog(QDialog):
         self.problem.show()
 
     def show_missing(self, message: str, command: str) -> None:
+        """Nothing to start: the command that installs Skyvern, and a way to point at one
+        installed elsewhere."""
         self._stopped("The Skyvern server is not installed")
         self.status.setText(
             "Run this command in a terminal (it downloads about 1.6 GB and takes a few"
@@ -231,9 +240,17 @@ class LogViewer(QDialog):
 class CommandDialog(QDialog):
     """Runs one command (installing the browser) and shows its output as it comes."""
 
-    def __init__(self, title: str, command: list[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        command: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("localCommandDialog")
+        self._env = env or {}
         self.setWindowTitle(title)
         self.resize(820, 480)
         self.command = command
@@ -269,6 +286,7 @@ class CommandDialog(QDialog):
             self._process = subprocess.Popen(
                 self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                 errors="replace", stdin=subprocess.DEVNULL,
+                env={**child_environ(), **self._env}, creationflags=NO_WINDOW,
             )  # fmt: skip
         except OSError as exc:
             self._finish(-1, f"The command could not start: {exc.strerror or exc}.")
@@ -310,7 +328,11 @@ class CommandDialog(QDialog):
         process = self._process
         if process is not None and process.poll() is None:
             process.terminate()
-            process.wait(10)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
         if self._reader is not None:
             self._reader.join(5)
         self._timer.stop()

@@ -94,6 +94,7 @@ class ScheduleEditor(QDialog):
         self._tasks = tasks
         self._prefix = f"schedule-editor.{id(self):x}"
         self.saving = False
+        self._detached = False
         self.result_schedule: ScheduleWithNextRuns | None = None
         verb = "Edit schedule" if self.editing else "New schedule"
         self.setWindowTitle(f"{verb} — {workflow.title}")
@@ -339,6 +340,12 @@ class ScheduleEditor(QDialog):
         return self._tasks.spawn(f"{self._prefix}.{name}", coro)
 
     def _stop_tasks(self) -> None:
+        # Closing: no more checks on focus changes while the widgets are torn down.
+        self.inputs.detach()
+        line = self.timezone.lineEdit()
+        if line is not None and not self._detached:
+            line.editingFinished.disconnect(self._check_timezone)
+        self._detached = True
         self._tasks.cancel(f"{self._prefix}.lists")
         for name in self.inputs.upload_keys():
             self._tasks.cancel(f"{self._prefix}.{name}")

@@ -35,12 +35,19 @@ Spawner = Callable[[str, Coroutine[Any, Any, Any]], object]
 
 
 class _FocusOut(QObject):
+    """Checks a field when it loses focus. Turned off (:meth:`FieldEditor.detach`) before
+    its dialog is destroyed: focus moves while widgets are torn down, and a check then
+    would touch labels that are already gone."""
+
     def __init__(self, callback: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)
-        self._callback = callback
+        self._callback: Callable[[], None] | None = callback
+
+    def stop(self) -> None:
+        self._callback = None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FocusOut:
+        if event.type() == QEvent.Type.FocusOut and self._callback is not None:
             self._callback()
         return False
 
@@ -53,6 +60,7 @@ class FieldEditor(QWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
+        self._watchers: list[_FocusOut] = []
         self.setObjectName(f"field_{spec.key}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -80,7 +88,9 @@ class FieldEditor(QWidget):
         layout.addWidget(self.error)
 
     def _watch(self, widget: QWidget) -> None:
-        widget.installEventFilter(_FocusOut(self.validate, widget))
+        watcher = _FocusOut(self.validate, widget)
+        self._watchers.append(watcher)
+        widget.installEventFilter(watcher)
         widget.setAccessibleName(self.spec.label)
         widget.setAccessibleDescription(self.spec.description or "")
 
@@ -90,6 +100,11 @@ class FieldEditor(QWidget):
 
     def set_text(self, text: str) -> None:
         raise NotImplementedError
+
+    def detach(self) -> None:
+        """No more checks on focus-out: the dialog is closing."""
+        for watcher in self._watchers:
+            watcher.stop()
 
     def validate(self) -> Parsed:
         parsed = self.spec.parse(self.text())

@@ -59,6 +59,11 @@ class InputsForm(QWidget):
             if spec.key in values:
                 self.editors[spec.key].set_text(spec.format(values[spec.key]))
 
+    def detach(self) -> None:
+        """The dialog is closing: fields stop checking themselves on focus-out."""
+        for editor in self.editors.values():
+            editor.detach()
+
     def upload_keys(self) -> list[str]:
         """The task-name suffixes of uploads, to cancel them when the form closes."""
         return [f"upload.{key}" for key in self.editors]
