@@ -13,16 +13,18 @@ import functools
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import keyring
 import pytest
+import pytest_asyncio
 from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.loop import new_event_loop
+from skyvern_desktop.ui.tasks import TaskRunner
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
@@ -112,3 +114,13 @@ async def message_box(name: str) -> QMessageBox:
 
     await wait_until(visible, what=name)
     return found[0]
+
+
+@pytest_asyncio.fixture
+async def tasks() -> AsyncIterator[TaskRunner]:
+    """A task runner for one widget under test; any task that failed fails the test."""
+    errors: list[BaseException] = []
+    runner = TaskRunner(lambda name, exc: errors.append(exc))
+    yield runner
+    await runner.aclose()
+    assert errors == []

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
@@ -40,15 +38,6 @@ SEVEN = [
     param("receipt", "file_url", None),
     param("login", "credential_id", None),
 ]
-
-
-@pytest_asyncio.fixture
-async def tasks() -> AsyncIterator[TaskRunner]:
-    errors: list[BaseException] = []
-    runner = TaskRunner(lambda name, exc: errors.append(exc))
-    yield runner
-    await runner.aclose()
-    assert errors == []
 
 
 async def _dialog(

@@ -671,15 +671,6 @@ async def test_the_timezone_search_finds_names_by_their_words(
 # ---------------------------------------------------------------------- faults (fake server)
 
 
-@pytest_asyncio.fixture
-async def tasks() -> AsyncIterator[TaskRunner]:
-    errors: list[BaseException] = []
-    runner = TaskRunner(lambda name, exc: errors.append(exc))
-    yield runner
-    await runner.aclose()
-    assert errors == []
-
-
 async def _fake_editor(qtbot: QtBot, client: SkyvernClient, tasks: TaskRunner) -> ScheduleEditor:
     workflow = await client.get_workflow("wpid_1")
     editor = ScheduleEditor(workflow, client, tasks, default_timezone="UTC")

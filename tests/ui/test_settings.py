@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
@@ -26,15 +24,6 @@ from ..realserver import RealServer
 from .conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def tasks() -> AsyncIterator[TaskRunner]:
-    errors: list[BaseException] = []
-    runner = TaskRunner(lambda name, exc: errors.append(exc))
-    yield runner
-    await runner.aclose()
-    assert errors == []
 
 
 def make_dialog(qtbot: QtBot, keys: KeyStore, tasks: TaskRunner, **kw: object) -> ConnectionsDialog:
