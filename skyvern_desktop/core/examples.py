@@ -30,10 +30,6 @@ def example_definitions(server_url: str) -> list[dict[str, Any]]:
     return workflows
 
 
-def already_imported(data_dir: Path) -> bool:
-    return (data_dir / MARKER_NAME).is_file()
-
-
 async def import_examples(client: SkyvernClient, data_dir: Path) -> list[str]:
     """Create the examples on the server once; their workflow ids (empty when done before).
 

@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from ...core.local_server import (
     LocalServer,
-    LocalServerError,
     Runtime,
     StartCancelledError,
     locate_runtime,
@@ -73,10 +72,6 @@ class LocalServerController(QObject):
     @property
     def log_path(self) -> Path:
         return self.data_dir / "server.log"
-
-    @property
-    def env_file(self) -> Path:
-        return self.data_dir / ".env"
 
     def runtime(self) -> Runtime:
         return locate_runtime(self.program)
@@ -155,24 +150,6 @@ class LocalServerController(QObject):
             self.server = None
             self.version = None
             self._set_state(ServerState.STOPPED)
-
-    async def restart(self, cancelled: Callable[[], bool] = lambda: False) -> str:
-        await self.stop()
-        return await self.start(cancelled)
-
-    def stop_now(self) -> None:
-        """Stop synchronously (the interpreter is going away; no loop to wait on)."""
-        self._watch.stop()
-        self._abort = True
-        if self._pending is not None:
-            self._pending.stop()
-        if self.server is not None:
-            try:
-                self.server.stop()
-            except (OSError, LocalServerError) as exc:  # pragma: no cover - best effort
-                log.warning("stopping the local server: %s", exc)
-            self.server = None
-        self.state = ServerState.STOPPED
 
     def check_alive(self) -> bool:
         """Notice a server that ended without being asked to (the watch calls this)."""

@@ -386,23 +386,16 @@ class SchedulesPage(QWidget):
     async def set_enabled(self, schedule: _ScheduleFields, enabled: bool) -> bool:
         """Pause or resume; the row shows the server's answer."""
         client = self._session.client
-        sid = schedule.workflow_schedule_id
-        self.model.set_pending(sid, True)
-        try:
-            if client is None:
-                return False
-            result = await client.set_schedule_enabled(schedule.workflow_permanent_id, sid, enabled)
-        except SkyvernError as exc:
-            verb = "resumed" if enabled else "paused"
-            self.message.setText(f"“{schedule_title(schedule)}” could not be {verb}: {exc}")
+        if client is None:
+            self.model.set_pending(schedule.workflow_schedule_id, False)
+            return False
+        problem = await self.model.set_enabled(client, schedule, enabled)
+        self._update_actions()
+        if problem is not None:
+            self.message.setText(problem)
             self.message.show()
             return False
-        finally:
-            self.model.set_pending(sid, False)
-            self._update_actions()
         self.message.hide()
-        self.model.replace(result.schedule)
-        self._update_actions()
         self.changed.emit(schedule.workflow_permanent_id)
         if self.status.currentData():  # it no longer belongs in an active/paused filter
             self.reload()

@@ -8,13 +8,14 @@ import enum
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from ...core import cron
 from ..format import exact_time
 from .table_model import Index, ListTableModel
 
 if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
     from ...api.models.schedules import _ScheduleFields
 
 SCHEDULE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -116,6 +117,25 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
         self._next[schedule.workflow_schedule_id] = schedule_next_run(updated)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
 
+    async def set_enabled(
+        self, client: SkyvernClient, schedule: _ScheduleFields, enabled: bool
+    ) -> str | None:
+        """Pause or resume through the server; the row shows its answer. ``None``, or
+        what went wrong in plain words."""
+        from ...api.errors import SkyvernError
+
+        sid = schedule.workflow_schedule_id
+        self.set_pending(sid, True)
+        try:
+            result = await client.set_schedule_enabled(schedule.workflow_permanent_id, sid, enabled)
+        except (SkyvernError, RuntimeError) as exc:  # RuntimeError: the client was closed
+            verb = "resumed" if enabled else "paused"
+            return f"“{schedule_title(schedule)}” could not be {verb}: {exc}"
+        finally:
+            self.set_pending(sid, False)
+        self.replace(result.schedule)
+        return None
+
     def set_pending(self, schedule_id: str, pending: bool) -> None:
         if pending:
             self.pending.add(schedule_id)
@@ -198,7 +218,3 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
         if role == Qt.ItemDataRole.ForegroundRole and col is Column.NEXT and not schedule.enabled:
             return Qt.GlobalColor.gray
         return None
-
-
-def selected_schedule(model: SchedulesModel, index: QModelIndex) -> _ScheduleFields | None:
-    return model.schedule_at(index.row()) if index.isValid() else None

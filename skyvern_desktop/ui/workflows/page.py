@@ -487,18 +487,10 @@ class WorkflowsPage(QWidget):
         if client is None:
             model.set_pending(schedule.workflow_schedule_id, False)
             return
-        try:
-            result = await client.set_schedule_enabled(
-                schedule.workflow_permanent_id, schedule.workflow_schedule_id, enabled
-            )
-        except (SkyvernError, RuntimeError) as exc:  # RuntimeError: the client was closed
-            model.set_pending(schedule.workflow_schedule_id, False)
-            verb = "resumed" if enabled else "paused"
-            self.details.show_schedule_problem(
-                f"“{schedule.name or ''}” could not be {verb}: {exc}"
-            )
+        problem = await model.set_enabled(client, schedule, enabled)
+        if problem is not None:
+            self.details.show_schedule_problem(problem)
             return
-        model.replace(result.schedule)
         self.schedules_changed.emit(schedule.workflow_permanent_id)
 
     def _on_activated(self, index: QModelIndex) -> None:
