@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from . import APP_ID, APP_NAME, __version__
@@ -75,6 +75,25 @@ async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> in
         await app.aclose()
 
 
+FormT = TypeVar("FormT", "LaunchDialog", "ScheduleEditor")
+
+
+def _show_form(form: FormT, registry: list[FormT]) -> FormT:
+    """Show a launcher or schedule editor and keep it in ``registry`` until it closes;
+    then it is forgotten and deleted."""
+
+    def forget(_result: int) -> None:
+        if form in registry:
+            registry.remove(form)
+        form.deleteLater()
+
+    form.finished.connect(forget)
+    registry.append(form)
+    form.show()
+    form.raise_()
+    return form
+
+
 def _is_loopback(base_url: str) -> bool:
     """A server on this computer: its ``file://`` artifacts can be read from disk."""
     host = (urlsplit(base_url).hostname or "").lower()
@@ -123,8 +142,9 @@ class DesktopApp:
             )
         )
         self.launchers: list[LaunchDialog] = []
-        # A launcher holds the client it was opened with; another connection closes it.
-        self.session.client_changed.connect(self._close_stale_launchers)
+        self.schedule_editors: list[ScheduleEditor] = []
+        # A form holds the client it was opened with; another connection closes it.
+        self.session.client_changed.connect(self._close_stale_forms)
         from .core.registry import RunRegistry
 
         self.registry = RunRegistry(paths.data_dir / "runs.sqlite3")
@@ -141,8 +161,6 @@ class DesktopApp:
             )
         )
         self.session.client_changed.connect(self._restore_panes)
-        self.schedule_editors: list[ScheduleEditor] = []
-        self.session.client_changed.connect(self._close_stale_editors)
         self._runs_starting: set[str] = set()
         schedules = self.window.schedules
         workflows = self.window.workflows
@@ -247,11 +265,7 @@ class DesktopApp:
             )
             dialog.notice.show()
         dialog.run_started.connect(self._on_run_started)
-        dialog.finished.connect(lambda _result: self._forget_launcher(dialog))
-        self.launchers.append(dialog)
-        dialog.show()
-        dialog.raise_()
-        return dialog
+        return _show_form(dialog, self.launchers)
 
     # ------------------------------------------------------------------ schedules
 
@@ -335,21 +349,7 @@ class DesktopApp:
             parent=self.window,
         )  # fmt: skip
         editor.saved.connect(self._on_schedule_saved)
-        editor.finished.connect(lambda _result: self._forget_editor(editor))
-        self.schedule_editors.append(editor)
-        editor.show()
-        editor.raise_()
-        return editor
-
-    def _forget_editor(self, editor: ScheduleEditor) -> None:
-        if editor in self.schedule_editors:
-            self.schedule_editors.remove(editor)
-        editor.deleteLater()
-
-    def _close_stale_editors(self) -> None:
-        for editor in list(self.schedule_editors):
-            if not editor.saving:
-                editor.reject()
+        return _show_form(editor, self.schedule_editors)
 
     def _on_schedule_saved(self, result: Any) -> None:
         schedule = result.schedule
@@ -415,15 +415,13 @@ class DesktopApp:
         self.window.runs.history.show_schedule(wpid, schedule_id, label)
         self.window.show_page("runs")
 
-    def _close_stale_launchers(self) -> None:
-        for dialog in list(self.launchers):
-            if not dialog.submitting:
-                dialog.reject()
-
-    def _forget_launcher(self, dialog: LaunchDialog) -> None:
-        if dialog in self.launchers:
-            self.launchers.remove(dialog)
-        dialog.deleteLater()
+    def _close_stale_forms(self) -> None:
+        """The connection changed: forms bound to the old client close (unless one is
+        sending, which closes once the server has answered)."""
+        forms: list[LaunchDialog | ScheduleEditor] = [*self.launchers, *self.schedule_editors]
+        for form in forms:
+            if not form.busy:
+                form.reject()
 
     def _on_run_started(self, run: RunResponse) -> None:
         self.window.show_message(f"Run {run.run_id} started.")
@@ -960,10 +958,8 @@ class DesktopApp:
 
     async def aclose(self) -> None:
         """Cancel every task, close the HTTP client, and close the window."""
-        for dialog in list(self.launchers):
-            dialog.close()
-        for editor in list(self.schedule_editors):
-            editor.close()
+        for form in [*self.launchers, *self.schedule_editors]:
+            form.close()
         self.window.runs.close_all()
         await self.local.stop()  # no orphan: the server and any browser it started
         await self.tasks.aclose()

@@ -74,7 +74,7 @@ class LaunchDialog(QDialog):
 
         body = QWidget()
         form = QVBoxLayout(body)
-        self.inputs = InputsForm(self.specs, self._upload, self._spawn, object_prefix="launch")
+        self.inputs = InputsForm(self.specs, client, self._spawn, object_prefix="launch")
         self.editors = self.inputs.editors
         form.addWidget(self.inputs)
         line = QFrame()
@@ -142,6 +142,11 @@ class LaunchDialog(QDialog):
     def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> object:
         return self._tasks.spawn(f"{self._prefix}.{name}", coro)
 
+    @property
+    def busy(self) -> bool:
+        """A run request is on its way; the launcher stays open until it is answered."""
+        return self.submitting
+
     def _stop_tasks(self) -> None:
         """The launcher closed: its list loading and uploads stop (a submit cannot be
         running: the launcher does not close while one is)."""
@@ -155,10 +160,6 @@ class LaunchDialog(QDialog):
             self._show_banner("Starting the run… the launcher closes once the server has answered.")
             return
         super().reject()
-
-    async def _upload(self, filename: str, content: bytes) -> str:
-        uploaded = await self._client.upload_file(filename, content)
-        return uploaded.s3_uri
 
     async def load_lists(self) -> None:
         """Fill the credential, browser session and profile pickers (best effort)."""
@@ -177,7 +178,7 @@ class LaunchDialog(QDialog):
             self.options.set_profiles([(p.name, p.browser_profile_id) for p in items])
 
         results = await asyncio.gather(
-            self.inputs.load_credentials(self._client),
+            self.inputs.load_credentials(),
             sessions(),
             profiles(),
             return_exceptions=True,

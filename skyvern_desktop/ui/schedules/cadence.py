@@ -35,6 +35,7 @@ class CadenceEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("cadenceEditor")
+        self._checked: tuple[str, str | None] | None = None
         self.shape = QComboBox()
         self.shape.setObjectName("cadenceShape")
         self.shape.setAccessibleName("How often")
@@ -141,7 +142,12 @@ class CadenceEditor(QWidget):
         self._verdict()
 
     def problem(self) -> str | None:
-        return cron.check(self.expression())
+        """What is wrong with the expression, worked out once per text: the verdict, the
+        preview and Save all ask, and a check can sample a day of firings."""
+        expression = self.expression()
+        if self._checked is None or self._checked[0] != expression:
+            self._checked = (expression, cron.check(expression))
+        return self._checked[1]
 
     def show_problem(self, message: str) -> None:
         self.error.setText(message)

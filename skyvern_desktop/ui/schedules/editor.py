@@ -176,7 +176,7 @@ class ScheduleEditor(QDialog):
         about.addRow("", self.enabled)
 
         self.specs = specs_for(workflow.workflow_definition.parameters)
-        self.inputs = InputsForm(self.specs, self._upload, self._spawn, object_prefix="schedule")
+        self.inputs = InputsForm(self.specs, client, self._spawn, object_prefix="schedule")
 
         body = QWidget()
         form = QVBoxLayout(body)
@@ -268,6 +268,11 @@ class ScheduleEditor(QDialog):
         self._update_preview()
 
     @property
+    def busy(self) -> bool:
+        """A save is on its way; the editor stays open until it is answered."""
+        return self.saving
+
+    @property
     def is_cron(self) -> bool:
         return not self.cadence.isHidden()
 
@@ -334,7 +339,7 @@ class ScheduleEditor(QDialog):
     async def _load_lists(self) -> None:
         """The credential pickers; a list that cannot load leaves them taking a typed id."""
         with contextlib.suppress(SkyvernError):
-            await self.inputs.load_credentials(self._client)
+            await self.inputs.load_credentials()
 
     def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> object:
         return self._tasks.spawn(f"{self._prefix}.{name}", coro)
@@ -349,9 +354,6 @@ class ScheduleEditor(QDialog):
         self._tasks.cancel(f"{self._prefix}.lists")
         for name in self.inputs.upload_keys():
             self._tasks.cancel(f"{self._prefix}.{name}")
-
-    async def _upload(self, filename: str, content: bytes) -> str:
-        return (await self._client.upload_file(filename, content)).s3_uri
 
     def reject(self) -> None:
         if self.saving:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...core.params import FieldSpec, Invalid, collect, errors_from_server
-from .fields import CredentialEditor, FieldEditor, Spawner, Uploader, make_editor
+from .fields import CredentialEditor, FieldEditor, Spawner, make_editor
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -24,7 +24,7 @@ class InputsForm(QWidget):
     def __init__(
         self,
         specs: list[FieldSpec],
-        uploader: Uploader,
+        client: SkyvernClient,
         spawn: Spawner,
         *,
         object_prefix: str = "inputs",
@@ -33,6 +33,7 @@ class InputsForm(QWidget):
         super().__init__(parent)
         self.setObjectName(f"{object_prefix}Form")
         self.specs = specs
+        self._client = client
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel(
@@ -43,7 +44,7 @@ class InputsForm(QWidget):
         layout.addWidget(self.title)
         self.editors: dict[str, FieldEditor] = {}
         for spec in specs:
-            editor = make_editor(spec, uploader, spawn)
+            editor = make_editor(spec, self._upload, spawn)
             editor.set_text(spec.initial_text())
             editor.show_error("")  # no verdict before the person has touched the field
             self.editors[spec.key] = editor
@@ -102,12 +103,16 @@ class InputsForm(QWidget):
             self.editors[next(iter(by_field))].focus_editor()
         return bool(by_field)
 
-    async def load_credentials(self, client: SkyvernClient) -> None:
+    async def _upload(self, filename: str, content: bytes) -> str:
+        """A file input's upload: the address the server gives the file."""
+        return (await self._client.upload_file(filename, content)).s3_uri
+
+    async def load_credentials(self) -> None:
         """Fill the credential pickers from the server (only if the form has one)."""
         editors = [e for e in self.editors.values() if isinstance(e, CredentialEditor)]
         if not editors:
             return
-        items = await client.list_credentials(page_size=500)
+        items = await self._client.list_credentials(page_size=500)
         labels = [(credential_label(c), c.credential_id) for c in items]
         for editor in editors:
             editor.set_credentials(labels)
