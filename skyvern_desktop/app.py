@@ -188,7 +188,11 @@ class DesktopApp:
 
         self.use_local = False  # --local: start (or reuse) the local server and connect to it
         self._local_chosen = False  # "Run Skyvern on this computer" in the connections dialog
-        self.local = LocalServerController(paths.data_dir / "local-server", self.settings)
+        # Parented to the window, so Qt deletes it (and its watch timer) with the window in
+        # aclose(), never Python's garbage collector at some later moment.
+        self.local = LocalServerController(
+            paths.data_dir / "local-server", self.settings, parent=self.window
+        )
         self.local.crashed.connect(self._on_local_crashed)
         self.local.state_changed.connect(self._on_local_state)
         self._local_dialogs: list[Any] = []

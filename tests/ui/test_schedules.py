@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import pytest
 import pytest_asyncio
-from PySide6.QtCore import QObject, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTime
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -710,4 +710,7 @@ async def test_a_create_whose_answer_is_lost_is_looked_for_not_resent(
                 assert "It was not created" in banner, banner
                 assert child(editor, QLineEdit, "scheduleName").text() == "Lost"
         finally:
+            # Deleted here, not later inside whichever test runs the event loop next.
             editor.close()
+            editor.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
