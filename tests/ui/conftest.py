@@ -9,11 +9,12 @@ nested one.
 from __future__ import annotations
 
 import asyncio
+import gc
 import functools
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import keyring
@@ -124,3 +125,15 @@ async def tasks() -> AsyncIterator[TaskRunner]:
     yield runner
     await runner.aclose()
     assert errors == []
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage() -> Iterator[None]:
+    """Collect each test's garbage on the main thread when it ends.
+
+    Python-owned Qt objects (a model or dialog a test made without a parent) are otherwise
+    freed whenever the cyclic collector next runs, which can be inside a worker thread of a
+    later test (keyring calls, JSON decoding); a Qt object destroyed off its own thread can
+    crash the process there."""
+    yield
+    gc.collect()
