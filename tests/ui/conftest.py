@@ -9,8 +9,8 @@ nested one.
 from __future__ import annotations
 
 import asyncio
-import gc
 import functools
+import gc
 import os
 import time
 import uuid
