@@ -85,9 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _give_streams_a_home()
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .app import run_app  # Qt is imported only from here on.
+    try:
+        from .app import run_app  # Qt is imported only from here on.
 
-    code: int = run_app(args)
+        code: int = run_app(args)
+    except KeyboardInterrupt:
+        # Ctrl+C before the window's own handler is in place (while Qt loads): no traceback.
+        print(f"{APP_NAME}: interrupted", file=sys.stderr)
+        return 130
     return code
 
 

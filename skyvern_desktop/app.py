@@ -10,7 +10,6 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 from . import APP_ID, APP_NAME, __version__
 from .core.connection import ConnectionState
@@ -24,6 +23,7 @@ from .core.profiles import (
     environment_profile,
 )
 from .core.secrets import KeyStore, KeyStoreError
+from .core.urls import is_loopback
 
 if TYPE_CHECKING:
     from .api.models import RunResponse
@@ -38,6 +38,12 @@ def run_app(args: argparse.Namespace) -> int:
     headless = bool(args.self_test or args.screenshot)
     if headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    else:
+        from .core.display import display_problem
+
+        if problem := display_problem(os.environ):
+            print(problem, file=sys.stderr)  # noqa: T201
+            return 1
     from PySide6.QtWidgets import QApplication
 
     paths = app_paths().ensure()
@@ -49,15 +55,46 @@ def run_app(args: argparse.Namespace) -> int:
     qapp.setApplicationVersion(__version__)
     qapp.setDesktopFileName(APP_ID)
 
+    from .ui.lifecycle import SingleInstance
     from .ui.loop import new_event_loop
 
-    with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
-        return runner.run(_main(args, paths, headless))
+    # One window per user: a second start brings the first to the front and ends. Headless
+    # modes stand beside it (and never stop a local server it owns).
+    instance = None if headless else SingleInstance(paths.data_dir)
+    if instance is not None and not instance.claim():
+        log.info("another instance is running; asked it to come to the front")
+        print(f"{APP_NAME} is already running; its window was brought to the front.")  # noqa: T201
+        return 0
+    try:
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
+            return runner.run(_main(args, paths, headless, instance))
+    finally:
+        if instance is not None:
+            instance.release()
 
 
-async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> int:
+async def _main(
+    args: argparse.Namespace, paths: AppPaths, headless: bool, instance: Any = None
+) -> int:
+    from .ui.lifecycle import QuitSignals
+
     app = DesktopApp(paths, headless=headless)
     app.use_local = bool(getattr(args, "local", False))
+    if instance is not None:
+        instance.activated.connect(app.window.bring_to_front)
+    # SIGINT, SIGTERM, SIGHUP (and Windows console events) quit as File → Quit does.
+    signals = QuitSignals()
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        if not received:
+            received.append(signum)
+            main_task.cancel()
+
+    signals.quit_requested.connect(on_signal)
+    signals.install()
     try:
         if args.self_test:
             return await app.self_test()
@@ -71,8 +108,17 @@ async def _main(args: argparse.Namespace, paths: AppPaths, headless: bool) -> in
                 cron_text=getattr(args, "cron", None),
             )
         return await app.run()
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        return 128 + received[0]
     finally:
-        await app.aclose()
+        try:
+            await app.aclose()
+        finally:
+            signals.uninstall()
+            if received:
+                log.info("quit on signal %s: cleaned up", received[0])
 
 
 FormT = TypeVar("FormT", "LaunchDialog", "ScheduleEditor")
@@ -92,12 +138,6 @@ def _show_form(form: FormT, registry: list[FormT]) -> FormT:
     form.show()
     form.raise_()
     return form
-
-
-def _is_loopback(base_url: str) -> bool:
-    """A server on this computer: its ``file://`` artifacts can be read from disk."""
-    host = (urlsplit(base_url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 class DesktopApp:
@@ -451,7 +491,7 @@ class DesktopApp:
             workflow_title=title, pane_open=True,
         )  # fmt: skip
         self.window.runs.open_run(
-            run_id, client, title=title, read_local_files=_is_loopback(client.base_url), focus=focus
+            run_id, client, title=title, read_local_files=is_loopback(client.base_url), focus=focus
         )
         if focus:
             self.window.show_page("runs")
@@ -465,7 +505,7 @@ class DesktopApp:
         for entry in self.registry.open_panes(client.base_url):
             self.window.runs.open_run(
                 entry.run_id, client, title=entry.workflow_title,
-                read_local_files=_is_loopback(client.base_url), focus=False,
+                read_local_files=is_loopback(client.base_url), focus=False,
             )  # fmt: skip
 
     def _on_title_wanted(self, run_id: str, wpid: str) -> None:

@@ -137,10 +137,18 @@ class ServerEnvironment:
     def is_installed(self) -> bool:
         return self._marker.is_file() and self.python.exists()
 
-    def install(self, *, python: str | None = None, output: IO[str] | None = None) -> None:
+    def install(
+        self,
+        *,
+        python: str | None = None,
+        output: IO[str] | None = None,
+        constraints: Path | None = None,
+    ) -> None:
         """Create the environment and ``pip install skyvern[server]`` into it (minutes, ~1.6 GB).
 
-        A half-built environment from an interrupted install is removed first.
+        ``constraints`` (a checkout's ``packaging/constraints.txt``) pins every package, so
+        pip does not backtrack. A half-built environment from an interrupted install is
+        removed first.
         """
         if self.is_installed():
             return
@@ -161,6 +169,7 @@ class ServerEnvironment:
 
         run([exe, "-m", "venv", str(self.root)])
         run([str(self.python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+        pin = ["--constraint", str(constraints)] if constraints is not None else []
         run(
             [
                 str(self.python),
@@ -168,6 +177,7 @@ class ServerEnvironment:
                 "pip",
                 "install",
                 "--quiet",
+                *pin,
                 f"skyvern[server]=={self.version}",
             ]
         )
@@ -418,6 +428,7 @@ class LocalServer:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _adopted: int | None = field(default=None, init=False, repr=False)
+    _guest_of: int | None = field(default=None, init=False, repr=False)
     _log_file: IO[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -442,8 +453,8 @@ class LocalServer:
         return self.data_dir / "server.json"
 
     def is_running(self) -> bool:
-        if self._adopted is not None:
-            return _alive(self._adopted)
+        if self._adopted is not None or self._guest_of is not None:
+            return _alive(self._adopted or self._guest_of or 0)
         return self._process is not None and self._process.poll() is None
 
     def exit_code(self) -> int | None:
@@ -451,13 +462,17 @@ class LocalServer:
         return self._process.poll() if self._process is not None else None
 
     def adopt_running(self) -> str | None:
-        """Reuse a server an earlier app start left running in this folder: if its process
-        is alive and answers, take it over (it is stopped with this one). Its version."""
+        """Reuse a server already running in this folder; its version, or ``None``.
+
+        Left behind by an app that was killed (its owner is gone): taken over, and stopped
+        with this one. Owned by another app instance that is still running (a ``--self-test``
+        beside the window, say): used as a guest, and never stopped from here."""
         if self.is_running():
             return self.probe()
         try:
             state = json.loads(self.state_file.read_text(encoding="utf-8"))
             pid, port = int(state["pid"]), int(state["port"])
+            owner = int(state.get("owner") or 0)
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if not _alive(pid):
@@ -468,9 +483,25 @@ class LocalServer:
         if version is None or not self.api_key():
             self.port = previous
             return None
+        if owner and owner != os.getpid() and pid_alive(owner):
+            self._guest_of = pid
+            log.info("using the local Skyvern server pid=%s of app pid=%s as a guest", pid, owner)
+            return version
         self._adopted = pid
+        self._write_state(pid)
         log.info("reusing the local Skyvern server pid=%s port=%s", pid, port)
         return version
+
+    @property
+    def is_guest(self) -> bool:
+        """Another running app owns this server: it is used, never stopped, from here."""
+        return self._guest_of is not None
+
+    def _write_state(self, pid: int) -> None:
+        """The server's pid and port, and this app's pid as its owner, for the next start."""
+        state = {"pid": pid, "port": self.port, "owner": os.getpid()}
+        with contextlib.suppress(OSError):
+            self.state_file.write_text(json.dumps(state), encoding="utf-8")
 
     def _forget_process(self) -> None:
         """The server stopped: the state keeps only its port, for the next start."""
@@ -546,10 +577,7 @@ class LocalServer:
             **kwargs,  # type: ignore[call-overload]
         )
         log.info("started local Skyvern server pid=%s port=%s", self._process.pid, self.port)
-        with contextlib.suppress(OSError):
-            self.state_file.write_text(
-                json.dumps({"pid": self._process.pid, "port": self.port}), encoding="utf-8"
-            )
+        self._write_state(self._process.pid)
 
     def probe(self, timeout: float = 2.0) -> str | None:
         """The server's version if ``/v1/version`` answers now, else ``None``."""
@@ -602,7 +630,11 @@ class LocalServer:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, timeout: float = 20.0) -> None:
-        """Stop the server and every process it started (its whole process group)."""
+        """Stop the server and every process it started (its whole process group). A guest
+        only lets go: the server belongs to the app that started it."""
+        if self._guest_of is not None:
+            self._guest_of = None
+            return
         if self._adopted is not None:
             _stop_adopted(self._adopted, timeout)
             self._adopted = None
@@ -655,6 +687,30 @@ def _alive(pid: int) -> bool:
         return str(pid) in out.stdout
     try:
         os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a single process exists (the app that owns a server)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QDialog, QWidget
+
+
+def size_to_content(widget: QWidget, width: int, height: int) -> None:
+    """Open ``widget`` at ``width``×``height``, or larger where its content needs more.
+
+    No explicit minimum size is set: the layout's own minimum then holds, so no button or
+    label is ever squeezed below its text, whatever the font and its size. Call it once the
+    layout is built. The size stays within the screen."""
+    layout = widget.layout()
+    if layout is not None:
+        layout.activate()
+    size = widget.sizeHint().expandedTo(QSize(width, height))
+    size = size.expandedTo(widget.minimumSizeHint())
+    if (screen := widget.screen()) is not None:
+        size = size.boundedTo(screen.availableGeometry().size())
+    widget.resize(size)
 
 
 async def run_dialog(dialog: QDialog) -> int:

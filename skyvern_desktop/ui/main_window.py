@@ -237,6 +237,15 @@ class MainWindow(QMainWindow):
         self.message.setText(text)
         self._message_timer.start(seconds * 1000)
 
+    def bring_to_front(self) -> None:
+        """Another start of the app asked for this window: show it, un-minimised, on top."""
+        self.setWindowState(
+            (self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+        )
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def show_page(self, key: str) -> None:
         page = {"workflows": self.workflows, "runs": self.runs, "schedules": self.schedules}[key]
         if page is self.runs and self.stack.currentWidget() is not self.runs:

@@ -261,13 +261,13 @@ async def test_options_and_copy_as_code(
             "max_elapsed_time_minutes": 30,
             "extra_http_headers": {"X-Team": "ops"},
         }
-        qtbot.mouseClick(dialog.copy_curl, Qt.MouseButton.LeftButton)
+        dialog.copy_curl.trigger()
         curl = QGuiApplication.clipboard().text()
         assert curl.startswith(f'curl -X POST "{fake_server.url}/v1/run/workflows"')
         assert "$SKYVERN_API_KEY" in curl
         assert API_KEY not in curl
         assert json.loads(curl.split("-d '", 1)[1].rsplit("'", 1)[0]) == body
-        qtbot.mouseClick(dialog.copy_python, Qt.MouseButton.LeftButton)
+        dialog.copy_python.trigger()
         python = QGuiApplication.clipboard().text()
         assert 'os.getenv("SKYVERN_API_KEY")' in python
         assert API_KEY not in python

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import (
 from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
 from ...core.params import specs_for
 from ...core.snippets import as_curl, as_python
+from ...core.urls import web_ui_link
+from ..dialogs import size_to_content
 from ..tasks import TaskRunner
 from ..widgets.inputs_form import InputsForm
 from ..widgets.labels import BANNER_STYLE
@@ -53,8 +57,6 @@ class LaunchDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("launchDialog")
         self.setWindowTitle(f"Run “{workflow.title}”")
-        self.setMinimumSize(640, 560)
-        self.resize(760, 760)
         self.workflow = workflow
         self._client = client
         self._tasks = tasks
@@ -102,12 +104,26 @@ class LaunchDialog(QDialog):
         self.notice.setStyleSheet(SUCCESS_STYLE)
         self.notice.hide()
 
-        self.copy_curl = QPushButton("Copy as cURL")
+        # Snippets are for people who code: kept out of the operator's way, in a menu.
+        self.developer_menu = QMenu("For developers", self)
+        self.developer_menu.setObjectName("launchDeveloperMenu")
+        self.copy_curl = self.developer_menu.addAction("Copy as cURL")
         self.copy_curl.setObjectName("launchCopyCurl")
-        self.copy_curl.clicked.connect(lambda: self._copy(as_curl))
-        self.copy_python = QPushButton("Copy as Python")
+        self.copy_curl.setToolTip(
+            "The same run as a curl command, with the key as $SKYVERN_API_KEY"
+        )
+        self.copy_curl.triggered.connect(lambda: self._copy(as_curl))
+        self.copy_python = self.developer_menu.addAction("Copy as Python")
         self.copy_python.setObjectName("launchCopyPython")
-        self.copy_python.clicked.connect(lambda: self._copy(as_python))
+        self.copy_python.triggered.connect(lambda: self._copy(as_python))
+        self.developer_button = QToolButton()
+        self.developer_button.setObjectName("launchDeveloper")
+        self.developer_button.setText("For developers")
+        self.developer_button.setToolTip(
+            "Copy this run as code, as Skyvern's Run from Code page does"
+        )
+        self.developer_button.setMenu(self.developer_menu)
+        self.developer_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.cancel_button = QPushButton("Close")
         self.cancel_button.setObjectName("launchClose")
         self.cancel_button.clicked.connect(self.reject)
@@ -121,8 +137,7 @@ class LaunchDialog(QDialog):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self.request_submit)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.copy_curl)
-        buttons.addWidget(self.copy_python)
+        buttons.addWidget(self.developer_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.run_button)
@@ -134,6 +149,7 @@ class LaunchDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addLayout(buttons)
 
+        size_to_content(self, 760, 760)
         self._spawn("lists", self.load_lists())
         self.finished.connect(self._stop_tasks)
 
@@ -276,7 +292,8 @@ class LaunchDialog(QDialog):
             self.run_button.setEnabled(True)
             self.run_button.setText("Run")
         self.last_run = run
-        link = f" <a href='{run.app_url}'>Open in Skyvern</a>" if run.app_url else ""
+        url = web_ui_link(run.app_url)
+        link = f" <a href='{url}'>Open in Skyvern</a>" if url else ""
         self.notice.setText(f"Run <b>{run.run_id}</b> started — status: <b>{run.status}</b>.{link}")
         self.notice.show()
         self.run_button.setText("Run again")

@@ -72,8 +72,10 @@ class RunOptions(QGroupBox):
 
         self.run_title = QLineEdit()
         self.run_title.setObjectName("optionTitle")
-        self.run_title.setPlaceholderText(
-            "A name for this run (optional; this Skyvern version does not store it yet)"
+        self.run_title.setPlaceholderText("Optional: a name for this run")
+        self.run_title.setToolTip(
+            "Sent with the run. Skyvern lists runs under the workflow's name, so this"
+            " title may not show there."
         )
         form.addRow("Title", self.run_title)
 

@@ -23,6 +23,7 @@ from ...api.models import RunStatus, TriggerType
 from ..format import duration_text, exact_time, relative_time, status_color, status_label
 from ..session import Session
 from ..tasks import TaskRunner
+from ..widgets.state_panel import StatePanel
 from ..widgets.table_model import ListTableModel
 
 if TYPE_CHECKING:
@@ -134,11 +135,14 @@ class RunHistory(QWidget):
         for col, width in enumerate((200, 220, 100, 110, 110)):
             self.table.horizontalHeader().resizeSection(col, width)
         self.table.doubleClicked.connect(self._open)
+        # An empty list says why, and how to fill it.
+        self.panel = StatePanel(self.table, "history")
+        self.panel.action_clicked.connect(self.clear_filters)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.panel, 1)
         self.message.hide()
 
         self._timer = QTimer(self)
@@ -220,6 +224,7 @@ class RunHistory(QWidget):
         else:
             self.message.hide()
         self.model.set_runs(runs)
+        self._show_state(runs, filtered=bool(status or scope or search))
         self.page_label.setText(f"Page {self.page}")
         self.prev_button.setEnabled(self.page > 1)
         self.next_button.setEnabled(more)
@@ -229,6 +234,32 @@ class RunHistory(QWidget):
         else:
             self._timer.stop()
         return runs
+
+    def _show_state(self, runs: list[WorkflowRun], *, filtered: bool) -> None:
+        if runs:
+            self.panel.show_content()
+        elif self.page > 1:
+            self.panel.show_empty("No older runs", "This is the end of the list.")
+        elif filtered:
+            self.panel.show_empty(
+                "No runs match", "No run matches the workflow, status or search chosen above.",
+                "Show all runs",
+            )  # fmt: skip
+        else:
+            self.panel.show_empty(
+                "No runs yet",
+                "Runs appear here once they start: press Run… on the Workflows screen, or"
+                " Run now on a schedule. Runs started elsewhere show up too.",
+            )
+
+    def clear_filters(self) -> None:
+        """Back to every run of every workflow, any status, no search."""
+        for box in (self.scope, self.status):
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
+        self.search.clear()
+        self.reload(reset_page=True)
 
     async def _schedule_runs(
         self, wpid: str, schedule_id: str, status: str | None, search: str | None

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import SkyvernError
+from ...core.urls import web_ui_link
 from ...core.watcher import RunWatcher, WatchPolicy, WatchState
 from ..dialogs import run_dialog
 from ..format import duration_text, exact_time, status_label
@@ -279,8 +280,8 @@ class RunPane(QWidget):
             )
         self.no_output.setVisible(run.output is None)
         self.output.setVisible(run.output is not None)
-        if run.app_url:
-            self.open_in_skyvern.setText(f"<a href='{run.app_url}'>Open in Skyvern</a>")
+        if link := web_ui_link(run.app_url):
+            self.open_in_skyvern.setText(f"<a href='{link}'>Open in Skyvern</a>")
         if run.recording_url:
             self.recording.setText(f"<a href='{run.recording_url}'>Open the recording</a>")
             self.save_recording.setEnabled(True)

@@ -38,7 +38,9 @@ from PySide6.QtWidgets import (
 from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
 from ...core import cron
 from ...core.params import specs_for
+from ..dialogs import size_to_content
 from ..tasks import TaskRunner
+from ..widgets.fields import fit_to_lines
 from ..widgets.inputs_form import InputsForm
 from ..widgets.labels import BANNER_STYLE, error_label
 from ..widgets.schedules_model import schedule_when
@@ -98,8 +100,6 @@ class ScheduleEditor(QDialog):
         self.result_schedule: ScheduleWithNextRuns | None = None
         verb = "Edit schedule" if self.editing else "New schedule"
         self.setWindowTitle(f"{verb} — {workflow.title}")
-        self.setMinimumSize(640, 600)
-        self.resize(780, 820)
 
         header = QLabel(
             f"<h2 style='margin:0'>{verb}</h2>"
@@ -117,7 +117,7 @@ class ScheduleEditor(QDialog):
         self.description.setObjectName("scheduleDescription")
         self.description.setAccessibleName("Schedule description")
         self.description.setTabChangesFocus(True)
-        self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 3 + 14)
+        fit_to_lines(self.description, 3, 8)
         self.enabled = QCheckBox("Enabled — runs on its schedule")
         self.enabled.setObjectName("scheduleEnabled")
         self.enabled.setChecked(True)
@@ -224,6 +224,7 @@ class ScheduleEditor(QDialog):
         self.cadence.changed.connect(self._update_preview)
         self.timezone.currentTextChanged.connect(self._on_timezone)
         self._fill(schedule, duplicate, default_timezone or system_timezone())
+        size_to_content(self, 780, 820)
         self._spawn("lists", self._load_lists())
         self.finished.connect(self._stop_tasks)
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from ...api.secrets import Secret
 from ...core.profiles import Profile, ProfileStore
 from ...core.secrets import KeyStore, KeyStoreError
-from ..dialogs import run_dialog
+from ..dialogs import run_dialog, size_to_content
 from ..tasks import TaskRunner
 from .form import ProfileForm
 
@@ -53,7 +53,6 @@ class ConnectionsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("firstRunDialog" if first_run else "connectionsDialog")
         self.setWindowTitle("Connect to Skyvern" if first_run else "Connections")
-        self.setMinimumSize(720 if not first_run else 560, 460)
         self._store = store
         self._keys = keys
         self._tasks = tasks
@@ -156,6 +155,7 @@ class ConnectionsDialog(QDialog):
 
         self._reload_list(select=active_id)
         self._update_buttons()
+        size_to_content(self, 560 if first_run else 760, 460)
 
     # ------------------------------------------------------------------ helpers
 

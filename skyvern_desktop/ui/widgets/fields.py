@@ -119,6 +119,34 @@ class FieldEditor(QWidget):
         self.setFocus()
 
 
+def fit_to_lines(edit: QPlainTextEdit, fewest: int, most: int) -> None:
+    """Keep ``edit`` as tall as its text (whole lines, wrapped ones counted), between
+    ``fewest`` and ``most`` lines; beyond that it scrolls. Never half a line."""
+
+    def lines_of_text() -> int:
+        count = 0
+        block = edit.document().begin()
+        while block.isValid():
+            layout = block.layout()
+            count += max(1, layout.lineCount() if layout is not None else 1)
+            block = block.next()
+        return count
+
+    def update() -> None:
+        lines = min(max(lines_of_text(), fewest), most)
+        margins = edit.contentsMargins()
+        height = (
+            edit.fontMetrics().lineSpacing() * lines
+            + 2 * edit.document().documentMargin()
+            + margins.top()
+            + margins.bottom()
+        )
+        edit.setFixedHeight(int(height) + 2)
+
+    edit.document().documentLayout().documentSizeChanged.connect(lambda _size: update())
+    update()
+
+
 class TextEditor(FieldEditor):
     """string: several lines; json: monospace, checked as you type."""
 
@@ -127,11 +155,12 @@ class TextEditor(FieldEditor):
         self.edit = QPlainTextEdit()
         self.edit.setObjectName(f"field_{spec.key}_edit")
         self.edit.setTabChangesFocus(True)
-        lines = 5 if spec.kind is FieldKind.JSON else 2
-        self.edit.setFixedHeight(self.edit.fontMetrics().lineSpacing() * lines + 14)
         if spec.kind is FieldKind.JSON:
             self.edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
             self.edit.textChanged.connect(self.validate)
+            fit_to_lines(self.edit, 3, 14)
+        else:
+            fit_to_lines(self.edit, 2, 8)
         self.edit.textChanged.connect(self.edited)
         self.editor_row.addWidget(self.edit)
         self._watch(self.edit)
