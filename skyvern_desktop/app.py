@@ -55,8 +55,11 @@ def run_app(args: argparse.Namespace) -> int:
     qapp.setApplicationVersion(__version__)
     qapp.setDesktopFileName(APP_ID)
 
-    from .ui.lifecycle import SingleInstance
+    from .ui.lifecycle import SingleInstance, quiet_offscreen_chatter
     from .ui.loop import new_event_loop
+
+    if headless:
+        quiet_offscreen_chatter()
 
     # One window per user: a second start brings the first to the front and ends. Headless
     # modes stand beside it (and never stop a local server it owns).
@@ -754,6 +757,7 @@ class DesktopApp:
             self.reporter.report("The example workflows could not be added.", exc)
             return
         if created:
+            log.info("imported %d example workflows", len(created))
             self.window.show_message(f"Added {len(created)} example workflows to try.")
             await self.window.workflows.refresh()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,3 +22,33 @@ def _isolated_app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SKYVERN_BASE_URL", raising=False)
     monkeypatch.delenv("SKYVERN_API_KEY", raising=False)
     return home
+
+
+@dataclass(frozen=True)
+class NoSkyvern:
+    """This Python as if Skyvern were not installed in it, whatever the environment has
+    (scripts/start.py installs it beside the app)."""
+
+    pythonpath: str  # a folder whose sitecustomize hides the skyvern package
+    python: Path  # a program running this Python with that folder on its path
+
+    def environ(self, base: dict[str, str]) -> dict[str, str]:
+        env = dict(base)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (self.pythonpath, base.get("PYTHONPATH")) if p
+        )
+        return env
+
+
+@pytest.fixture
+def no_skyvern(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> NoSkyvern:
+    # importlib.util.find_spec answers None for a name mapped to None in sys.modules, so
+    # the app's own lookup (own_runtime) runs unchanged and finds nothing.
+    monkeypatch.setitem(sys.modules, "skyvern", None)
+    folder = tmp_path / "no-skyvern"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text("import sys\nsys.modules['skyvern'] = None\n")
+    python = folder / "python3"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH={folder} exec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    return NoSkyvern(str(folder), python)

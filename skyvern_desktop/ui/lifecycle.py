@@ -19,16 +19,23 @@ import contextlib
 import getpass
 import hashlib
 import logging
-import os
 import signal
 import socket
+import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, Signal
+from PySide6.QtCore import (
+    QLockFile,
+    QMessageLogContext,
+    QObject,
+    QSocketNotifier,
+    QtMsgType,
+    Signal,
+    qInstallMessageHandler,
+)
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
@@ -105,6 +112,7 @@ class SingleInstance(QObject):
 
     def _on_ready(self, sock: QLocalSocket) -> None:
         if bytes(sock.readAll().data()).startswith(ACTIVATE.strip()):
+            log.info("another start of the app asked to come to the front")
             self.activated.emit()
 
     def release(self) -> None:
@@ -143,8 +151,7 @@ class QuitSignals(QObject):
             # The Python-level handler does nothing: the byte the C handler wrote to the
             # socket is what wakes the loop (see _drain).
             self._previous[sig] = signal.signal(sig, lambda _s, _f: None)
-        if os.name == "nt":
-            self._install_console_handler()
+        self._install_console_handler()
 
     def _drain(self) -> None:
         try:
@@ -158,6 +165,8 @@ class QuitSignals(QObject):
                 return
 
     def _install_console_handler(self) -> None:  # pragma: no cover - Windows only
+        if sys.platform != "win32":
+            return
         import ctypes
         from ctypes import wintypes
 
@@ -174,7 +183,7 @@ class QuitSignals(QObject):
             return False  # Ctrl+C / Ctrl+Break: Python's own handler raises SIGINT/SIGBREAK
 
         self._console_handler = handler_type(on_event)
-        ctypes.windll.kernel32.SetConsoleCtrlHandler(self._console_handler, True)  # type: ignore[attr-defined]
+        ctypes.windll.kernel32.SetConsoleCtrlHandler(self._console_handler, True)
 
     def uninstall(self) -> None:
         for sig, previous in self._previous.items():
@@ -189,14 +198,21 @@ class QuitSignals(QObject):
         self._writer.close()
 
 
-def run_once(callback: Callable[[], None]) -> Callable[[], None]:
-    """A callback that acts on its first call only (a second Ctrl+C while quitting)."""
-    called = False
+# What Qt's offscreen platform says whenever a window is shown or raised: true, and of no
+# use to whoever reads a --self-test or --screenshot run's output.
+_OFFSCREEN_CHATTER = (
+    "This plugin does not support propagateSizeHints",
+    "This plugin does not support raise",
+    "This plugin does not support grabbing the keyboard",
+)
 
-    def once() -> None:
-        nonlocal called
-        if not called:
-            called = True
-            callback()
 
-    return once
+def quiet_offscreen_chatter() -> None:
+    """Drop the offscreen platform's chatter; every other Qt message is printed as before."""
+
+    def handler(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        if kind == QtMsgType.QtWarningMsg and message.startswith(_OFFSCREEN_CHATTER):
+            return
+        sys.stderr.write(f"{message}\n")
+
+    qInstallMessageHandler(handler)

@@ -22,6 +22,8 @@ from skyvern_desktop.core.local_server import (
     read_env_value,
 )
 
+from ..conftest import NoSkyvern
+
 # ---------------------------------------------------------------------- read_env_value
 
 
@@ -349,8 +351,10 @@ def test_a_missing_or_foreign_program_is_named(tmp_path: Path) -> None:
         local_server.python_of_executable(foreign)
 
 
-def test_a_chosen_program_whose_python_lacks_skyvern_says_how_to_install(tmp_path: Path) -> None:
-    program = _script(tmp_path / "bin" / "skyvern", f"#!{sys.executable}")
+def test_a_chosen_program_whose_python_lacks_skyvern_says_how_to_install(
+    tmp_path: Path, no_skyvern: NoSkyvern
+) -> None:
+    program = _script(tmp_path / "bin" / "skyvern", f"#!{no_skyvern.python}")
     with pytest.raises(local_server.ServerMissingError) as caught:
         local_server.locate_runtime(str(program))
     assert "cannot import skyvern" in str(caught.value)

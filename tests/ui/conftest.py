@@ -31,6 +31,9 @@ from skyvern_desktop.ui.tasks import TaskRunner
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
+    # As in the app (DesktopApp): closing the last window must not stop the loop under a
+    # test that closes its only dialog.
+    app.setQuitOnLastWindowClosed(False)
     return new_event_loop(app)
 
 

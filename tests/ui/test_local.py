@@ -37,6 +37,7 @@ from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.local.controller import ServerState
 from skyvern_desktop.ui.local.dialogs import CommandDialog
 
+from ..conftest import NoSkyvern
 from ..realserver import RealServer
 from .conftest import message_box, wait_until
 
@@ -185,7 +186,7 @@ async def test_a_crash_is_shown_and_restart_brings_it_back(local_app: DesktopApp
 
 @pytest.mark.asyncio
 async def test_a_missing_skyvern_shows_the_command_that_installs_it(
-    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, tmp_path: Path, no_skyvern: NoSkyvern
 ) -> None:
     monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
     monkeypatch.setenv("SKYVERN_DESKTOP_CACHE", str(tmp_path / "empty-cache"))
@@ -282,7 +283,7 @@ async def test_cancel_stops_the_start_and_closes_its_window(local_app: DesktopAp
 
 @pytest.mark.asyncio
 async def test_a_failed_start_at_launch_offers_the_other_ways_to_connect(
-    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, tmp_path: Path, no_skyvern: NoSkyvern
 ) -> None:
     """--local with no Skyvern: the install command shows, and once that window is closed
     the welcome dialog offers Cloud or a company server instead of the app vanishing."""
@@ -316,8 +317,10 @@ async def test_a_failed_start_at_launch_offers_the_other_ways_to_connect(
         await app.aclose()
 
 
-def test_self_test_with_local_fails_when_the_server_cannot_start(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
+def test_self_test_with_local_fails_when_the_server_cannot_start(
+    tmp_path: Path, no_skyvern: NoSkyvern
+) -> None:
+    env = no_skyvern.environ({k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")})
     env.update(
         SKYVERN_DESKTOP_HOME=str(tmp_path / "home"),
         SKYVERN_DESKTOP_CACHE=str(tmp_path / "empty-cache"),
