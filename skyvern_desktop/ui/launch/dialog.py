@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -116,14 +115,12 @@ class LaunchDialog(QDialog):
         self.copy_python = self.developer_menu.addAction("Copy as Python")
         self.copy_python.setObjectName("launchCopyPython")
         self.copy_python.triggered.connect(lambda: self._copy(as_python))
-        self.developer_button = QToolButton()
+        self.developer_button = QPushButton("For developers")
         self.developer_button.setObjectName("launchDeveloper")
-        self.developer_button.setText("For developers")
         self.developer_button.setToolTip(
             "Copy this run as code, as Skyvern's Run from Code page does"
         )
         self.developer_button.setMenu(self.developer_menu)
-        self.developer_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.cancel_button = QPushButton("Close")
         self.cancel_button.setObjectName("launchClose")
         self.cancel_button.clicked.connect(self.reject)

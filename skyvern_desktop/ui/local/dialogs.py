@@ -188,7 +188,7 @@ class StartDialog(QDialog):
         installed elsewhere."""
         self._stopped("The Skyvern server is not installed")
         self.status.setText(
-            "Run this command in a terminal (it downloads about 1.6 GB and takes a few"
+            "Run this command in a terminal (it installs about 2.2 GB and takes a few"
             " minutes), or choose a skyvern program installed elsewhere."
         )
         self.problem.setText(message)

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Retake the README's pictures in docs/screenshots/, as a new user sees the app.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+A real Skyvern server (the cached test environment, scripts/skyvern-test-server ensure) is
+started as the app's own local server in a throw-away app folder; the four example
+workflows are imported, one is run to its end and one gets a schedule, the same way the app
+does them. Each picture is then taken by the app itself (``--local --screenshot``), which
+uses that server as a guest; the start window is rendered while the server's log grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from skyvern_desktop.api import SkyvernClient  # noqa: E402
+from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest  # noqa: E402
+from skyvern_desktop.core.examples import import_examples  # noqa: E402
+from skyvern_desktop.core.local_server import LocalServer, ServerEnvironment  # noqa: E402
+
+START_WINDOW = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from skyvern_desktop.ui.local.dialogs import StartDialog
+
+app = QApplication([])
+dialog = StartDialog(Path(sys.argv[1]))
+dialog.show()
+QTimer.singleShot(1500, lambda: (dialog.grab().save(sys.argv[2], "PNG"), app.exit(0)))
+app.exec()
+"""
+
+
+async def prepare(server: LocalServer) -> dict[str, str]:
+    key = server.api_key()
+    assert key
+    async with SkyvernClient(server.base_url, key) as client:
+        await import_examples(client, server.data_dir)
+        workflows = {w.title: w for w in await client.list_all_workflows()}
+        version = workflows["Example: ask the server its version"].workflow_permanent_id
+        inputs = workflows["Example: inputs of every kind"].workflow_permanent_id
+        run = await client.run_workflow(WorkflowRunRequest(workflow_id=version))
+        for _ in range(240):
+            if (await client.get_run(run.run_id)).is_terminal:
+                break
+            await asyncio.sleep(0.5)
+        schedule = await client.create_schedule(
+            version,
+            ScheduleUpsert(
+                cron_expression="0 9 * * 1-5", timezone="America/New_York",
+                name="Weekday morning check", enabled=True,
+            ),
+        )  # fmt: skip
+    return {
+        "run": run.run_id,
+        "version": version,
+        "inputs": inputs,
+        "schedule": schedule.schedule.workflow_schedule_id,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    out: Path = parser.parse_args().out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    env = ServerEnvironment.default()
+    if not env.is_installed():
+        print("no cached Skyvern server: run scripts/skyvern-test-server ensure first")
+        return 1
+    env.link_system_browser()
+    with tempfile.TemporaryDirectory(prefix="skyvern-desktop-shots-") as tmp:
+        home = Path(tmp) / "home"
+        server = LocalServer(env, home / "data" / "local-server")
+        server.start()
+        try:
+            server.wait_ready(240)
+            # The start window shows the log as it was while the server started.
+            start_log = Path(tmp) / "start" / "local-server" / "server.log"
+            start_log.parent.mkdir(parents=True)
+            start_log.write_bytes(server.log_path.read_bytes())
+            ids = asyncio.run(prepare(server))
+            environ = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
+            environ.update(
+                SKYVERN_DESKTOP_HOME=str(home),
+                SKYVERN_DESKTOP_SKYVERN=str(env.root / "bin" / "skyvern"),
+                QT_QPA_PLATFORM="offscreen",
+            )
+            app = [sys.executable, "-m", "skyvern_desktop"]
+            shots = {
+                "first-run.png": ["--screenshot", "{}", "--view", "first-run"],
+                "connections.png": ["--screenshot", "{}", "--view", "connections"],
+                "local-workflows.png": ["--local", "--screenshot", "{}", "--view", "workflows"],
+                "launch.png": ["--local", "--screenshot", "{}", "--view", "launch",
+                               "--workflow", ids["inputs"]],
+                "runs.png": ["--local", "--screenshot", "{}", "--view", "run",
+                             "--run", ids["run"]],
+                "schedules.png": ["--local", "--screenshot", "{}", "--view", "schedules"],
+                "schedule-editor.png": ["--local", "--screenshot", "{}", "--view",
+                                        "schedule-editor", "--workflow", ids["version"],
+                                        "--schedule", ids["schedule"]],
+            }  # fmt: skip
+            for name, args in shots.items():
+                target = str(out / name)
+                command = [*app, *(target if a == "{}" else a for a in args)]
+                done = subprocess.run(command, cwd=ROOT, env=environ, check=False)
+                if done.returncode != 0:
+                    print(f"{name}: the app exited {done.returncode}")
+                    return 1
+            subprocess.run(
+                [sys.executable, "-c", START_WINDOW, str(start_log),
+                 str(out / "local-start.png")],
+                cwd=ROOT, env=environ, check=True,
+            )  # fmt: skip
+            print(f"wrote {len(shots) + 1} pictures to {out}")
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
