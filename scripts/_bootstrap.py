@@ -156,7 +156,7 @@ def ensure_environment(extras):
         fail("pip could not be upgraded in {}: see the lines above.".format(venv))
     spec = ".[{}]".format(",".join(key["extras"])) if key["extras"] else "."
     if "local" in key["extras"] and "local" not in installed:
-        say("Installing Skyvern Desktop and a Skyvern server (about 2.3 GB; a few minutes)")
+        say("Installing Skyvern Desktop and a Skyvern server (about 2.2 GB; a minute or more)")
     else:
         say("Installing Skyvern Desktop{}".format(" with " + spec[2:-1] if key["extras"] else ""))
     install = [*pip, "install", *quiet, "--constraint", CONSTRAINTS, "--editable", spec]

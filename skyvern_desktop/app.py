@@ -705,6 +705,7 @@ class DesktopApp:
             dialog = StartDialog(self.local.log_path, parent=self.window)
             dialog.choose_program.connect(lambda: self._choose_program(dialog))
             self._local_dialogs.append(dialog)
+            dialog.finished.connect(lambda _r, d=dialog: self._forget_local_dialog(d))
             dialog.show()
         self.window.show_message("Starting the local Skyvern server…")
         try:
@@ -760,6 +761,12 @@ class DesktopApp:
             log.info("imported %d example workflows", len(created))
             self.window.show_message(f"Added {len(created)} example workflows to try.")
             await self.window.workflows.refresh()
+
+    def _forget_local_dialog(self, dialog: Any) -> None:
+        """A start window that closed is deleted (its log timer with it)."""
+        if dialog in self._local_dialogs:
+            self._local_dialogs.remove(dialog)
+        dialog.deleteLater()
 
     def _local_failed(self, dialog: Any, message: str, command: str | None) -> None:
         if self.headless and dialog is None:

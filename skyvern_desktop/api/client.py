@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 from .. import __version__
 from .errors import (
     ApiError,
+    ClientClosedError,
     NetworkError,
     NetworkErrorKind,
     OutcomeUnknownError,
@@ -235,6 +236,8 @@ class SkyvernClient:
         while True:
             error: SkyvernError
             retry_after: float | None = None
+            if self._http.is_closed:  # httpx would raise a bare RuntimeError
+                raise ClientClosedError(self._base_url)
             try:
                 response = await self._http.request(
                     method, path, params=params, json=json, files=files, data=data
@@ -550,6 +553,8 @@ class SkyvernClient:
             raise ProtocolError(f"Cannot download {url[:80]!r}: not an http(s) address.")
         chunks: list[bytes] = []
         size = 0
+        if self._http.is_closed:
+            raise ClientClosedError(self._base_url)
         try:
             async with self._http.stream("GET", url, auth=None, follow_redirects=True) as resp:
                 if resp.status_code >= 400:

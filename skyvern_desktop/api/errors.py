@@ -73,6 +73,17 @@ class OutcomeUnknownError(NetworkError):
     """
 
 
+class ClientClosedError(SkyvernError):
+    """The client was closed (the app switched to another connection, or is quitting)
+    before this request was sent: nothing reached the server."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(
+            f"The connection to {base_url} was closed (another connection was chosen, or the"
+            " app is quitting), so nothing was sent."
+        )
+
+
 class ProtocolError(SkyvernError):
     """The server answered, but not in the shape a Skyvern server answers in."""
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ def plain_message(exc: BaseException) -> str:
     return f"Something went wrong inside Skyvern Desktop ({type(exc).__name__}: {text})."
 
 
+HISTORY_SIZE = 100
+
+
 class ErrorReporter(QObject):
     reported = Signal(object)  # Report
 
@@ -51,7 +55,9 @@ class ErrorReporter(QObject):
         self._headless = headless
         self._parent: QWidget | None = None
         self._box: QMessageBox | None = None
-        self.history: list[Report] = []
+        # The latest reports, for tests and a future "recent problems" view; bounded so a
+        # failure that repeats for days cannot grow the app's memory.
+        self.history: deque[Report] = deque(maxlen=HISTORY_SIZE)
 
     def set_parent_window(self, window: QWidget | None) -> None:
         self._parent = window

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from skyvern_desktop.api import (
+    ClientClosedError,
     NetworkError,
     NetworkErrorKind,
     OutcomeUnknownError,
@@ -15,6 +16,7 @@ from skyvern_desktop.api import (
     RateLimitedError,
     ServerError,
     SkyvernClient,
+    SkyvernError,
 )
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 
@@ -283,3 +285,27 @@ async def test_a_redirect_is_a_protocol_error_not_a_success(
         await make_client().cancel_run("wr_1")
     assert "https://elsewhere.test/login" in str(caught.value)
     assert len(fake_server.requests) == 1
+
+
+# ---------------------------------------------------------------------- a closed client
+
+
+@pytest.mark.asyncio
+async def test_a_closed_client_says_so_and_sends_nothing(fake_server: FakeServer) -> None:
+    """The connection was switched while a form was open: its client is closed. Every
+    call says so as a SkyvernError (which every screen handles), not a bare RuntimeError,
+    and a run is not 'may have started': nothing was sent."""
+    client = SkyvernClient(fake_server.url, "sk-test-key")
+    await client.aclose()
+    calls = {
+        "read": client.get_workflow("wpid_1"),
+        "run": client.run_workflow(REQUEST),
+        "download": client.download(f"{fake_server.url}/artifacts/a.png"),
+    }
+    for what, call in calls.items():
+        with pytest.raises(ClientClosedError) as caught:
+            await call
+        assert isinstance(caught.value, SkyvernError), what
+        assert not isinstance(caught.value, OutcomeUnknownError), what
+        assert "was closed" in str(caught.value) and "nothing was sent" in str(caught.value)
+    assert fake_server.requests == []

@@ -126,6 +126,17 @@ async def test_cancel_asks_first_and_retry_opens_a_new_pane(
         await wait_until(lambda: len(app.window.runs.panes) == 2, what="the retried run's pane")
         new_id = next(r for r in app.window.runs.panes if r != run.run_id)
         assert new_id.startswith("wr_")
+        # The retried run is remembered at once, like any opened run: an app killed now
+        # (nothing closed, nothing flushed) shows its pane again on the next start.
+        entry = app.registry.get(real_server.base_url, new_id)
+        assert entry is not None and entry.pane_open
+        assert entry.workflow_permanent_id == wpid
+        after_kill = _app(monkeypatch, real_server, no_keyring)
+        try:
+            await after_kill.connect_initial(interactive=False)
+            assert new_id in after_kill.window.runs.panes
+        finally:
+            await after_kill.aclose()
         await app.session.client.cancel_run(new_id)
         await app.tasks.join()
     finally:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
+from ...api.errors import ClientClosedError, OutcomeUnknownError, SkyvernError, ValidationError
 from ...core.params import specs_for
 from ...core.snippets import as_curl, as_python
 from ...core.urls import web_ui_link
@@ -275,7 +275,7 @@ class LaunchDialog(QDialog):
                     "check the workflow's runs before you press Run again."
                 )
                 return None
-            except RuntimeError as exc:  # the connection was switched and its client closed
+            except ClientClosedError as exc:  # the connection was switched
                 self._show_banner(
                     f"The connection changed while the launcher was open ({exc}). "
                     "Close it and open it again."

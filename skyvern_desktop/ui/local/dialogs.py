@@ -141,6 +141,7 @@ class StartDialog(QDialog):
         layout.addWidget(self.log, 1)
         layout.addLayout(buttons)
         self._timer = QTimer(self)
+        self._timer.setObjectName("localStartLogTimer")
         self._timer.setInterval(LOG_REFRESH_MS)
         self._timer.timeout.connect(self.refresh_log)
         self._timer.start()
@@ -148,6 +149,11 @@ class StartDialog(QDialog):
 
     def refresh_log(self) -> None:
         _show_text(self.log, read_tail(self.log_path))
+
+    def done(self, result: int) -> None:
+        """However it closes (started, cancelled, failed), it stops reading the log."""
+        self._timer.stop()
+        super().done(result)
 
     def _cancel(self) -> None:
         if self.busy.isVisible():

@@ -73,10 +73,10 @@ class RunsPage(QWidget):
                 run_id, client, self._tasks, title=title, read_local_files=read_local_files
             )
             pane.finished.connect(self.run_finished)
+            # A retried run opens like any other: through whoever opens runs (it records
+            # the run in the registry, so its pane comes back after a restart).
             pane.retry_started.connect(
-                lambda run: self.open_run(
-                    run.run_id, client, title=title, read_local_files=read_local_files
-                )
+                lambda run: self.open_requested.emit(run.run_id, run.workflow_permanent_id or "")
             )
             pane.rerun_requested.connect(self.rerun_requested)
             pane.workflow_known.connect(self.title_wanted)

@@ -171,7 +171,7 @@ class RunPane(QWidget):
         shots_layout = QVBoxLayout(shots_tab)
         shots_layout.addWidget(self.shots_note)
         shots_layout.addWidget(self.shots, 1)
-        self._pixmaps: list[tuple[str, QPixmap]] = []
+        self._pixmaps: list[tuple[str, QPixmap] | None] = []  # one per row of shots_model
 
         self.recording = QLabel("No recording yet.")
         self.recording.setObjectName("runRecording")
@@ -321,7 +321,7 @@ class RunPane(QWidget):
                 (a for a in artifacts if a.is_screenshot), key=lambda a: a.created_at, reverse=True
             )
             urls = [a.signed_url or a.uri for a in shots]
-        await self._load_shots(urls)
+        await self.load_screenshots(urls)
 
     def _fill_timeline(self, items: list[TimelineItem]) -> None:
         self.timeline_model.removeRows(0, self.timeline_model.rowCount())
@@ -366,7 +366,9 @@ class RunPane(QWidget):
             return await asyncio.to_thread(path.read_bytes)
         return await self._client.download(url)  # presigned: sent without the API key
 
-    async def _load_shots(self, urls: list[str]) -> None:
+    async def load_screenshots(self, urls: list[str]) -> None:
+        """Fetch and show the run's screenshots (a row per URL, in order; one that cannot
+        be read says why in its row)."""
         self.shots_model.clear()
         self._pixmaps = []
         if not urls:
@@ -383,6 +385,7 @@ class RunPane(QWidget):
                 item = QStandardItem(f"Not loaded: {exc}")
                 item.setEditable(False)
                 self.shots_model.appendRow(item)
+                self._pixmaps.append(None)  # rows and pictures stay aligned
                 continue
             pixmap = QPixmap()
             pixmap.loadFromData(data)
@@ -396,12 +399,13 @@ class RunPane(QWidget):
 
     @property
     def screenshot_count(self) -> int:
-        return len(self._pixmaps)
+        return sum(1 for shot in self._pixmaps if shot is not None)
 
     def _enlarge(self, row: int) -> None:
-        if not 0 <= row < len(self._pixmaps):
+        shot = self._pixmaps[row] if 0 <= row < len(self._pixmaps) else None
+        if shot is None:
             return
-        url, pixmap = self._pixmaps[row]
+        url, pixmap = shot
         dialog = QDialog(self)
         dialog.setObjectName("runScreenshotDialog")
         dialog.setWindowTitle("Screenshot")
@@ -416,6 +420,7 @@ class RunPane(QWidget):
         layout = QVBoxLayout(dialog)
         layout.addWidget(label)
         layout.addWidget(save, 0, Qt.AlignmentFlag.AlignRight)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
         dialog.open()
 
     def _save_bytes_dialog(self, name: str, pixmap: QPixmap) -> None:
@@ -430,7 +435,9 @@ class RunPane(QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
         )  # fmt: skip
         box.setObjectName("confirmCancelRun")
-        if await run_dialog(box) != QMessageBox.StandardButton.Yes:
+        answer = await run_dialog(box)
+        box.deleteLater()
+        if answer != QMessageBox.StandardButton.Yes:
             return False
         self.cancel_button.setEnabled(False)
         try:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
+from ...api.errors import ClientClosedError, OutcomeUnknownError, SkyvernError, ValidationError
 from ...core import cron
 from ...core.params import specs_for
 from ..dialogs import size_to_content
@@ -452,7 +452,7 @@ class ScheduleEditor(QDialog):
                     )
                     return None
                 result = found
-            except RuntimeError as exc:  # the connection was switched and its client closed
+            except ClientClosedError as exc:  # the connection was switched
                 self._show_banner(
                     f"The connection changed while the editor was open ({exc}). Close it and"
                     " open it again; what you typed here is not saved."

@@ -440,7 +440,7 @@ class SchedulesPage(QWidget):
             )
         except NotFoundError:
             pass  # already gone: the list catches up below
-        except (SkyvernError, RuntimeError) as exc:  # RuntimeError: the client was closed
+        except SkyvernError as exc:  # ClientClosedError too: the connection was switched
             self.message.setText(f"“{schedule_title(schedule)}” was not deleted: {exc}")
             self.message.show()
             return False

@@ -128,7 +128,7 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
         self.set_pending(sid, True)
         try:
             result = await client.set_schedule_enabled(schedule.workflow_permanent_id, sid, enabled)
-        except (SkyvernError, RuntimeError) as exc:  # RuntimeError: the client was closed
+        except SkyvernError as exc:  # ClientClosedError too: the connection was switched
             verb = "resumed" if enabled else "paused"
             return f"“{schedule_title(schedule)}” could not be {verb}: {exc}"
         finally:
