@@ -779,16 +779,23 @@ class DesktopApp:
         self.window.show_message("The local server did not start.")
 
     def _choose_program(self, dialog: Any) -> None:
+        """Ask for the skyvern program (a non-blocking file dialog: no nested event loop);
+        once chosen, start the server with it."""
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getOpenFileName(
-            self.window, "Choose the skyvern program", str(Path.home())
-        )
-        if path:
+        picker = QFileDialog(self.window, "Choose the skyvern program", str(Path.home()))
+        picker.setObjectName("localProgramPicker")
+        picker.setFileMode(QFileDialog.FileMode.ExistingFile)
+
+        def chosen(path: str) -> None:
             self.local.set_program(path)
             if dialog is not None:
                 dialog.close()
             self.tasks.spawn("local.start", self.start_local(), replace=False)
+
+        picker.fileSelected.connect(chosen)
+        picker.finished.connect(lambda _r: picker.deleteLater())
+        picker.open()
 
     def _forget_program(self) -> None:
         """Back to the usual places: the app's own environment, then the cached one."""
@@ -912,16 +919,21 @@ class DesktopApp:
         """Install Playwright's Chromium into the server's environment, showing its output."""
         from PySide6.QtWidgets import QMessageBox
 
-        from .core.local_server import LocalServerError
+        from .core.local_server import LocalServerError, ServerMissingError
         from .ui.local.dialogs import CommandDialog
 
         try:
             runtime = self.local.runtime()
         except LocalServerError as exc:
-            command = getattr(exc, "command", None)
-            QMessageBox.warning(
-                self.window, "Install the browser", f"{exc}\n\n{command}" if command else str(exc)
-            )
+            command = exc.command if isinstance(exc, ServerMissingError) else None
+            box = QMessageBox(
+                QMessageBox.Icon.Warning, "Install the browser",
+                f"{exc}\n\n{command}" if command else str(exc),
+                QMessageBox.StandardButton.Close, self.window,
+            )  # fmt: skip
+            box.setObjectName("installBrowserProblem")
+            box.finished.connect(lambda _r: box.deleteLater())
+            box.open()  # not the static warning(): that would nest an event loop
             return
         env = {}
         if runtime.browsers_path is not None:  # where this server's Playwright looks

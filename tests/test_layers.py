@@ -95,3 +95,28 @@ def test_version_flag_without_qt() -> None:
         check=True,
     )
     assert out.stdout.strip() == f"Skyvern Desktop {skyvern_desktop.__version__}"
+
+
+BLOCKING_CALLS = {
+    ("QMessageBox", name) for name in ("warning", "information", "critical", "question", "about")
+} | {("QFileDialog", name) for name in (
+    "getOpenFileName", "getOpenFileNames", "getSaveFileName", "getExistingDirectory",
+    "getOpenFileUrl", "getSaveFileUrl",
+)} | {("QInputDialog", name) for name in ("getText", "getItem", "getInt", "getDouble")}  # fmt: skip
+
+
+def test_no_dialog_runs_a_nested_event_loop() -> None:
+    """Static dialog functions and exec() start a nested event loop, which the qasync loop
+    does not survive when a coroutine is underneath; dialogs are opened with open()."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            owner = node.func.value
+            name = node.func.attr
+            if name in ("exec", "exec_") or (
+                isinstance(owner, ast.Name) and (owner.id, name) in BLOCKING_CALLS
+            ):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node.func)}")
+    assert found == []

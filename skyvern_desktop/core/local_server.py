@@ -675,16 +675,10 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
 
 
 def _alive(pid: int) -> bool:
-    """Whether a process (and, on POSIX, its group) still exists."""
+    """Whether a process (and, on POSIX, its group) still exists. Instant on every OS (no
+    ``tasklist`` child on Windows): the crash watch calls it on the UI thread every 2 s."""
     if os.name == "nt":
-        try:
-            out = subprocess.run(
-                ["tasklist", "/FI", f"PID eq {pid}", "/NH"], capture_output=True, text=True,
-                check=False, timeout=10, creationflags=NO_WINDOW,
-            )  # fmt: skip
-        except (OSError, subprocess.SubprocessError):
-            return False
-        return str(pid) in out.stdout
+        return pid_alive(pid)
     try:
         os.killpg(pid, 0)
     except ProcessLookupError:

@@ -17,11 +17,15 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QFileDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QWidget,
@@ -256,6 +260,31 @@ async def test_a_command_shows_its_output_as_it_comes_and_how_it_ended(qtbot: Qt
 
 
 @pytest.mark.asyncio
+async def test_stop_never_waits_on_the_window_even_for_a_command_that_ignores_it(
+    qtbot: QtBot,
+) -> None:
+    script = (
+        "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('working', flush=True)\ntime.sleep(60)"
+    )
+    dialog = CommandDialog("Installing", [sys.executable, "-c", script])
+    dialog.stop_grace_ms = 300
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.start()
+    output = dialog.findChild(QPlainTextEdit, "localCommandOutput")
+    status = dialog.findChild(QLabel, "localCommandStatus")
+    assert output is not None and status is not None
+    await wait_until(lambda: "working" in output.toPlainText(), within=20)
+    dialog.reject()
+    # Stop returned at once: the window says so and stays until the command has ended.
+    assert dialog.isVisible()
+    assert "Stopping" in status.text()
+    await wait_until(lambda: not dialog.isVisible(), within=20, what="the command to be killed")
+    assert dialog.exit_code is not None and not dialog.running
+
+
+@pytest.mark.asyncio
 async def test_cancel_stops_the_start_and_closes_its_window(local_app: DesktopApp) -> None:
     app = local_app
     try:
@@ -333,3 +362,52 @@ def test_self_test_with_local_fails_when_the_server_cannot_start(
     assert done.returncode == 1
     assert "FAILED: the local Skyvern server did not start" in done.stdout
     assert "pip install 'skyvern[server]==" in done.stderr
+
+
+@pytest.mark.asyncio
+async def test_choosing_the_program_and_a_missing_server_never_block_the_loop(
+    monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore, tmp_path: Path, no_skyvern: NoSkyvern
+) -> None:
+    """Both open as windows of their own while the event loop runs on (the static
+    QFileDialog/QMessageBox functions would nest a loop inside it)."""
+    monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
+    monkeypatch.setenv("SKYVERN_DESKTOP_CACHE", str(tmp_path / "empty-cache"))
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    try:
+        app.window.show()
+        install = app.window.findChild(QAction, "actionLocal_browser")
+        assert install is not None
+        install.trigger()
+        box = app.window.findChild(QMessageBox, "installBrowserProblem")
+        assert box is not None and box.isVisible()
+        assert "pip install 'skyvern[server]==" in box.text()
+        box.close()
+
+        choose = app.window.findChild(QAction, "actionLocal_program")
+        assert choose is not None
+        choose.trigger()
+        picker = app.window.findChild(QFileDialog, "localProgramPicker")
+        assert picker is not None and picker.isVisible()
+        ticks = 0
+
+        def tick() -> None:
+            nonlocal ticks
+            ticks += 1
+
+        timer = QTimer()
+        timer.timeout.connect(tick)
+        timer.start(10)
+        await wait_until(lambda: ticks >= 3, what="the loop to run while the picker is open")
+        timer.stop()
+        missing = tmp_path / "elsewhere" / "skyvern"
+        picker.fileSelected.emit(str(missing))
+        assert app.local.program == str(missing)
+        await wait_until(
+            lambda: bool(app._local_dialogs) and app._local_dialogs[-1].problem.isVisible(),
+            what="the start window naming the missing program",
+        )
+        assert "There is no program at" in app._local_dialogs[-1].problem.text()
+        app._local_dialogs[-1].close()
+        await app.tasks.join()
+    finally:
+        await app.aclose()

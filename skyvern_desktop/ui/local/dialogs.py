@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.local_server import NO_WINDOW, child_environ
+from ...core.local_server import child_environ
 from ..widgets.labels import BANNER_STYLE
 
 LOG_REFRESH_MS = 500
@@ -244,7 +242,13 @@ class LogViewer(QDialog):
 
 
 class CommandDialog(QDialog):
-    """Runs one command (installing the browser) and shows its output as it comes."""
+    """Runs one command (installing the browser) and shows its output as it comes.
+
+    The command is a ``QProcess``: its output and its end arrive as signals on the event
+    loop, so nothing ever waits on the UI thread. Stop asks it to end, gives it
+    ``stop_grace_ms`` and then kills it; the window closes once it has ended."""
+
+    stop_grace_ms = 5_000
 
     def __init__(
         self,
@@ -261,10 +265,7 @@ class CommandDialog(QDialog):
         self.resize(820, 480)
         self.command = command
         self.exit_code: int | None = None
-        self._lines: list[str] = [f"$ {' '.join(command)}\n"]
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen[str] | None = None
-        self._reader: threading.Thread | None = None
+        self._closing = False
         self.status = QLabel(f"<b>{title}…</b>")
         self.status.setObjectName("localCommandStatus")
         self.status.setWordWrap(True)
@@ -272,6 +273,7 @@ class CommandDialog(QDialog):
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
         self.output = _log_view("localCommandOutput")
+        self.output.setPlainText(f"$ {' '.join(command)}")
         self.close_button = QPushButton("Stop")
         self.close_button.setObjectName("localCommandClose")
         self.close_button.clicked.connect(self.reject)
@@ -283,63 +285,79 @@ class CommandDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addWidget(self.output, 1)
         layout.addLayout(row)
-        self._timer = QTimer(self)
-        self._timer.setInterval(200)
-        self._timer.timeout.connect(self._poll)
+        self._process = QProcess(self)
+        self._process.setObjectName("localCommandProcess")
+        self._process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
+        self._process.readyReadStandardOutput.connect(self._read)
+        self._process.finished.connect(self._on_finished)
+        self._process.errorOccurred.connect(self._on_error)
+        self._pending = ""  # the start of a line whose end has not arrived yet
+
+    @property
+    def running(self) -> bool:
+        return self._process.state() != QProcess.ProcessState.NotRunning
 
     def start(self) -> None:
-        try:
-            self._process = subprocess.Popen(
-                self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                errors="replace", stdin=subprocess.DEVNULL,
-                env={**child_environ(), **self._env}, creationflags=NO_WINDOW,
-            )  # fmt: skip
-        except OSError as exc:
-            self._finish(-1, f"The command could not start: {exc.strerror or exc}.")
-            return
-        self._reader = threading.Thread(target=self._read, name="local.command.output", daemon=True)
-        self._reader.start()
-        self._timer.start()
+        environment = QProcessEnvironment()
+        for key, value in {**child_environ(), **self._env}.items():
+            environment.insert(key, value)
+        self._process.setProcessEnvironment(environment)
+        self._process.setStandardInputFile(QProcess.nullDevice())
+        self._process.start(self.command[0], self.command[1:])
 
     def _read(self) -> None:
-        process = self._process
-        assert process is not None and process.stdout is not None
-        with process.stdout:
-            for line in process.stdout:
-                with self._lock:
-                    self._lines.append(line)
+        data = bytes(self._process.readAllStandardOutput().data())
+        text = self._pending + data.decode("utf-8", "replace")
+        lines = text.split("\n")
+        self._pending = lines.pop()
+        bar = self.output.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
+        for line in lines:
+            self.output.appendPlainText(line.rstrip("\r"))
+        if at_end:
+            bar.setValue(bar.maximum())
 
-    def _poll(self) -> None:
-        with self._lock:
-            text = "".join(self._lines[-2000:])
-        _show_text(self.output, text)
-        process = self._process
-        reader = self._reader
-        # Finished once the output is read to its end and the process has exited.
-        if process is not None and reader is not None and not reader.is_alive():
-            code = process.wait()
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error is QProcess.ProcessError.FailedToStart:
+            self._finish(-1, f"The command could not start: {self._process.errorString()}.")
+
+    def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._read()
+        if self._pending:
+            self.output.appendPlainText(self._pending)
+            self._pending = ""
+        if self._closing:
+            self._finish(code, "Stopped.")
+            super().reject()
+            return
+        if status is QProcess.ExitStatus.CrashExit:
+            self._finish(code or -1, "It stopped unexpectedly.")
+        else:
             self._finish(code, "Done." if code == 0 else f"It failed (exit code {code}).")
 
     def _finish(self, code: int, message: str) -> None:
-        self._timer.stop()
-        with self._lock:
-            text = "".join(self._lines[-2000:])
-        _show_text(self.output, text + ("" if code == 0 else f"\n{message}\n"))
+        if code != 0:
+            self.output.appendPlainText(message)
         self.exit_code = code
         self.busy.hide()
         self.status.setText(f"<b>{message}</b>")
         self.close_button.setText("Close")
+        self.close_button.setEnabled(True)
 
     def reject(self) -> None:
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-        if self._reader is not None:
-            self._reader.join(5)
-        self._timer.stop()
-        super().reject()
+        """Close; a command still running is stopped first (the window closes once it has
+        ended, without waiting on the UI thread)."""
+        if not self.running:
+            super().reject()
+            return
+        if self._closing:
+            return
+        self._closing = True
+        self.status.setText("<b>Stopping…</b>")
+        self.close_button.setEnabled(False)
+        self._process.terminate()
+        QTimer.singleShot(self.stop_grace_ms, self._kill_if_running)
+
+    def _kill_if_running(self) -> None:
+        if self.running:
+            self._process.kill()
