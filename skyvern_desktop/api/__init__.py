@@ -24,6 +24,7 @@ from .errors import ProtocolError as ProtocolError
 from .errors import RateLimitedError as RateLimitedError
 from .errors import ServerError as ServerError
 from .errors import SkyvernError as SkyvernError
+from .errors import UnreadableReplyError as UnreadableReplyError
 from .errors import ValidationError as ValidationError
 from .paths import CLOUD_BASE_URL as CLOUD_BASE_URL
 from .retry import NO_RETRY as NO_RETRY

@@ -26,6 +26,7 @@ from .errors import (
     RateLimitedError,
     ServerError,
     SkyvernError,
+    UnreadableReplyError,
     ValidationError,
     error_from_response,
     network_error,
@@ -204,6 +205,11 @@ class SkyvernClient:
         return self._base_url
 
     @property
+    def has_key(self) -> bool:
+        """Whether requests carry an API key (the key itself is never readable here)."""
+        return self._has_key
+
+    @property
     def is_closed(self) -> bool:
         return self._http.is_closed
 
@@ -286,10 +292,7 @@ class SkyvernClient:
             errors = exc.errors()
             first: dict[str, Any] = dict(errors[0]) if errors else {}
             if first.get("type") == "json_invalid":
-                raise ProtocolError(
-                    f"{self._base_url} sent a reply that is not valid JSON. "
-                    "Is this address a Skyvern server?"
-                ) from None
+                raise self._not_json() from None
             where = ".".join(str(p) for p in first.get("loc", ()))
             raise ProtocolError(
                 f"{self._base_url} sent a reply in an unexpected shape"
@@ -297,7 +300,25 @@ class SkyvernClient:
             ) from None
 
     async def _get(self, path: str, tp: type[T] | Any, **params: Any) -> Any:
-        response = await self._send("GET", path, params=_params(**params), idempotent=True)
+        """GET and parse. An answer that cannot be read at all (not JSON: a gateway's error
+        page with status 200, a body cut short) is a passing fault on a flaky path, so the
+        GET is asked again within the retry budget before the reply is judged; a reply that
+        is JSON of the wrong shape is judged at once (asking again gives the same)."""
+        started = self._clock()
+        attempt = 0
+        while True:
+            response = await self._send("GET", path, params=_params(**params), idempotent=True)
+            try:
+                return await self._decode(response, tp)
+            except UnreadableReplyError:
+                delay = self._retry.next_delay(attempt, self._clock() - started, None)
+                if delay is None:
+                    raise
+                log.info("retrying GET %s in %.1fs after an unreadable reply", path, delay)
+                await self._sleep(delay)
+                attempt += 1
+
+    async def _decode(self, response: httpx.Response, tp: type[T] | Any) -> Any:
         if len(response.content) > LARGE_BODY_BYTES:
             # A run with a 5 MB output takes ~100 ms to decode, and a C parser keeps the GIL
             # all that time. Decoding in a thread with a Python hook per object lets the event
@@ -305,12 +326,15 @@ class SkyvernClient:
             try:
                 decoded = await asyncio.to_thread(_decode_yielding, response.content)
             except (ValueError, RecursionError):
-                raise ProtocolError(
-                    f"{self._base_url} sent a reply that is not valid JSON. "
-                    "Is this address a Skyvern server?"
-                ) from None
+                raise self._not_json() from None
             return self._parse(response, tp, decoded=decoded)
         return self._parse(response, tp)
+
+    def _not_json(self) -> UnreadableReplyError:
+        return UnreadableReplyError(
+            f"{self._base_url} sent a reply that is not valid JSON. "
+            "Is this address a Skyvern server?"
+        )
 
     # ------------------------------------------------------------------ server
 

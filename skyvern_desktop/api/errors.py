@@ -88,6 +88,11 @@ class ProtocolError(SkyvernError):
     """The server answered, but not in the shape a Skyvern server answers in."""
 
 
+class UnreadableReplyError(ProtocolError):
+    """The reply is not JSON at all: a gateway's error page, a body cut short. On a flaky
+    path this passes, so a GET is asked again before the reply is judged."""
+
+
 class ApiError(SkyvernError):
     """The server answered with an error status."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("%s failed", task.get_name(), exc_info=exc)
+
+
 class Session(QObject):
     """Owns the one shared ``SkyvernClient``. Screens listen to its signals."""
 
@@ -30,6 +36,7 @@ class Session(QObject):
         self._profile: Profile | None = None
         self._client: SkyvernClient | None = None
         self._report = ConnectionReport(ConnectionState.DISCONNECTED, "Not connected.")
+        self._recheck: asyncio.Task[None] | None = None
 
     @property
     def profile(self) -> Profile | None:
@@ -75,7 +82,12 @@ class Session(QObject):
         self._set_report(ConnectionReport(state_for_error(exc), str(exc), self._report.version))
 
     def note_success(self) -> None:
-        if self._report.state is not ConnectionState.CONNECTED and self._report.version:
+        """A screen's call succeeded: a problem the status bar shows has passed. With the
+        server's version known that is said at once; without it (the check itself failed)
+        the connection is checked again, in one task at a time."""
+        if self._report.state is ConnectionState.CONNECTED or self._client is None:
+            return
+        if self._report.version:
             self._set_report(
                 ConnectionReport(
                     ConnectionState.CONNECTED,
@@ -83,8 +95,25 @@ class Session(QObject):
                     self._report.version,
                 )
             )
+        elif self._recheck is None or self._recheck.done():
+            self._recheck = asyncio.get_running_loop().create_task(
+                self._check_again(self._client), name="session.recheck"
+            )
+            self._recheck.add_done_callback(_log_failure)
+
+    async def _check_again(self, client: SkyvernClient) -> None:
+        report = await check_connection(client, has_key=client.has_key)
+        if client is self._client:
+            self._set_report(report)
+
+    async def _stop_recheck(self) -> None:
+        if self._recheck is not None and not self._recheck.done():
+            self._recheck.cancel()
+            await asyncio.gather(self._recheck, return_exceptions=True)
+        self._recheck = None
 
     async def close_connection(self) -> None:
+        await self._stop_recheck()
         old, self._client = self._client, None
         self._profile = None
         self.client_changed.emit()
@@ -93,5 +122,6 @@ class Session(QObject):
             await old.aclose()
 
     async def aclose(self) -> None:
+        await self._stop_recheck()
         if self._client is not None:
             await self._client.aclose()

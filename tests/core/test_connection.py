@@ -434,3 +434,57 @@ def test_which_states_are_problems() -> None:
 def test_only_connected_is_ok() -> None:
     for state in ConnectionState:
         assert ConnectionReport(state, "m").ok is (state is ConnectionState.CONNECTED)
+
+
+# ---------------------------------------------------------------------- passing faults
+
+GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+
+
+def _flaky_client(url: str) -> SkyvernClient:
+    from skyvern_desktop.api import RetryPolicy
+
+    from ..fakes.timing import FakeClock, RecordingSleep
+
+    clock = FakeClock()
+    return SkyvernClient(
+        url, API_KEY, retry=RetryPolicy(max_attempts=4, total_budget=30.0),
+        sleep=RecordingSleep(clock), clock=clock,
+    )  # fmt: skip
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "fault",
+    [
+        FakeResponse.of_text(GATEWAY_PAGE, status=502, content_type="text/html"),
+        FakeResponse.of_text(GATEWAY_PAGE, status=200, content_type="text/html"),
+        FakeResponse.of_text('{"versi', status=200, content_type="application/json"),
+    ],
+    ids=["gateway page 502", "gateway page 200", "body cut short"],
+)
+async def test_a_passing_fault_is_asked_again_before_anything_is_concluded(
+    fake_server: FakeServer, fault: FakeResponse
+) -> None:
+    """A flaky path answers once with a gateway's page or half a body: the check asks
+    again and finds the Skyvern server, instead of concluding it is something else."""
+    fake_server.enqueue("GET", "/v1/version", fault)
+    fake_server.enqueue_json("GET", "/v1/version", {"version": "1.0.56"})
+    fake_server.enqueue("GET", "/v1/workflows", fault)
+    fake_server.enqueue_json("GET", "/v1/workflows", [])
+    async with _flaky_client(fake_server.url) as client:
+        report = await check_connection(client)
+    assert report.state is ConnectionState.CONNECTED, report.message
+    assert len(fake_server.requests_to("GET", "/v1/version")) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_server_that_keeps_answering_something_else_is_not_skyvern(
+    fake_server: FakeServer,
+) -> None:
+    page = FakeResponse.of_text(GATEWAY_PAGE, status=200, content_type="text/html")
+    fake_server.always("GET", "/v1/version", page)
+    async with _flaky_client(fake_server.url) as client:
+        report = await check_connection(client)
+    assert report.state is ConnectionState.NOT_SKYVERN
+    assert len(fake_server.requests_to("GET", "/v1/version")) == 4  # asked, then judged
