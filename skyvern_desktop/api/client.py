@@ -667,22 +667,14 @@ class SkyvernClient:
     async def set_schedule_enabled(
         self, workflow_permanent_id: str, schedule_id: str, enabled: bool
     ) -> ScheduleWithNextRuns:
+        """Pause or resume: the server's own enable/disable endpoints, which touch nothing
+        else of the schedule (a full PUT from a stale copy could undo someone's edit)."""
         path = Path.WORKFLOW_SCHEDULE_ENABLE if enabled else Path.WORKFLOW_SCHEDULE_DISABLE
         response = await self._send(
             "POST", path.fill(wpid=workflow_permanent_id, schedule_id=schedule_id), idempotent=False
         )
         result: ScheduleWithNextRuns = self._parse(response, ScheduleWithNextRuns)
         return result
-
-    async def enable_schedule(
-        self, workflow_permanent_id: str, schedule_id: str
-    ) -> ScheduleWithNextRuns:
-        return await self.set_schedule_enabled(workflow_permanent_id, schedule_id, True)
-
-    async def disable_schedule(
-        self, workflow_permanent_id: str, schedule_id: str
-    ) -> ScheduleWithNextRuns:
-        return await self.set_schedule_enabled(workflow_permanent_id, schedule_id, False)
 
 
 __all__ = ["CLOUD_BASE_URL", "ApiError", "NetworkError", "SkyvernClient", "normalize_base_url"]

@@ -124,11 +124,3 @@ class RunRegistry:
             " ORDER BY opened_at, created_at",
             (base_url,),
         )
-
-    def unfinished(self, base_url: str) -> list[RegisteredRun]:
-        """Runs not known to have ended, newest first: they still need watching."""
-        return self._rows(
-            f"SELECT {self._COLUMNS} FROM runs WHERE base_url = ? AND terminal = 0"
-            " ORDER BY created_at DESC",
-            (base_url,),
-        )

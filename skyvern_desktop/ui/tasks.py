@@ -25,9 +25,6 @@ class TaskRunner:
         self._on_error = on_error
         self._closed = False
 
-    def set_error_handler(self, on_error: ErrorHandler) -> None:
-        self._on_error = on_error
-
     def spawn(
         self, name: str, coro: Coroutine[Any, Any, T], *, replace: bool = True
     ) -> asyncio.Task[T]:
@@ -46,10 +43,6 @@ class TaskRunner:
         self._live.add(task)
         task.add_done_callback(self._done)
         return task
-
-    def running(self, name: str) -> bool:
-        task = self._tasks.get(name)
-        return task is not None and not task.done()
 
     def cancel(self, name: str) -> None:
         task = self._tasks.get(name)

@@ -287,11 +287,12 @@ def test_error_from_response_never_raises(
     error = error_from_response(httpx.Response(status, content=body, headers=headers))
     assert isinstance(error, ApiError)
     assert error.status_code == status
-    assert isinstance(str(error), str)
-    assert str(error)
-    assert isinstance(repr(error), str)
+    assert str(error) == error.message and error.message.strip()
+    assert repr(error)
     if status >= 500:
         assert isinstance(error, ServerError)
+        if status != 501:
+            assert f"(HTTP {status})" in str(error)
     if status == 429:
         assert isinstance(error, RateLimitedError)
         assert error.retry_after is None or error.retry_after >= 0

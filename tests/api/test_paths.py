@@ -292,8 +292,8 @@ async def test_schedule_methods_and_paths(
     )
     await client.create_schedule("wpid_1", upsert)
     await client.get_schedule("wpid_1", "wfs_1")
-    await client.enable_schedule("wpid_1", "wfs_1")
-    await client.disable_schedule("wpid_1", "wfs_1")
+    await client.set_schedule_enabled("wpid_1", "wfs_1", True)
+    await client.set_schedule_enabled("wpid_1", "wfs_1", False)
     await client.delete_schedule("wpid_1", "wfs_1")
     listed = await client.list_workflow_schedules("wpid_1")
     assert [s.workflow_schedule_id for s in listed] == ["wfs_1"]

@@ -62,14 +62,14 @@ async def test_schedule_lifecycle(client: SkyvernClient, workflows: WorkflowFact
     assert updated.schedule.description == body.description
     assert updated.schedule.parameters == body.parameters
 
-    disabled = await client.disable_schedule(wpid, sid)
+    disabled = await client.set_schedule_enabled(wpid, sid, False)
     assert disabled.schedule.enabled is False
     paused = await client.list_schedules(status=ScheduleStatusFilter.PAUSED, page_size=100)
     paused_item = next(s for s in paused.schedules if s.workflow_schedule_id == sid)
     assert paused_item.next_run is None
     active = await client.list_schedules(status=ScheduleStatusFilter.ACTIVE, page_size=100)
     assert sid not in {s.workflow_schedule_id for s in active.schedules}
-    assert (await client.enable_schedule(wpid, sid)).schedule.enabled is True
+    assert (await client.set_schedule_enabled(wpid, sid, True)).schedule.enabled is True
 
     searched = await client.list_schedules(search="Weekday morning", page_size=100)
     assert sid in {s.workflow_schedule_id for s in searched.schedules}

@@ -610,7 +610,7 @@ async def test_runs_of_this_schedule_shows_only_the_runs_it_started(
         await app.tasks.join()
         assert history.model.rowCount() == 0
     finally:
-        await client.disable_schedule(wpid, sid)
+        await client.set_schedule_enabled(wpid, sid, False)
 
 
 async def test_a_stale_editor_does_not_undo_a_pause_made_from_the_list(

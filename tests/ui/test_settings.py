@@ -182,7 +182,9 @@ async def test_first_run_creates_a_profile_and_connects(
         assert await starting is True
         await wait_until(lambda: app.session.report.state is ConnectionState.CONNECTED, within=20)
         await app.window.workflows.wait_loaded()
-        assert app.window.workflows.model.rowCount() >= 0
+        assert app.session.client is not None
+        everything = await app.session.client.list_all_workflows()
+        assert app.window.workflows.model.rowCount() == len(everything)
         active = app.store.active
         assert active is not None
         assert (active.name, active.kind, active.base_url) == (
