@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,46 +40,39 @@ def test_layer_never_loads_qt(layer: str) -> None:
     assert out.stdout.strip() == "", f"{layer}/ loaded Qt: {out.stdout.strip()}"
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                pkg = ".".join(
-                    path.relative_to(PACKAGE.parent).with_suffix("").parts[: -node.level]
-                )
-                base = f"{pkg}.{base}" if base else pkg
-            names.add(base)
-    return names
+def _contracts() -> list[dict[str, Any]]:
+    with (PACKAGE.parent / "pyproject.toml").open("rb") as f:
+        contracts: list[dict[str, Any]] = tomllib.load(f)["tool"]["importlinter"]["contracts"]
+    return contracts
 
 
-def test_screens_never_import_each_other() -> None:
-    ui = PACKAGE / "ui"
-    screens = [
-        p.name for p in ui.iterdir() if p.is_dir() and p.name not in {"widgets", "__pycache__"}
-    ]
-    for screen in screens:
-        for file in (ui / screen).rglob("*.py"):
-            for name in _imports(file):
-                parts = name.split(".")
-                if parts[:2] == ["skyvern_desktop", "ui"] and len(parts) > 2:
-                    other = parts[2]
-                    assert other == screen or other not in screens, (
-                        f"{file.relative_to(PACKAGE)} imports the {other} screen"
-                    )
+def test_every_screen_is_in_the_import_contracts() -> None:
+    """lint-imports (run by scripts/run-tests) checks the layers on the whole import
+    graph; a screen package added later must not slip past its contracts."""
+    screens = {
+        f"skyvern_desktop.ui.{p.name}"
+        for p in (PACKAGE / "ui").iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name != "widgets"
+    }
+    by_name = {c["name"]: c for c in _contracts()}
+    independent = next(c for c in by_name.values() if c["type"] == "independence")
+    assert set(independent["modules"]) == screens
+    widgets = next(
+        c for c in by_name.values() if c.get("source_modules") == ["skyvern_desktop.ui.widgets"]
+    )
+    assert screens <= set(widgets["forbidden_modules"])
 
 
-def test_api_and_core_do_not_import_ui() -> None:
-    for layer in ("api", "core"):
-        for file in (PACKAGE / layer).rglob("*.py"):
-            for name in _imports(file):
-                assert not name.startswith(("skyvern_desktop.ui", "skyvern_desktop.app")), (
-                    f"{file.relative_to(PACKAGE)} imports {name}"
-                )
+def test_the_import_contracts_hold() -> None:
+    linter = Path(sys.executable).with_name("lint-imports")
+    if not linter.exists():
+        pytest.fail("import-linter is not installed (the test extra has it)", pytrace=False)
+    done = subprocess.run(
+        [str(linter), "--no-cache"], cwd=PACKAGE.parent, capture_output=True, text=True,
+        check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "0 broken" in done.stdout
 
 
 def test_version_flag_without_qt() -> None:
@@ -120,3 +116,48 @@ def test_no_dialog_runs_a_nested_event_loop() -> None:
             ):
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node.func)}")
     assert found == []
+
+
+# Loaded only once a connection is made or the local server started: the window shows first.
+LATE_MODULES = ("httpx", "pydantic", "rich", "skyvern_desktop.api.models",
+                "skyvern_desktop.api.client", "skyvern_desktop.core.local_server")  # fmt: skip
+
+SHOW_WINDOW = """
+import asyncio, os, sys, tempfile
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["SKYVERN_DESKTOP_HOME"] = tempfile.mkdtemp()
+from PySide6.QtWidgets import QApplication
+from skyvern_desktop.ui.loop import new_event_loop
+
+qapp = QApplication([])
+
+async def main():
+    from skyvern_desktop.app import DesktopApp
+    from skyvern_desktop.core.paths import app_paths
+    app = DesktopApp(app_paths().ensure())
+    app.window.show()
+    await asyncio.sleep(0)
+    print("loaded:" + ",".join(sorted(m for m in sys.modules if m.startswith(LATE))))
+    await app.aclose()
+
+LATE = tuple(sys.argv[1].split(","))
+with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
+    runner.run(main())
+"""
+
+
+def test_the_window_shows_before_the_client_models_and_server_code_load() -> None:
+    """What start-up time depends on, checked as structure (not as time, so never flaky):
+    the window is built and shown without httpx, pydantic, the API models or the local
+    server's code; screens load those when they first need them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_WINDOW, ",".join(LATE_MODULES)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines, done.stderr[-3000:]
+    assert lines[-1].startswith("loaded:"), done.stdout[-3000:]
+    loaded = [m for m in lines[-1].removeprefix("loaded:").split(",") if m]
+    assert loaded == []

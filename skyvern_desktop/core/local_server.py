@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final, Protocol
 
-import httpx
 import platformdirs
 
 from .. import APP_ID
@@ -581,6 +580,8 @@ class LocalServer:
 
     def probe(self, timeout: float = 2.0) -> str | None:
         """The server's version if ``/v1/version`` answers now, else ``None``."""
+        import httpx  # here, not at the top: the window shows before httpx is loaded
+
         try:
             r = httpx.get(f"{self.base_url}/v1/version", timeout=timeout)
             if r.status_code == 200:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from ..api.models.enums import WorkflowParameterType
+from ..api.enums import WorkflowParameterType
 
 if TYPE_CHECKING:
     from ..api.models import WorkflowParameter

@@ -13,7 +13,7 @@ from skyvern_desktop.api.models import ArtifactType, RunStatus, WorkflowRunReque
 
 from .helpers import WorkflowFactory, string_input, wait_for_run
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.asyncio]
+pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.asyncio]
 
 
 def _local(uri: str) -> Path:

@@ -20,7 +20,7 @@ from skyvern_desktop.core import cron
 
 from .helpers import WorkflowFactory, wait_block
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 LOG = logging.getLogger(__name__)
 
 # Expressions whose verdict depends on the moment of asking (the server samples 25 hours

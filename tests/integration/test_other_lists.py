@@ -11,7 +11,7 @@ from skyvern_desktop.api import SkyvernClient
 
 from .helpers import WorkflowFactory
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 
 
 async def test_lists_answer(client: SkyvernClient, workflows: WorkflowFactory) -> None:

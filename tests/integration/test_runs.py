@@ -16,7 +16,7 @@ from skyvern_desktop.api.models import (
 from ..realserver import RealServer
 from .helpers import WorkflowFactory, http_block, param, string_input, wait_block, wait_for_run
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 
 
 async def test_version(client: SkyvernClient, real_server: RealServer) -> None:

@@ -9,7 +9,7 @@ from skyvern_desktop.api.models import ScheduleStatusFilter, ScheduleUpsert
 
 from .helpers import WorkflowFactory, param, string_input, wait_block
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 
 
 async def _workflow(workflows: WorkflowFactory) -> str:

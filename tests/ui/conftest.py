@@ -21,6 +21,7 @@ import keyring
 import pytest
 import pytest_asyncio
 from keyring.backends.fail import Keyring as FailKeyring
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from skyvern_desktop.core.secrets import KeyStore
@@ -37,8 +38,9 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
     return new_event_loop(app)
 
 
-async def _settle(within: float = 10.0) -> None:
-    """Let the loop's other tasks finish, then cancel and await what is still running.
+async def _settle(within: float = 10.0) -> list[str]:
+    """Let the loop's other tasks finish; cancel and await what is still running after
+    ``within`` seconds, and return those tasks' names (a test must not leave any).
 
     qasync's ``run_until_complete`` processes Qt events once more after the loop has
     stopped; a task stepped there runs with no running loop and fails (httpcore then raises
@@ -46,12 +48,14 @@ async def _settle(within: float = 10.0) -> None:
     """
     me = asyncio.current_task()
     pending = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
-    if pending:
-        _done, still = await asyncio.wait(pending, timeout=within)
-        for task in still:
-            task.cancel()
-        if still:
-            await asyncio.gather(*still, return_exceptions=True)
+    if not pending:
+        return []
+    _done, still = await asyncio.wait(pending, timeout=within)
+    for task in still:
+        task.cancel()
+    if still:
+        await asyncio.gather(*still, return_exceptions=True)
+    return sorted(task.get_name() for task in still)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -65,9 +69,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         @functools.wraps(func)
         async def settled(*args: Any, __func: Any = func, **kwargs: Any) -> Any:
             try:
-                return await __func(*args, **kwargs)
-            finally:
-                await _settle()
+                result = await __func(*args, **kwargs)
+            except BaseException:
+                await _settle()  # the test's own failure is what it reports
+                raise
+            if left := await _settle():
+                pytest.fail(f"the test left tasks running: {', '.join(left)}", pytrace=False)
+            return result
 
         item.obj = settled
 
@@ -140,3 +148,13 @@ def _collect_qt_garbage() -> Iterator[None]:
     crash the process there."""
     yield
     gc.collect()
+    # Whatever a test made and left alive must not keep working after it: a timer still
+    # running names its owner here and fails the test.
+    running = sorted(
+        f"{type(timer.parent()).__name__}.{timer.objectName() or 'QTimer'}"
+        for widget in QApplication.allWidgets()
+        for timer in widget.findChildren(QTimer, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        if timer.isActive() and not timer.objectName().startswith("qt_")
+    )
+    if running:
+        pytest.fail(f"the test left timers running: {', '.join(running)}", pytrace=False)

@@ -20,7 +20,7 @@ import pytest
 
 from skyvern_desktop.core.local_server import ServerEnvironment
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -45,7 +45,7 @@ from ..conftest import NoSkyvern
 from ..realserver import RealServer
 from .conftest import message_box, wait_until
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parents[2]
 

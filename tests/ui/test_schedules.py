@@ -46,7 +46,7 @@ from ..integration.helpers import WorkflowFactory, param, string_input, wait_blo
 from ..realserver import RealServer
 from .conftest import message_box, wait_until
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.integration]
+pytestmark = [pytest.mark.asyncio, pytest.mark.server]
 
 W = TypeVar("W", bound=QObject)
 

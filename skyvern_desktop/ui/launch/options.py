@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.models.enums import GEO_TARGET_COUNTRIES, ProxyLocation
+from ...api.enums import GEO_TARGET_COUNTRIES, ProxyLocation
 from ..widgets.labels import error_label
 
 GEO = "__geo__"

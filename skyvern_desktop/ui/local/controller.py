@@ -13,15 +13,12 @@ import enum
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
-from ...core.local_server import (
-    LocalServer,
-    Runtime,
-    StartCancelledError,
-    locate_runtime,
-)
+if TYPE_CHECKING:  # loaded when the server is first started, not while the window shows
+    from ...core.local_server import LocalServer, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +71,8 @@ class LocalServerController(QObject):
         return self.data_dir / "server.log"
 
     def runtime(self) -> Runtime:
+        from ...core.local_server import locate_runtime
+
         return locate_runtime(self.program)
 
     # ------------------------------------------------------------------ lifecycle
@@ -97,6 +96,8 @@ class LocalServerController(QObject):
         Raises :class:`LocalServerError` (``ServerMissingError`` with the install command,
         ``StartCancelledError``) after cleaning up what was started.
         """
+        from ...core.local_server import LocalServer, StartCancelledError
+
         if self.running and self.server is not None and self.version is not None:
             return self.version
         self._set_state(ServerState.STARTING)

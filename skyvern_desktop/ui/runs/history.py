@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...api.enums import RunStatus, TriggerType
 from ...api.errors import SkyvernError
-from ...api.models import RunStatus, TriggerType
 from ..format import duration_text, exact_time, relative_time, status_color, status_label
 from ..session import Session
 from ..tasks import TaskRunner

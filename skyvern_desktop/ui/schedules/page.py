@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...api.enums import ScheduleStatusFilter
 from ...api.errors import NotFoundError, ServerError, SkyvernError
-from ...api.models import ScheduleStatusFilter
 from ..dialogs import run_dialog
 from ..session import Session
 from ..tasks import TaskRunner
