@@ -25,7 +25,8 @@ from PySide6.QtWidgets import QApplication
 
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
-from skyvern_desktop.core.local_server import LocalServer, ServerEnvironment
+from skyvern_desktop.core.local_server import LocalServer
+from skyvern_desktop.core.server_build import ServerEnvironment
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.runs.page import RunsPage
 from skyvern_desktop.ui.session import Session

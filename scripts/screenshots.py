@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from skyvern_desktop.api import SkyvernClient  # noqa: E402
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest  # noqa: E402
 from skyvern_desktop.core.examples import import_examples  # noqa: E402
-from skyvern_desktop.core.local_server import LocalServer, ServerEnvironment  # noqa: E402
+from skyvern_desktop.core.local_server import LocalServer  # noqa: E402
+from skyvern_desktop.core.server_build import ServerEnvironment  # noqa: E402
 
 START_WINDOW = """
 import sys

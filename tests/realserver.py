@@ -18,12 +18,9 @@ import pytest
 import pytest_asyncio
 
 from skyvern_desktop.api import SkyvernClient
-from skyvern_desktop.core.local_server import (
-    LocalServer,
-    LocalServerError,
-    ServerEnvironment,
-    missing_system_tools,
-)
+from skyvern_desktop.core.local_server import LocalServer
+from skyvern_desktop.core.server_build import ServerEnvironment, missing_system_tools
+from skyvern_desktop.core.server_runtime import LocalServerError
 
 from .integration.helpers import WorkflowFactory
 

@@ -262,3 +262,24 @@ def environment_profile(base_url: str) -> Profile:
     return Profile(
         id=ENV_PROFILE_ID, name="From environment", kind=kind, base_url=base_url.rstrip("/")
     )
+
+
+def resolve_connection(
+    active: Profile | None, environ: dict[str, str] | None = None
+) -> tuple[Profile, str | None] | None:
+    """Which connection to open, and the key the environment gives for it (if any).
+
+    ``SKYVERN_BASE_URL`` names the server: the saved profile when it is the same server,
+    else a profile of its own. A saved profile's key never goes to another server: the
+    environment's key applies to the environment's server only, and with no
+    ``SKYVERN_BASE_URL`` it overrides the saved profile's key.
+    """
+    env_url, env_key = environment_override(environ)
+    if env_url:
+        env_profile = environment_profile(env_url)
+        if active is not None and active.base_url == env_profile.base_url:
+            return active, env_key
+        return env_profile, env_key
+    if active is not None:
+        return active, env_key
+    return None

@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from typing import TypeVar
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QDialog, QWidget
+
+DialogT = TypeVar("DialogT", bound=QDialog)
+
+
+def show_form(form: DialogT, registry: list[DialogT]) -> DialogT:
+    """Show a form (a launcher, a schedule editor) and keep it in ``registry`` until it
+    closes; then it is forgotten and deleted."""
+
+    def forget(_result: int) -> None:
+        if form in registry:
+            registry.remove(form)
+        form.deleteLater()
+
+    form.finished.connect(forget)
+    registry.append(form)
+    form.show()
+    form.raise_()
+    return form
 
 
 def size_to_content(widget: QWidget, width: int, height: int) -> None:
@@ -51,4 +71,7 @@ async def wait_closed(dialog: QDialog) -> int:
     try:
         return await done
     finally:
-        dialog.finished.disconnect(finished)
+        # A dialog deleted once it closed (deleteLater ran before this resumed) has no
+        # signal left to disconnect.
+        with contextlib.suppress(RuntimeError):
+            dialog.finished.disconnect(finished)

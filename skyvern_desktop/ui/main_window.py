@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -24,6 +26,13 @@ from .schedules.page import SchedulesPage
 from .session import Session
 from .tasks import TaskRunner
 from .workflows.page import WorkflowsPage
+
+if TYPE_CHECKING:
+    from .launch.controller import LaunchController
+    from .local.flow import LocalServerFlow
+    from .runs.controller import RunsController
+    from .schedules.controller import SchedulesController
+    from .settings.flow import ConnectionsFlow
 
 _STATE_COLORS = {
     ConnectionState.CONNECTED: "#1a7f37",
@@ -91,11 +100,15 @@ class MainWindow(QMainWindow):
 
         self.workflows = WorkflowsPage(session, tasks)
         self.runs = RunsPage(session, tasks)
-        self.workflows.details.workflow_shown.connect(self.runs.history.set_selected_workflow)
+        self.workflows.workflow_shown.connect(self.runs.set_selected_workflow)
         self.schedules = SchedulesPage(session, tasks)
         self.workflows.connections_requested.connect(self.connections_requested)
         self.workflows.launch_requested.connect(self.launch_requested)
         self.workflows.rerun_requested.connect(self.rerun_requested)
+        self.runs.rerun_requested.connect(self.rerun_requested)
+        self.workflows.schedules_changed.connect(lambda _wpid: self.schedules.reload())
+        self.schedules.changed.connect(self.on_schedules_changed)
+        self.schedules.runs_requested.connect(self.show_schedule_runs)
         self.workflows.set_launch_available(True)
 
         self.stack = QStackedWidget()
@@ -246,10 +259,53 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    # ------------------------------------------------------------------ routing
+
+    def route(
+        self,
+        *,
+        launch: LaunchController,
+        runs: RunsController,
+        schedules: SchedulesController,
+        local: LocalServerFlow,
+        connections: ConnectionsFlow,
+    ) -> None:
+        """Connect the screens' intents to the flows that own them, and the flows' results
+        back to the screens. This is the only place where screens meet."""
+        self.connections_requested.connect(connections.request)
+        self.launch_requested.connect(lambda wpid: launch.request(wpid))
+        self.rerun_requested.connect(lambda wpid, run_id: launch.request(wpid, rerun_of=run_id))
+        launch.run_started.connect(runs.on_run_started)
+        schedules.run_started.connect(runs.on_run_started)
+        runs.run_started.connect(lambda _run: self.workflows.request_refresh())  # Last run
+        runs.pane_focused.connect(lambda: self.show_page("runs"))
+        for flow in (runs, schedules, local):
+            flow.message.connect(self.show_message)
+        page = self.schedules
+        page.new_requested.connect(lambda: schedules.request_new(None))
+        page.edit_requested.connect(schedules.request_edit)
+        page.duplicate_requested.connect(schedules.request_duplicate)
+        page.run_now_requested.connect(schedules.request_run_now)
+        self.workflows.edit_schedule_requested.connect(schedules.request_edit)
+        self.workflows.new_schedule_requested.connect(schedules.request_new)
+        schedules.changed.connect(self.on_schedules_changed)
+
+    def on_schedules_changed(self, wpid: str) -> None:
+        """A schedule of ``wpid`` was saved, switched or deleted: every list of it follows."""
+        if self.workflows.selected_workflow_id() == wpid:
+            self.workflows.reload_workflow_schedules(wpid)
+        self.schedules.reload()
+        self.workflows.request_refresh()  # the Schedules column
+
+    def show_schedule_runs(self, wpid: str, schedule_id: str, label: str) -> None:
+        """The run history, filtered to the runs this schedule started."""
+        self.runs.show_schedule(wpid, schedule_id, label)
+        self.show_page("runs")
+
     def show_page(self, key: str) -> None:
         page = {"workflows": self.workflows, "runs": self.runs, "schedules": self.schedules}[key]
         if page is self.runs and self.stack.currentWidget() is not self.runs:
-            self.runs.history.reload()
+            self.runs.reload_history()
         self.stack.setCurrentWidget(page)
         self.nav_buttons[key].setChecked(True)
 
@@ -263,7 +319,7 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.workflows:
             self.workflows.request_refresh()
         elif self.stack.currentWidget() is self.runs:
-            self.runs.history.reload()
+            self.runs.reload_history()
 
     # ------------------------------------------------------------------ state
 

@@ -14,6 +14,7 @@ from skyvern_desktop.api import (
     OutcomeUnknownError,
     ProtocolError,
     RateLimitedError,
+    RetryPolicy,
     ServerError,
     SkyvernClient,
     SkyvernError,
@@ -185,8 +186,11 @@ async def test_malformed_json_on_200_is_a_protocol_error(
         await client.version()
     assert "not valid JSON" in str(caught.value)
     assert client.base_url in str(caught.value)
-    assert len(fake_server.requests) == 1  # a bad reply is not retried
-    assert sleeper.calls == []
+    # An unreadable reply may be a passing fault (a gateway's page, a body cut short): the
+    # GET is asked again within the retry budget, then the reply is judged.
+    attempts = RetryPolicy().max_attempts
+    assert len(fake_server.requests) == attempts
+    assert len(sleeper.calls) == attempts - 1
 
 
 @pytest.mark.asyncio
@@ -228,7 +232,7 @@ async def test_bad_timestamp_is_a_protocol_error(
 async def test_deeply_nested_reply_is_a_protocol_error(
     make_client: ClientFactory, fake_server: FakeServer
 ) -> None:
-    fake_server.enqueue("GET", "/v1/version", FakeResponse(body=b"[" * 100_000))
+    fake_server.always("GET", "/v1/version", FakeResponse(body=b"[" * 100_000))
     with pytest.raises(ProtocolError):
         await make_client().version()
 

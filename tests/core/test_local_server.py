@@ -10,16 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from skyvern_desktop.core import local_server
-from skyvern_desktop.core.local_server import (
+from skyvern_desktop.core import server_build, server_runtime
+from skyvern_desktop.core.local_server import LocalServer, free_port, read_env_value
+from skyvern_desktop.core.server_build import ServerEnvironment, missing_system_tools
+from skyvern_desktop.core.server_runtime import (
     SKYVERN_VERSION,
-    LocalServer,
     LocalServerError,
-    ServerEnvironment,
     default_cache_dir,
-    free_port,
-    missing_system_tools,
-    read_env_value,
 )
 
 from ..conftest import NoSkyvern
@@ -292,7 +289,7 @@ def test_link_system_browser_points_playwright_at_the_system_chromium(tmp_path: 
 def test_link_system_browser_without_chromium_does_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(local_server, "_SYSTEM_CHROMIUM", (str(tmp_path / "no-chromium"),))
+    monkeypatch.setattr(server_build, "_SYSTEM_CHROMIUM", (str(tmp_path / "no-chromium"),))
     env = _fake_environment(tmp_path)
     assert env.link_system_browser() is False
     assert not env.browsers_path.exists()
@@ -306,8 +303,8 @@ def test_link_system_browser_with_a_fake_chromium(
     chromium.parent.mkdir()
     chromium.write_text("#!/bin/sh\n")
     chromium.chmod(0o755)
-    monkeypatch.setattr(local_server, "_SYSTEM_CHROMIUM", (str(chromium),))
-    monkeypatch.setattr(local_server, "_SYSTEM_FFMPEG", (str(tmp_path / "no-ffmpeg"),))
+    monkeypatch.setattr(server_build, "_SYSTEM_CHROMIUM", (str(chromium),))
+    monkeypatch.setattr(server_build, "_SYSTEM_FFMPEG", (str(tmp_path / "no-ffmpeg"),))
     env = _fake_environment(tmp_path)
     assert env.link_system_browser() is True
     folders = sorted(p.name for p in env.browsers_path.iterdir())
@@ -328,9 +325,9 @@ def _script(path: Path, first_line: str) -> Path:
 def test_the_python_behind_a_program_is_read_from_its_first_line(tmp_path: Path) -> None:
     python = Path(sys.executable)
     program = _script(tmp_path / "bin" / "skyvern", f"#!{python}")
-    assert local_server.python_of_executable(program) == python
+    assert server_runtime.python_of_executable(program) == python
     via_env = _script(tmp_path / "env" / "skyvern", "#!/usr/bin/env python3")
-    assert local_server.python_of_executable(via_env).name.startswith("python3")
+    assert server_runtime.python_of_executable(via_env).name.startswith("python3")
 
 
 def test_a_program_without_a_first_line_uses_the_python_beside_it(tmp_path: Path) -> None:
@@ -338,37 +335,37 @@ def test_a_program_without_a_first_line_uses_the_python_beside_it(tmp_path: Path
     folder.mkdir()
     (folder / "skyvern.exe").write_bytes(b"MZ\x90\x00launcher")
     (folder / "python.exe").write_bytes(b"MZ")
-    assert local_server.python_of_executable(folder / "skyvern.exe") == folder / "python.exe"
+    assert server_runtime.python_of_executable(folder / "skyvern.exe") == folder / "python.exe"
 
 
 def test_a_missing_or_foreign_program_is_named(tmp_path: Path) -> None:
     with pytest.raises(LocalServerError, match="There is no program at"):
-        local_server.python_of_executable(tmp_path / "nope")
+        server_runtime.python_of_executable(tmp_path / "nope")
     foreign = tmp_path / "alone" / "tool"
     foreign.parent.mkdir()
     foreign.write_bytes(b"\x7fELF")
     with pytest.raises(LocalServerError, match="does not look like Skyvern's program"):
-        local_server.python_of_executable(foreign)
+        server_runtime.python_of_executable(foreign)
 
 
 def test_a_chosen_program_whose_python_lacks_skyvern_says_how_to_install(
     tmp_path: Path, no_skyvern: NoSkyvern
 ) -> None:
     program = _script(tmp_path / "bin" / "skyvern", f"#!{no_skyvern.python}")
-    with pytest.raises(local_server.ServerMissingError) as caught:
-        local_server.locate_runtime(str(program))
+    with pytest.raises(server_runtime.ServerMissingError) as caught:
+        server_runtime.locate_runtime(str(program))
     assert "cannot import skyvern" in str(caught.value)
-    assert caught.value.command == local_server.install_command()
+    assert caught.value.command == server_runtime.install_command()
 
 
 def test_nothing_installed_gives_the_exact_install_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
-    monkeypatch.setattr(local_server, "own_runtime", lambda: None)
+    monkeypatch.setattr(server_runtime, "own_runtime", lambda: None)
     empty = ServerEnvironment.default(cache_dir=tmp_path)
-    with pytest.raises(local_server.ServerMissingError) as caught:
-        local_server.locate_runtime(None, empty)
+    with pytest.raises(server_runtime.ServerMissingError) as caught:
+        server_runtime.locate_runtime(None, empty)
     command = caught.value.command
     assert command.startswith(sys.executable)
     assert command.endswith(f"-m pip install 'skyvern[server]=={SKYVERN_VERSION}'")
@@ -378,15 +375,15 @@ def test_the_order_is_chosen_program_then_own_environment_then_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SKYVERN_DESKTOP_SKYVERN", raising=False)
-    own = local_server.ServerRuntime(Path("/own/python"), "own")
-    monkeypatch.setattr(local_server, "own_runtime", lambda: own)
+    own = server_runtime.ServerRuntime(Path("/own/python"), "own")
+    monkeypatch.setattr(server_runtime, "own_runtime", lambda: own)
     cached = ServerEnvironment.default(cache_dir=tmp_path)
-    assert local_server.locate_runtime(None, cached) is own
-    monkeypatch.setattr(local_server, "own_runtime", lambda: None)
+    assert server_runtime.locate_runtime(None, cached) is own
+    monkeypatch.setattr(server_runtime, "own_runtime", lambda: None)
     cached.python.parent.mkdir(parents=True)
     cached.python.write_text("")
-    cached._marker.write_text("")
-    assert local_server.locate_runtime(None, cached) is cached
+    cached.marker.write_text("")
+    assert server_runtime.locate_runtime(None, cached) is cached
 
 
 def test_a_stale_state_file_is_not_reused_and_the_port_is_kept(tmp_path: Path) -> None:
@@ -432,7 +429,7 @@ def test_a_program_wrapped_by_sh_names_its_python_on_the_exec_line(tmp_path: Pat
         f"#!/bin/sh\n'''exec' \"{sys.executable}\" \"$0\" \"$@\"\n' '''\nimport sys\n",
         encoding="utf-8",
     )
-    assert local_server.python_of_executable(program) == Path(sys.executable)
+    assert server_runtime.python_of_executable(program) == Path(sys.executable)
 
 
 def test_a_windows_global_install_finds_python_above_scripts(tmp_path: Path) -> None:
@@ -441,7 +438,8 @@ def test_a_windows_global_install_finds_python_above_scripts(tmp_path: Path) -> 
     (scripts / "skyvern.exe").write_bytes(b"MZ launcher")
     (scripts.parent / "python.exe").write_bytes(b"MZ")
     assert (
-        local_server.python_of_executable(scripts / "skyvern.exe") == scripts.parent / "python.exe"
+        server_runtime.python_of_executable(scripts / "skyvern.exe")
+        == scripts.parent / "python.exe"
     )
 
 
@@ -449,12 +447,12 @@ def test_a_packaged_app_gives_a_separate_environment_to_install_into(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    command = local_server.install_command()
+    command = server_runtime.install_command()
     assert "-m venv" in command and f"skyvern[server]=={SKYVERN_VERSION}" in command
     assert sys.executable not in command
     # The packaged app's own library path is not handed to the server.
     monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/skyvern-desktop/_internal")
     monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/usr/local/lib")
-    assert local_server.child_environ()["LD_LIBRARY_PATH"] == "/usr/local/lib"
+    assert server_runtime.child_environ()["LD_LIBRARY_PATH"] == "/usr/local/lib"
     monkeypatch.delenv("LD_LIBRARY_PATH_ORIG")
-    assert "LD_LIBRARY_PATH" not in local_server.child_environ()
+    assert "LD_LIBRARY_PATH" not in server_runtime.child_environ()

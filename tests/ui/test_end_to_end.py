@@ -172,7 +172,7 @@ KILLED = textwrap.dedent(
         await app.connect_initial(interactive=False)
         wpid = sys.argv[1]
         run = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
-        app.open_run(run.run_id, workflow_permanent_id=wpid)
+        app.runs.open_run(run.run_id, workflow_permanent_id=wpid)
         pane = app.window.runs.panes[run.run_id]
         for _ in range(600):
             if pane.run is not None and str(pane.run.status) == "running":

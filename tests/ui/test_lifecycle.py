@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from skyvern_desktop.core.local_server import ServerEnvironment
+from skyvern_desktop.core.server_build import ServerEnvironment
 
 pytestmark = pytest.mark.server
 

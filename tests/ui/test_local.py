@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -34,10 +35,11 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.app import DesktopApp
-from skyvern_desktop.core.local_server import SKYVERN_VERSION, ServerEnvironment
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.profiles import ProfileKind
 from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.core.server_build import ServerEnvironment
+from skyvern_desktop.core.server_runtime import SKYVERN_VERSION
 from skyvern_desktop.ui.local.controller import ServerState
 from skyvern_desktop.ui.local.dialogs import CommandDialog
 
@@ -93,12 +95,12 @@ async def test_the_app_starts_a_local_server_runs_an_example_and_leaves_nothing(
     local_app: DesktopApp,
 ) -> None:
     app = local_app
-    data_dir = app.local.data_dir
+    data_dir = app.local.process.data_dir
     try:
         app.window.show()
         assert await app.connect_initial(interactive=True)
-        assert app.local.state is ServerState.RUNNING
-        server = app.local.server
+        assert app.local.process.state is ServerState.RUNNING
+        server = app.local.process.server
         assert server is not None and server.pid is not None
         pid = server.pid
         client = app.session.client
@@ -120,7 +122,7 @@ async def test_the_app_starts_a_local_server_runs_an_example_and_leaves_nothing(
         # The first minute: a run of an example completes with real output.
         wpid = titles["Example: ask the server its version"]
         run = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
-        app._on_run_started(run)
+        app.runs.on_run_started(run)
         pane = app.window.runs.panes[run.run_id]
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)
         assert pane.run is not None and pane.run.status == RunStatus.COMPLETED
@@ -132,7 +134,7 @@ async def test_the_app_starts_a_local_server_runs_an_example_and_leaves_nothing(
         assert await import_examples(client, data_dir) == []
         assert _servers_in(data_dir)
         # The log viewer shows the server's own log.
-        app.show_local_log()
+        app.local.show_log()
         viewer = next(
             w for w in QApplication.topLevelWidgets()
             if w.objectName() == "localLogViewer" and w.isVisible()
@@ -159,25 +161,25 @@ async def test_a_crash_is_shown_and_restart_brings_it_back(local_app: DesktopApp
     try:
         app.window.show()
         assert await app.connect_initial(interactive=False)
-        server = app.local.server
+        server = app.local.process.server
         assert server is not None and server.pid is not None
         first = server.pid
         os.killpg(first, signal.SIGKILL)  # the server dies under the app
         box = await message_box("localCrashed")
         assert "stopped unexpectedly" in box.text()
-        assert app.local.state is ServerState.CRASHED
+        assert app.local.process.state is ServerState.CRASHED
         assert "Local server: stopped unexpectedly" in app.window.message.text()
         await wait_until(lambda: app.session.client is None, what="disconnected")
         restart = box.findChild(QPushButton, "localCrashedRestart")
         assert restart is not None
         restart.click()
-        await wait_until(lambda: app.local.state is ServerState.RUNNING, within=120)
+        await wait_until(lambda: app.local.process.state is ServerState.RUNNING, within=120)
         await wait_until(
             lambda: app.session.client is not None and app.session.report.ok,
             within=30,
             what="connected again",
         )
-        again = app.local.server
+        again = app.local.process.server
         assert again is not None and again.pid not in (None, first)
         client = app.session.client
         assert client is not None
@@ -185,7 +187,7 @@ async def test_a_crash_is_shown_and_restart_brings_it_back(local_app: DesktopApp
         await app.tasks.join()
     finally:
         await app.aclose()
-    assert _servers_in(app.local.data_dir) == []
+    assert _servers_in(app.local.process.data_dir) == []
 
 
 @pytest.mark.asyncio
@@ -199,8 +201,8 @@ async def test_a_missing_skyvern_shows_the_command_that_installs_it(
     app.use_local = True
     try:
         app.window.show()
-        assert not await app.start_local()
-        dialog = app._local_dialogs[-1]
+        assert not await app.local.start()
+        dialog = app.local.start_windows[-1]
         assert dialog.isVisible()
         title = dialog.findChild(QLabel, "localStartTitle")
         assert title is not None and "not installed" in title.text()
@@ -208,16 +210,16 @@ async def test_a_missing_skyvern_shows_the_command_that_installs_it(
         assert command is not None and command.isVisible()
         assert command.text().endswith(f"-m pip install 'skyvern[server]=={SKYVERN_VERSION}'")
         assert sys.executable in command.text()
-        assert app.local.state is ServerState.STOPPED
+        assert app.local.process.state is ServerState.STOPPED
         assert app.session.client is None
         dialog.close()
 
         # A chosen program that is not there is named.
-        app.local.set_program(str(tmp_path / "nowhere" / "skyvern"))
-        assert not await app.start_local()
-        problem = app._local_dialogs[-1].findChild(QLabel, "localStartProblem")
+        app.local.process.set_program(str(tmp_path / "nowhere" / "skyvern"))
+        assert not await app.local.start()
+        problem = app.local.start_windows[-1].findChild(QLabel, "localStartProblem")
         assert problem is not None and "There is no program at" in problem.text()
-        app._local_dialogs[-1].close()
+        app.local.start_windows[-1].close()
         await app.tasks.join()
     finally:
         await app.aclose()
@@ -289,20 +291,25 @@ async def test_cancel_stops_the_start_and_closes_its_window(local_app: DesktopAp
     app = local_app
     try:
         app.window.show()
-        starting = app.tasks.spawn("test.start", app.start_local())
-        await wait_until(lambda: bool(app._local_dialogs), what="the start window")
-        dialog = app._local_dialogs[-1]
-        await wait_until(lambda: app.local._pending is not None, what="the server process")
-        await wait_until(lambda: app.local._pending is not None and app.local._pending.pid)
-        pending = app.local._pending
+        starting = app.tasks.spawn("test.start", app.local.start())
+        await wait_until(lambda: bool(app.local.start_windows), what="the start window")
+        dialog = app.local.start_windows[-1]
+        await wait_until(lambda: app.local.process._pending is not None, what="the server process")
+        await wait_until(
+            lambda: app.local.process._pending is not None and app.local.process._pending.pid
+        )
+        pending = app.local.process._pending
         assert pending is not None and pending.pid is not None
         pid = pending.pid
         cancel = dialog.findChild(QPushButton, "localStartCancel")
         assert cancel is not None
         cancel.click()
         assert await starting is False
-        assert not dialog.isVisible()
-        assert app.local.state is ServerState.STOPPED
+        # Closed, forgotten and deleted (with its log timer).
+        assert dialog not in app.local.start_windows
+        assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+        await wait_until(lambda: not shiboken6.isValid(dialog), what="the window to be deleted")
+        assert app.local.process.state is ServerState.STOPPED
         with pytest.raises(ProcessLookupError):
             os.killpg(pid, 0)
         assert app.session.client is None
@@ -325,10 +332,12 @@ async def test_a_failed_start_at_launch_offers_the_other_ways_to_connect(
         app.window.show()
         launch = app.tasks.spawn("test.launch", app.connect_initial(interactive=True))
         await wait_until(
-            lambda: bool(app._local_dialogs) and app._local_dialogs[-1].command.isVisible(),
+            lambda: (
+                bool(app.local.start_windows) and app.local.start_windows[-1].command.isVisible()
+            ),
             what="the install command",
         )
-        app._local_dialogs[-1].reject()  # the person closes it
+        app.local.start_windows[-1].reject()  # the person closes it
 
         def welcome() -> QWidget | None:
             return next(
@@ -401,13 +410,15 @@ async def test_choosing_the_program_and_a_missing_server_never_block_the_loop(
         timer.stop()
         missing = tmp_path / "elsewhere" / "skyvern"
         picker.fileSelected.emit(str(missing))
-        assert app.local.program == str(missing)
+        assert app.local.process.program == str(missing)
         await wait_until(
-            lambda: bool(app._local_dialogs) and app._local_dialogs[-1].problem.isVisible(),
+            lambda: (
+                bool(app.local.start_windows) and app.local.start_windows[-1].problem.isVisible()
+            ),
             what="the start window naming the missing program",
         )
-        assert "There is no program at" in app._local_dialogs[-1].problem.text()
-        app._local_dialogs[-1].close()
+        assert "There is no program at" in app.local.start_windows[-1].problem.text()
+        app.local.start_windows[-1].close()
         await app.tasks.join()
     finally:
         await app.aclose()

@@ -49,7 +49,7 @@ async def test_a_launched_run_opens_in_a_pane_and_is_watched_to_the_end(
         await app.connect_initial(interactive=False)
         assert app.session.client is not None
         started = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
-        app._on_run_started(started)  # what the launcher's run_started does
+        app.runs.on_run_started(started)  # what the launcher's run_started does
         pane = app.window.runs.panes[started.run_id]
         assert app.window.current_page() == "runs"
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)
@@ -84,7 +84,7 @@ async def test_panes_come_back_after_a_restart_and_finish(
     await first.connect_initial(interactive=False)
     assert first.session.client is not None
     run = await first.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
-    first.open_run(run.run_id, workflow_permanent_id=wpid)
+    first.runs.open_run(run.run_id, workflow_permanent_id=wpid)
     await (
         first.aclose()
     )  # quit while it is still running (see tests/core/test_registry for kill -9)
@@ -114,7 +114,7 @@ async def test_cancel_asks_first_and_retry_opens_a_new_pane(
         assert app.session.client is not None
         run = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
         await wait_for_run(app.session.client, run.run_id, until="running", within=60)
-        app.open_run(run.run_id)
+        app.runs.open_run(run.run_id)
         pane = app.window.runs.panes[run.run_id]
         await wait_until(lambda: pane.run is not None and pane.cancel_button.isVisible())
         qtbot.mouseClick(pane.cancel_button, Qt.MouseButton.LeftButton)
@@ -238,7 +238,7 @@ async def test_a_real_browser_run_shows_its_screenshots_and_final_recording(
         await app.connect_initial(interactive=False)
         assert app.session.client is not None
         run = await app.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
-        app.open_run(run.run_id, workflow_permanent_id=wpid)
+        app.runs.open_run(run.run_id, workflow_permanent_id=wpid)
         pane = app.window.runs.panes[run.run_id]
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=120)
         await app.tasks.join()  # the final recording re-reads, timeline and screenshots

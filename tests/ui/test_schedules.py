@@ -100,8 +100,8 @@ async def _show_only(app: DesktopApp, search: str) -> None:
 
 
 async def _editor(app: DesktopApp) -> ScheduleEditor:
-    await wait_until(lambda: bool(app.schedule_editors), what="the schedule editor")
-    editor = app.schedule_editors[-1]
+    await wait_until(lambda: bool(app.schedules.editors), what="the schedule editor")
+    editor = app.schedules.editors[-1]
     await wait_until(editor.isVisible)
     return editor
 
@@ -232,7 +232,7 @@ async def test_create_builds_the_schedule_without_cron_and_posts_it(
     child(editor, QPlainTextEdit, "scheduleDescription").setPlainText("Tue and Thu")
     child(editor, QPlainTextEdit, "field_recipient_edit").setPlainText("ops@example.com")
     qtbot.mouseClick(child(editor, QPushButton, "scheduleSave"), Qt.MouseButton.LeftButton)
-    await wait_until(lambda: editor not in app.schedule_editors, what="the editor to close")
+    await wait_until(lambda: editor not in app.schedules.editors, what="the editor to close")
     (saved,) = await client.list_workflow_schedules(wpid)
     assert saved.cron_expression == "45 7 * * 2,4"
     assert saved.timezone == "America/New_York"
@@ -254,7 +254,7 @@ async def test_raw_cron_and_builder_stay_in_sync_and_custom_is_kept(
     workflows: WorkflowFactory, qtbot: QtBot,
 ) -> None:  # fmt: skip
     wpid = await workflows.create("Sync", [], [wait_block(seconds=1)])
-    editor = await app.open_schedule_editor(wpid)
+    editor = await app.schedules.open_editor(wpid)
     assert editor is not None
     raw = child(editor, QLineEdit, "cadenceRaw")
     shape = child(editor, QComboBox, "cadenceShape")
@@ -286,7 +286,7 @@ async def test_invalid_input_never_reaches_the_server(
     wpid = await workflows.create(
         "Strict", [param("limit", "integer"), string_input("note")], [wait_block(seconds=1)]
     )
-    editor = await app.open_schedule_editor(wpid)
+    editor = await app.schedules.open_editor(wpid)
     assert editor is not None
     raw = child(editor, QLineEdit, "cadenceRaw")
     error = child(editor, QLabel, "cadenceError")
@@ -329,7 +329,7 @@ async def test_a_server_refusal_is_shown_verbatim_and_keeps_the_form(
     wpid = await workflows.create(
         "Cred schedule", [param("login", "credential_id")], [wait_block(seconds=1)]
     )
-    editor = await app.open_schedule_editor(wpid)
+    editor = await app.schedules.open_editor(wpid)
     assert editor is not None
     login = child(editor, QComboBox, "field_login_edit")
     login.setEditText("cred_doesnotexist")
@@ -375,7 +375,7 @@ async def test_editing_only_the_time_keeps_the_name_and_the_inputs(
     child(editor, QTimeEdit, "cadenceTime").setTime(QTime(10, 30))
     assert child(editor, QLineEdit, "cadenceRaw").text() == "30 10 * * 1-5"
     qtbot.mouseClick(child(editor, QPushButton, "scheduleSave"), Qt.MouseButton.LeftButton)
-    await wait_until(lambda: editor not in app.schedule_editors, what="the editor to close")
+    await wait_until(lambda: editor not in app.schedules.editors, what="the editor to close")
     after = (await client.get_schedule(wpid, sid)).schedule
     assert after.cron_expression == "30 10 * * 1-5"
     assert (after.name, after.description) == ("Morning", "Before the stand-up")
@@ -395,7 +395,7 @@ async def test_editing_an_interval_schedule_keeps_its_timing(
         ScheduleUpsert(interval_seconds=1800, first_fire_at=first, timezone="UTC", name="Half"),
     )
     sid = created.schedule.workflow_schedule_id
-    editor = await app.open_schedule_editor(wpid, sid)
+    editor = await app.schedules.open_editor(wpid, sid)
     assert editor is not None
     fixed = child(editor, QLabel, "scheduleFixedCadence")
     assert fixed.isVisible() and "Every 30 minutes" in fixed.text()
@@ -441,7 +441,7 @@ async def test_pause_and_resume_from_the_list_and_from_the_editor(
     assert (await client.get_schedule(wpid, sid)).schedule.enabled is True
 
     # From the editor.
-    editor = await app.open_schedule_editor(wpid, sid)
+    editor = await app.schedules.open_editor(wpid, sid)
     assert editor is not None
     enabled = child(editor, QCheckBox, "scheduleEnabled")
     assert enabled.isChecked()
@@ -621,7 +621,7 @@ async def test_a_stale_editor_does_not_undo_a_pause_made_from_the_list(
         wpid, ScheduleUpsert(cron_expression="0 13 * * *", timezone="UTC", name="Lunch")
     )
     sid = created.schedule.workflow_schedule_id
-    editor = await app.open_schedule_editor(wpid, sid)  # opened while it is enabled
+    editor = await app.schedules.open_editor(wpid, sid)  # opened while it is enabled
     assert editor is not None
     app.window.show_page("schedules")
     await app.window.schedules.load()
@@ -639,7 +639,7 @@ async def test_the_timezone_search_finds_names_by_their_words(
     app: DesktopApp, workflows: WorkflowFactory, qtbot: QtBot
 ) -> None:
     wpid = await workflows.create("Zones", [], [wait_block(seconds=1)])
-    editor = await app.open_schedule_editor(wpid)
+    editor = await app.schedules.open_editor(wpid)
     assert editor is not None
     timezone = child(editor, QComboBox, "scheduleTimezone")
     line = timezone.lineEdit()

@@ -219,7 +219,7 @@ async def test_switching_profiles_from_settings(
     try:
         await app.connect_initial(interactive=False)
         assert app.session.report.state is ConnectionState.BAD_KEY
-        opening = app.tasks.spawn("test.settings", app.open_connections())
+        opening = app.tasks.spawn("test.settings", app.connections.open_connections())
         await wait_until(lambda: _visible_dialog("connectionsDialog") is not None)
         dialog = _visible_dialog("connectionsDialog")
         assert isinstance(dialog, ConnectionsDialog)

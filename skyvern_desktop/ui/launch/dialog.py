@@ -232,6 +232,11 @@ class LaunchDialog(QDialog):
         self.notice.setText("Copied. The key is written as $SKYVERN_API_KEY, never the real one.")
         self.notice.show()
 
+    def show_notice(self, text: str) -> None:
+        """A note above the buttons (not a problem: those go to the banner)."""
+        self.notice.setText(text)
+        self.notice.show()
+
     def _show_banner(self, text: str) -> None:
         self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.setText(text)

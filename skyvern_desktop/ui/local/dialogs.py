@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.local_server import child_environ
 from ..widgets.labels import BANNER_STYLE
 
 LOG_REFRESH_MS = 500
@@ -299,6 +298,8 @@ class CommandDialog(QDialog):
 
     def start(self) -> None:
         environment = QProcessEnvironment()
+        from ...core.server_runtime import child_environ
+
         for key, value in {**child_environ(), **self._env}.items():
             environment.insert(key, value)
         self._process.setProcessEnvironment(environment)

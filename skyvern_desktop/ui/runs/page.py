@@ -51,6 +51,17 @@ class RunsPage(QWidget):
         layout.setContentsMargins(12, 12, 12, 6)
         layout.addWidget(self.splitter)
 
+    def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
+        """The workflow selected on the Workflows screen: the history can show only it."""
+        self.history.set_selected_workflow(wpid, title)
+
+    def show_schedule(self, wpid: str, schedule_id: str, label: str) -> None:
+        """Show only the runs one schedule started."""
+        self.history.show_schedule(wpid, schedule_id, label)
+
+    def reload_history(self) -> None:
+        self.history.reload()
+
     def _show_empty(self) -> None:
         self.panel.show_empty(
             "No runs open",

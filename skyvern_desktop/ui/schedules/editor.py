@@ -230,6 +230,11 @@ class ScheduleEditor(QDialog):
 
     # ------------------------------------------------------------------ filling
 
+    def type_cron(self, text: str) -> None:
+        """Put ``text`` in the cron field as if typed there (``--screenshot --cron``)."""
+        self.cadence.raw.setText(text)
+        self.cadence.raw.textEdited.emit(text)
+
     def timezone_name(self) -> str:
         """The IANA name in the timezone field."""
         return self.timezone.currentText().strip().replace(" ", "_")

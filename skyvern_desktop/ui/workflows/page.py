@@ -55,6 +55,7 @@ class WorkflowsPage(QWidget):
     new_schedule_requested = Signal(str)  # workflow_permanent_id
     edit_schedule_requested = Signal(str, str)  # workflow_permanent_id, schedule_id
     schedules_changed = Signal(str)  # workflow_permanent_id (a switch in the details panel)
+    workflow_shown = Signal(object, object)  # workflow_permanent_id | None, title | None
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +130,7 @@ class WorkflowsPage(QWidget):
             sc.activated.connect(self._on_enter)
 
         self.details = WorkflowDetails()
+        self.details.workflow_shown.connect(self.workflow_shown)
         self.details.run_clicked.connect(self.launch_requested)
         self.details.rerun_clicked.connect(self.rerun_requested)
         self.details.new_schedule_clicked.connect(self.new_schedule_requested)
@@ -203,6 +205,16 @@ class WorkflowsPage(QWidget):
         if self._session.client is None:
             return
         self._tasks.spawn("workflows.refresh", self.refresh(), replace=False)
+
+    def workflow_title(self, wpid: str) -> str | None:
+        """The title of a listed workflow (``None`` when it is not in the list)."""
+        workflow = self.model.workflow(wpid)
+        return workflow.title if workflow is not None else None
+
+    async def workflow_choices(self) -> list[tuple[str, str]]:
+        """(workflow_permanent_id, title) of every workflow, once the list has loaded."""
+        await self.wait_loaded()
+        return [(row.wpid, row.workflow.title) for row in self.model.rows]
 
     async def wait_loaded(self) -> None:
         """Wait until the first full load (and the activity columns) finished or failed."""

@@ -1,0 +1,166 @@
+"""Building the cached Skyvern server environment, for the tests, CI and people who run
+``scripts/skyvern-test-server``. The app itself never builds it (an import-linter contract
+says so): it only looks for it, through :class:`.server_runtime.CachedEnvironment`.
+
+The environment is built once per Skyvern version with Python 3.12 or newer (under 3.11,
+skyvern pins a Playwright whose Chromium launch hangs), and taught to use the system's
+Chromium and ffmpeg, since Playwright cannot download its own here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+
+from .server_runtime import MIN_PYTHON, CachedEnvironment, LocalServerError
+
+_SYSTEM_CHROMIUM: Final = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+_SYSTEM_FFMPEG: Final = ("/usr/bin/ffmpeg",)
+
+
+def _python_ok(exe: str, env: Mapping[str, str] | None = None) -> bool:
+    check = f"import sys; assert sys.version_info >= {MIN_PYTHON!r}"
+    try:
+        subprocess.run(
+            [exe, "-c", check],
+            check=True,
+            capture_output=True,
+            timeout=30,
+            env=dict(env) if env is not None else None,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+def find_server_python() -> str:
+    """The first Python ≥ 3.12 on this machine that really runs.
+
+    Tries ``SKYVERN_SERVER_PYTHON``, ``python3.13``/``python3.12`` on PATH, then pyenv's
+    versions directly (pyenv's shims only run with ``PYENV_VERSION`` set).
+    """
+    candidates: list[str] = []
+    if override := os.environ.get("SKYVERN_SERVER_PYTHON"):
+        candidates.append(override)
+    for name in ("python3.14", "python3.13", "python3.12"):
+        if found := shutil.which(name):
+            candidates.append(found)
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    versions = sorted(
+        (pyenv_root / "versions").glob("3.1[2-9]*"),
+        key=lambda p: tuple(int(x) for x in p.name.split(".")[:3] if x.isdigit()),
+        reverse=True,
+    )
+    candidates += [str(v / "bin" / "python3") for v in versions]
+    if sys.version_info >= MIN_PYTHON:
+        candidates.append(sys.executable)
+    for exe in candidates:
+        if _python_ok(exe):
+            return exe
+    raise LocalServerError(
+        "The local Skyvern server needs Python 3.12 or newer, and none was found. "
+        "Install Python 3.12, or set SKYVERN_SERVER_PYTHON to its path."
+    )
+
+
+@dataclass(frozen=True)
+class ServerEnvironment(CachedEnvironment):
+    """The cached environment, with what builds it."""
+
+    def install(
+        self,
+        *,
+        python: str | None = None,
+        output: IO[str] | None = None,
+        constraints: Path | None = None,
+    ) -> None:
+        """Create the environment and ``pip install skyvern[server]`` into it (minutes, ~1.6 GB).
+
+        ``constraints`` (a checkout's ``packaging/constraints.txt``) pins every package, so
+        pip does not backtrack. A half-built environment from an interrupted install is
+        removed first.
+        """
+        if self.is_installed():
+            return
+        exe = python or find_server_python()
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        out = output or sys.stderr
+
+        def run(cmd: list[str]) -> None:
+            out.write(f"$ {' '.join(cmd)}\n")
+            out.flush()
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
+            if done.returncode != 0:
+                raise LocalServerError(
+                    f"Installing the Skyvern server failed: {cmd[-1]} exited {done.returncode}."
+                )
+
+        run([exe, "-m", "venv", str(self.root)])
+        run([str(self.python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+        pin = ["--constraint", str(constraints)] if constraints is not None else []
+        run(
+            [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                *pin,
+                f"skyvern[server]=={self.version}",
+            ]
+        )
+        self.marker.write_text(f"skyvern[server]=={self.version}\npython={exe}\n")
+
+    def playwright_revisions(self) -> dict[str, str]:
+        """Browser name → revision, read from the installed Playwright's ``browsers.json``."""
+        found = list(
+            self.root.glob("lib/python3*/site-packages/playwright/driver/package/browsers.json")
+        )
+        found += list(self.root.glob("Lib/site-packages/playwright/driver/package/browsers.json"))
+        if not found:
+            raise LocalServerError("Playwright is missing from the Skyvern server environment.")
+        data = json.loads(found[0].read_text())
+        return {b["name"]: str(b["revision"]) for b in data.get("browsers", [])}
+
+    def link_system_browser(self) -> bool:
+        """Point Playwright's expected browser paths at the system's Chromium and ffmpeg.
+
+        Returns False when the system has no Chromium (browser blocks then cannot run).
+        """
+        chromium = next((p for p in _SYSTEM_CHROMIUM if os.access(p, os.X_OK)), None)
+        ffmpeg = next((p for p in _SYSTEM_FFMPEG if os.access(p, os.X_OK)), None)
+        if chromium is None:
+            return False
+        revs = self.playwright_revisions()
+        links: list[tuple[str, str, str]] = [
+            (f"chromium-{revs['chromium']}", "chrome-linux64/chrome", chromium),
+            (
+                f"chromium_headless_shell-{revs['chromium-headless-shell']}",
+                "chrome-headless-shell-linux64/chrome-headless-shell",
+                chromium,
+            ),
+        ]
+        if ffmpeg and "ffmpeg" in revs:
+            links.append((f"ffmpeg-{revs['ffmpeg']}", "ffmpeg-linux", ffmpeg))
+        for folder, rel, target in links:
+            link = self.browsers_path / folder / rel
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(target)
+            (self.browsers_path / folder / "INSTALLATION_COMPLETE").touch()
+        return True
+
+
+def missing_system_tools(names: Iterable[str] = ("chromium", "ffmpeg")) -> list[str]:
+    """Which of the system tools that browser runs need are not on PATH."""
+    return [n for n in names if shutil.which(n) is None]

@@ -1,0 +1,90 @@
+"""Opening the run launcher: for a workflow, or filled in from an earlier run (Rerun).
+
+Launchers are non-modal, several at a time; each holds the client it was opened with, so a
+change of connection closes them (one that is sending closes once the server answered).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from ...api.errors import SkyvernError
+from ..dialogs import show_form
+from ..errors import ErrorReporter
+from ..session import Session
+from ..tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from .dialog import LaunchDialog
+
+
+class LaunchController(QObject):
+    """``run_started(run)`` when a launcher has started a run."""
+
+    run_started = Signal(object)  # RunResponse
+
+    def __init__(
+        self,
+        session: Session,
+        tasks: TaskRunner,
+        reporter: ErrorReporter,
+        window: QWidget,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._tasks = tasks
+        self._reporter = reporter
+        self._window = window
+        self.launchers: list[LaunchDialog] = []
+        session.client_changed.connect(self.close_stale)
+
+    def request(self, wpid: str, rerun_of: str | None = None) -> None:
+        """The launcher for ``wpid`` (Run…), or filled in from run ``rerun_of`` (Rerun)."""
+        self._tasks.spawn(f"ui.launch.{wpid}", self.open_launcher(wpid, rerun_of=rerun_of))
+
+    async def open_launcher(self, wpid: str, *, rerun_of: str | None = None) -> LaunchDialog | None:
+        """Open the run launcher for a workflow (its latest version), optionally filled in
+        from an earlier run. Returns ``None`` when not connected or the workflow is gone."""
+        from .dialog import LaunchDialog
+
+        client = self._session.client
+        if client is None:
+            return None
+        try:
+            workflow = await client.get_workflow(wpid)
+        except SkyvernError as exc:
+            self._session.note_error(exc)
+            self._reporter.report("The run launcher could not open.", exc)
+            return None
+        earlier_error: SkyvernError | None = None
+        earlier = None
+        if rerun_of:
+            try:
+                earlier = await client.get_run(rerun_of)
+            except SkyvernError as exc:
+                earlier_error = exc
+        dialog = LaunchDialog(workflow, client, self._tasks, parent=self._window)
+        if earlier is not None and earlier.run_request:
+            dialog.prefill(earlier.run_request)
+        elif earlier_error is not None:
+            dialog.show_notice(
+                f"The earlier run {rerun_of} could not be read ({earlier_error}), so the form"
+                " shows the workflow's defaults."
+            )
+        dialog.run_started.connect(self.run_started)
+        return show_form(dialog, self.launchers)
+
+    def close_stale(self) -> None:
+        """The connection changed: launchers bound to the old client close (unless one is
+        sending, which closes once the server has answered)."""
+        for form in list(self.launchers):
+            if not form.busy:
+                form.reject()
+
+    def close_all(self) -> None:
+        for form in list(self.launchers):
+            form.close()

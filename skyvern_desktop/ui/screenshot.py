@@ -1,0 +1,103 @@
+"""``--screenshot FILE --view VIEW``: render one view offscreen once its data has loaded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtWidgets import QWidget
+
+from .launch.controller import LaunchController
+from .main_window import MainWindow
+from .runs.controller import RunsController
+from .schedules.controller import SchedulesController
+from .settings.flow import ConnectionsFlow
+from .tasks import TaskRunner
+
+
+class Subject(Protocol):
+    """What the screenshot mode drives: the app's window and its flows."""
+
+    window: MainWindow
+    tasks: TaskRunner
+    connections: ConnectionsFlow
+    launch: LaunchController
+    schedules: SchedulesController
+    runs: RunsController
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)  # noqa: T201
+    return 1
+
+
+async def take(
+    app: Subject,
+    target: Path,
+    view: str,
+    workflow: str | None = None,
+    run: str | None = None,
+    *,
+    schedule: str | None = None,
+    cron_text: str | None = None,
+) -> int:
+    """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
+    window = app.window
+    window.resize(1280, 800)
+    window.show()
+    subject: QWidget = window
+    if view == "run":
+        if not run:
+            return _error("--view run needs --run RUN_ID")
+        await app.connections.connect_initial(interactive=False)
+        await window.workflows.wait_loaded()
+        app.runs.open_run(run)
+        pane = window.runs.panes.get(run)
+        if pane is not None:
+            finished = asyncio.Event()
+            pane.finished.connect(lambda _r: finished.set())
+            if not (pane.run is not None and pane.run.is_terminal):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(finished.wait(), timeout=20)
+    elif view == "launch":
+        if not workflow:
+            return _error("--view launch needs --workflow WPID")
+        await app.connections.connect_initial(interactive=False)
+        launcher = await app.launch.open_launcher(workflow)
+        if launcher is None:
+            return _error(f"cannot open the launcher for {workflow}")
+        await app.tasks.join()
+        subject = launcher
+    elif view == "schedule-editor":
+        if not workflow:
+            return _error("--view schedule-editor needs --workflow WPID")
+        await app.connections.connect_initial(interactive=False)
+        await window.workflows.wait_loaded()
+        editor = await app.schedules.open_editor(workflow, schedule)
+        if editor is None:
+            return _error(f"cannot open the schedule editor for {workflow}")
+        if cron_text is not None:
+            editor.type_cron(cron_text)
+        await app.tasks.join()
+        subject = editor
+    elif view in ("connections", "first-run"):
+        dialog = app.connections.make_dialog(first_run=view == "first-run")
+        dialog.show()
+        subject = dialog
+    else:
+        window.show_page(view)
+        if await app.connections.connect_initial(interactive=False):
+            await window.workflows.wait_loaded()
+            if view == "schedules":
+                await window.schedules.load()
+    # Let layouts settle and paint. The qasync loop is Qt's loop, so sleeping on it
+    # processes Qt events; calling processEvents() here would nest a second loop.
+    await asyncio.sleep(0.25)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not subject.grab().save(str(target), "PNG"):
+        return _error(f"could not write {target}")
+    print(f"wrote {target}")  # noqa: T201
+    return 0
