@@ -15,7 +15,7 @@ from urllib.parse import quote
 CLOUD_BASE_URL: Final = "https://api.skyvern.com"
 
 
-class Path(StrEnum):
+class ApiPath(StrEnum):
     VERSION = "/v1/version"
 
     WORKFLOWS = "/v1/workflows"

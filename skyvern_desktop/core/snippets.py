@@ -10,7 +10,7 @@ import json
 import pprint
 from typing import Any
 
-from ..api.paths import CLOUD_BASE_URL, Path
+from ..api.paths import CLOUD_BASE_URL, ApiPath
 
 
 def _shell_single_quoted(text: str) -> str:
@@ -19,7 +19,7 @@ def _shell_single_quoted(text: str) -> str:
 
 def as_curl(base_url: str, body: dict[str, Any]) -> str:
     """A cURL command that starts the same run (body as sent by the app)."""
-    url = base_url.rstrip("/") + Path.RUN_WORKFLOW
+    url = base_url.rstrip("/") + ApiPath.RUN_WORKFLOW
     payload = json.dumps(body, indent=2, ensure_ascii=False)
     return (
         f'curl -X POST "{url}" \\\n'

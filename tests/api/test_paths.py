@@ -11,7 +11,7 @@ from skyvern_desktop.api import ProtocolError, ServerError, ValidationError, nor
 from skyvern_desktop.api import client as client_module
 from skyvern_desktop.api.client import MAX_UPLOAD_BYTES
 from skyvern_desktop.api.models import ScheduleUpsert
-from skyvern_desktop.api.paths import Path
+from skyvern_desktop.api.paths import ApiPath
 
 from ..fakes.server import FakeResponse, FakeServer
 from ..fakes.timing import RecordingSleep
@@ -23,8 +23,8 @@ UPLOADED = {"s3_uri": "s3://bucket/key", "presigned_url": "https://bucket.test/k
 # ---------------------------------------------------------------------- the table
 
 
-@pytest.mark.parametrize("path", list(Path), ids=[p.name for p in Path])
-def test_no_path_ends_with_a_slash_and_all_are_v1(path: Path) -> None:
+@pytest.mark.parametrize("path", list(ApiPath), ids=[p.name for p in ApiPath])
+def test_no_path_ends_with_a_slash_and_all_are_v1(path: ApiPath) -> None:
     assert not path.value.endswith("/")
     assert path.value.startswith("/v1/")
     assert "//" not in path.value
@@ -33,11 +33,11 @@ def test_no_path_ends_with_a_slash_and_all_are_v1(path: Path) -> None:
 
 def test_the_paths_every_server_version_serves() -> None:
     # API doc §0/§1: the hidden /workflows forms are served by old and new servers alike.
-    assert Path.RUN_WORKFLOW.value == "/v1/run/workflows"
-    assert Path.RUN_RETRY.value == "/v1/workflows/runs/{run_id}/retry"
-    assert Path.WORKFLOW_RUNS.value == "/v1/workflows/runs"
-    assert Path.WORKFLOW_SCHEDULE.value == "/v1/workflows/{wpid}/schedules/{schedule_id}"
-    assert Path.SCHEDULES.value == "/v1/schedules"
+    assert ApiPath.RUN_WORKFLOW.value == "/v1/run/workflows"
+    assert ApiPath.RUN_RETRY.value == "/v1/workflows/runs/{run_id}/retry"
+    assert ApiPath.WORKFLOW_RUNS.value == "/v1/workflows/runs"
+    assert ApiPath.WORKFLOW_SCHEDULE.value == "/v1/workflows/{wpid}/schedules/{schedule_id}"
+    assert ApiPath.SCHEDULES.value == "/v1/schedules"
 
 
 @pytest.mark.parametrize(
@@ -53,17 +53,17 @@ def test_the_paths_every_server_version_serves() -> None:
     ],
 )
 def test_fill_percent_encodes_each_id(value: str, encoded: str) -> None:
-    assert Path.RUN.fill(run_id=value) == f"/v1/runs/{encoded}"
+    assert ApiPath.RUN.fill(run_id=value) == f"/v1/runs/{encoded}"
 
 
 def test_fill_with_two_ids() -> None:
-    filled = Path.WORKFLOW_SCHEDULE_ENABLE.fill(wpid="wpid/1", schedule_id="wfs 2")
+    filled = ApiPath.WORKFLOW_SCHEDULE_ENABLE.fill(wpid="wpid/1", schedule_id="wfs 2")
     assert filled == "/v1/workflows/wpid%2F1/schedules/wfs%202/enable"
 
 
 def test_fill_needs_every_placeholder() -> None:
     with pytest.raises(KeyError):
-        Path.WORKFLOW_SCHEDULE.fill(wpid="wpid_1")
+        ApiPath.WORKFLOW_SCHEDULE.fill(wpid="wpid_1")
 
 
 @pytest.mark.parametrize("run_id", [".", "..", ""])
@@ -71,11 +71,11 @@ def test_ids_that_would_change_the_endpoint_are_refused(run_id: str) -> None:
     # "." and ".." are dot segments httpx removes (cancel_run("..") would post to
     # /v1/cancel); "" would make a trailing slash. None may reach the wire.
     with pytest.raises(ValueError, match="not a valid id"):
-        Path.RUN_CANCEL.fill(run_id=run_id)
+        ApiPath.RUN_CANCEL.fill(run_id=run_id)
 
 
 def test_dots_inside_an_id_are_fine() -> None:
-    raw = httpx.URL("http://skyvern.test" + Path.RUN_CANCEL.fill(run_id="wr_1..2")).raw_path
+    raw = httpx.URL("http://skyvern.test" + ApiPath.RUN_CANCEL.fill(run_id="wr_1..2")).raw_path
     assert raw == b"/v1/runs/wr_1..2/cancel"
 
 

@@ -24,8 +24,8 @@ from skyvern_desktop.api import (
     register_secret,
     scrub,
 )
-from skyvern_desktop.api.client import _ApiKeyAuth
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest
+from skyvern_desktop.api.transport import _ApiKeyAuth
 
 from ..fakes.server import FakeResponse, FakeServer, free_closed_port
 from .conftest import ClientFactory

@@ -50,7 +50,7 @@ async def test_schedule_lifecycle(client: SkyvernClient, workflows: WorkflowFact
     assert sid in {s.workflow_schedule_id for s in page.schedules}
     assert page.total_count >= 1
     item = next(s for s in page.schedules if s.workflow_schedule_id == sid)
-    assert item.workflow_title.startswith("Scheduled")
+    assert item.workflow_title is not None and item.workflow_title.startswith("Scheduled")
     assert item.next_run is not None
 
     # Update is a full PUT: changing only the cron keeps name, description and inputs

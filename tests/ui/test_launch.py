@@ -378,11 +378,11 @@ async def test_running_waits_for_an_upload_to_finish(
         dialog = await _dialog(qtbot, client, tasks, "wpid_1")
         _type(qtbot, dialog, "url", "https://example.com")
         editor = dialog.editors["url"]
-        editor.uploading = True  # type: ignore[attr-defined]
+        editor.uploading = True
         assert await dialog.submit() is None
         assert "Wait for the upload" in dialog.banner.text()
         assert fake_server.requests_to("POST", "/v1/run/workflows") == []
-        editor.uploading = False  # type: ignore[attr-defined]
+        editor.uploading = False
 
         fake_server.enqueue_json("POST", "/v1/run/workflows", run_json("wr_after_upload"))
         run = await dialog.submit()

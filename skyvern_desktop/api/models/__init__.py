@@ -26,6 +26,7 @@ from .runs import (
 )
 from .schedules import (
     OrganizationScheduleItem,
+    ScheduleFields,
     SchedulePage,
     ScheduleUpsert,
     ScheduleWithNextRuns,
@@ -49,6 +50,7 @@ __all__ = [
     "RunResponse",
     "RunStatus",
     "RunType",
+    "ScheduleFields",
     "SchedulePage",
     "ScheduleStatusFilter",
     "ScheduleUpsert",

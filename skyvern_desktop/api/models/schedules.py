@@ -43,8 +43,10 @@ class ScheduleUpsert(ApiModel):
 _CADENCE_KEYS = ("cron_expression", "interval_seconds", "first_fire_at", "run_at")
 
 
-class _ScheduleFields(ApiModel):
-    """What every schedule answer carries, whichever list or call it came from."""
+class ScheduleFields(ApiModel):
+    """What every schedule answer carries, whichever list or call it came from. Only the
+    organisation-wide list sends ``workflow_title`` and ``next_run``; elsewhere they are
+    ``None``."""
 
     workflow_schedule_id: str
     organization_id: str | None = None
@@ -62,6 +64,8 @@ class _ScheduleFields(ApiModel):
     description: str | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime
+    workflow_title: str | None = None
+    next_run: UtcDatetime | None = None  # the server's figure; None while paused
 
     def to_upsert(self) -> ScheduleUpsert:
         """This schedule as a full request body, to change a field and PUT it back."""
@@ -91,7 +95,7 @@ class _ScheduleFields(ApiModel):
         return not self.is_one_time
 
 
-class WorkflowSchedule(_ScheduleFields):
+class WorkflowSchedule(ScheduleFields):
     backend_schedule_id: str | None = Field(default=None, alias="temporal_schedule_id")
     deleted_at: UtcDatetime | None = None
 
@@ -103,12 +107,12 @@ class ScheduleWithNextRuns(ApiModel):
     next_runs: list[UtcDatetime] = Field(default_factory=list)
 
 
-class OrganizationScheduleItem(_ScheduleFields):
-    """An item of the organisation-wide list: the workflow's title, and the next fire time
-    (``None`` while the schedule is paused)."""
+class OrganizationScheduleItem(ScheduleFields):
+    """An item of the organisation-wide list: the workflow's title (the server says
+    "Untitled Workflow" when it has none), and the next fire time (``None`` while the
+    schedule is paused)."""
 
-    workflow_title: str = "Untitled Workflow"
-    next_run: UtcDatetime | None = None
+    workflow_title: str | None = "Untitled Workflow"
 
 
 class SchedulePage(ApiModel):

@@ -39,7 +39,7 @@ from ..widgets.schedules_model import Column, SchedulesModel, schedule_title
 from ..widgets.state_panel import StatePanel
 
 if TYPE_CHECKING:
-    from ...api.models.schedules import _ScheduleFields
+    from ...api.models.schedules import ScheduleFields
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ class SchedulesPage(QWidget):
 
     # ------------------------------------------------------------------ selection
 
-    def selected(self) -> _ScheduleFields | None:
+    def selected(self) -> ScheduleFields | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.schedule_at(rows[0].row()) if rows else None
 
@@ -374,7 +374,7 @@ class SchedulesPage(QWidget):
         self._update_actions()
         self._spawn_toggle(schedule, not schedule.enabled)
 
-    def _spawn_toggle(self, schedule: _ScheduleFields, enabled: bool) -> None:
+    def _spawn_toggle(self, schedule: ScheduleFields, enabled: bool) -> None:
         # One request at a time per schedule: a second click while the first is on its
         # way is ignored, and a request already sent is never cancelled.
         self._tasks.spawn(
@@ -383,7 +383,7 @@ class SchedulesPage(QWidget):
             replace=False,
         )
 
-    async def set_enabled(self, schedule: _ScheduleFields, enabled: bool) -> bool:
+    async def set_enabled(self, schedule: ScheduleFields, enabled: bool) -> bool:
         """Pause or resume; the row shows the server's answer."""
         client = self._session.client
         if client is None:
@@ -407,13 +407,13 @@ class SchedulesPage(QWidget):
                 f"schedules.delete.{schedule.workflow_schedule_id}", self.confirm_delete(schedule)
             )
 
-    async def confirm_delete(self, schedule: _ScheduleFields) -> bool:
+    async def confirm_delete(self, schedule: ScheduleFields) -> bool:
         title = schedule_title(schedule)
         box = QMessageBox(self)
         box.setObjectName("scheduleDeleteConfirm")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Delete schedule")
-        workflow = getattr(schedule, "workflow_title", None) or schedule.workflow_permanent_id
+        workflow = schedule.workflow_title or schedule.workflow_permanent_id
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText(f"Delete the schedule “{title}” of {workflow}?")
         box.setInformativeText(
@@ -430,7 +430,7 @@ class SchedulesPage(QWidget):
             return False
         return await self.delete(schedule)
 
-    async def delete(self, schedule: _ScheduleFields) -> bool:
+    async def delete(self, schedule: ScheduleFields) -> bool:
         client = self._session.client
         if client is None:
             return False

@@ -60,6 +60,7 @@ class FieldEditor(QWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
+        self.uploading = False  # only a file input uploads; the others never are
         self._watchers: list[_FocusOut] = []
         self.setObjectName(f"field_{spec.key}")
         layout = QVBoxLayout(self)

@@ -72,7 +72,7 @@ class InputsForm(QWidget):
     def busy_field(self) -> FieldSpec | None:
         """An input whose file is still uploading."""
         for editor in self.editors.values():
-            if getattr(editor, "uploading", False):
+            if editor.uploading:
                 return editor.spec
         return None
 

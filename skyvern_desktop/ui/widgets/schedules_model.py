@@ -16,7 +16,7 @@ from .table_model import Index, ListTableModel
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
-    from ...api.models.schedules import _ScheduleFields
+    from ...api.models.schedules import ScheduleFields
 
 SCHEDULE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 WPID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -31,16 +31,16 @@ class Column(enum.Enum):
     ENABLED = "Enabled"
 
 
-def schedule_title(schedule: _ScheduleFields) -> str:
+def schedule_title(schedule: ScheduleFields) -> str:
     """The name, or the timing when the schedule has none."""
     return schedule.name or f"Unnamed ({schedule.workflow_schedule_id})"
 
 
-def schedule_when(schedule: _ScheduleFields) -> str:
+def schedule_when(schedule: ScheduleFields) -> str:
     return cron.cadence_words(schedule.cron_expression, schedule.interval_seconds, schedule.run_at)
 
 
-def schedule_next_run(schedule: _ScheduleFields) -> datetime | None:
+def schedule_next_run(schedule: ScheduleFields) -> datetime | None:
     """When it fires next. For cron schedules it is worked out here, on the wall clock of
     the schedule's timezone (the server's own figure moves by an hour on the day after a
     daylight-saving change); for the others, the server's figure."""
@@ -50,9 +50,8 @@ def schedule_next_run(schedule: _ScheduleFields) -> datetime | None:
         found = cron.next_firing(schedule.cron_expression, schedule.timezone)
         if found is not None:
             return found
-    next_run: datetime | None = getattr(schedule, "next_run", None)
-    if next_run is not None:
-        return next_run
+    if schedule.next_run is not None:
+        return schedule.next_run
     now = datetime.now(UTC)
     if schedule.run_at is not None:
         pending = schedule.dispatch_status in (None, "pending")
@@ -66,7 +65,7 @@ def local_time_text(when: datetime) -> str:
     return when.astimezone().strftime("%a %d %b, %H:%M")
 
 
-class SchedulesModel(ListTableModel["_ScheduleFields"]):
+class SchedulesModel(ListTableModel["ScheduleFields"]):
     """``toggle_requested(schedule, enabled)``: the switch was clicked; the row changes
     only once the server has answered (:meth:`replace`)."""
 
@@ -79,7 +78,7 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
         self.pending: set[str] = set()
         self._next: dict[str, datetime | None] = {}
 
-    def set_items(self, items: list[_ScheduleFields]) -> None:
+    def set_items(self, items: list[ScheduleFields]) -> None:
         """New rows; a switch whose request is still on its way stays busy."""
         self._next = {s.workflow_schedule_id: schedule_next_run(s) for s in items}
         self.pending &= {s.workflow_schedule_id for s in items}
@@ -98,10 +97,10 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
                 return row
         return None
 
-    def schedule_at(self, row: int) -> _ScheduleFields | None:
+    def schedule_at(self, row: int) -> ScheduleFields | None:
         return self.items[row] if 0 <= row < len(self.items) else None
 
-    def replace(self, schedule: _ScheduleFields) -> None:
+    def replace(self, schedule: ScheduleFields) -> None:
         """Put the server's answer in the row of that schedule (keeping list-only fields
         such as the workflow title)."""
         row = self.row_of(schedule.workflow_schedule_id)
@@ -111,14 +110,13 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
         current = self.items[row]
         fields = set(type(current).model_fields) & set(type(schedule).model_fields)
         updated = current.model_copy(update={f: getattr(schedule, f) for f in fields})
-        if hasattr(updated, "next_run"):
-            updated.next_run = None
+        updated.next_run = None  # the server's figure from the list is stale now
         self.items[row] = updated
         self._next[schedule.workflow_schedule_id] = schedule_next_run(updated)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
 
     async def set_enabled(
-        self, client: SkyvernClient, schedule: _ScheduleFields, enabled: bool
+        self, client: SkyvernClient, schedule: ScheduleFields, enabled: bool
     ) -> str | None:
         """Pause or resume through the server; the row shows its answer. ``None``, or
         what went wrong in plain words."""
@@ -172,7 +170,7 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
             self.toggle_requested.emit(schedule, wanted)
         return False  # the row changes when the server has said yes
 
-    def cell(self, schedule: _ScheduleFields, column: int, role: int) -> Any:
+    def cell(self, schedule: ScheduleFields, column: int, role: int) -> Any:
         col = self.columns[column]
         sid = schedule.workflow_schedule_id
         if role == SCHEDULE_ID_ROLE:
@@ -195,7 +193,7 @@ class SchedulesModel(ListTableModel["_ScheduleFields"]):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             if col is Column.WORKFLOW:
-                return getattr(schedule, "workflow_title", None) or schedule.workflow_permanent_id
+                return schedule.workflow_title or schedule.workflow_permanent_id
             if col is Column.NAME:
                 return schedule.name or "—"
             if col is Column.WHEN:
