@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from ...api.errors import ClientClosedError, OutcomeUnknownError, SkyvernError, ValidationError
 from ...core import cron
 from ...core.params import specs_for
+from ...core.schedules import EditorValues, find_created, save_body
 from ..dialogs import size_to_content
 from ..tasks import TaskRunner
 from ..widgets.fields import fit_to_lines
@@ -372,9 +373,8 @@ class ScheduleEditor(QDialog):
         self.banner.setVisible(bool(text))
 
     def build(self) -> ScheduleUpsert | None:
-        """The full request body, or ``None`` after marking every problem where it is."""
-        from ...api.models import ScheduleUpsert
-
+        """The full request body (core.schedules.save_body), or ``None`` after marking every
+        problem where it is."""
         problems = False
         if self.is_cron and (problem := self.cadence.problem()):
             self.cadence.show_problem(problem)
@@ -386,32 +386,20 @@ class ScheduleEditor(QDialog):
             problems = True
         if problems or values is None:
             return None
-        original = self.original
-        body = original.to_upsert() if original is not None else ScheduleUpsert(timezone="UTC")
-        if self.is_cron:
-            body.cron_expression = self.cadence.expression()
-            body.interval_seconds = body.first_fire_at = body.run_at = None
-        elif not self.editing:
-            # A copy of an interval schedule starts one interval from now (the server's
-            # default); the original's first firing is usually in the past.
-            body.first_fire_at = None
-        body.timezone = self.timezone_name()
-        enabled = self.enabled.isChecked()
-        # Unchanged on an edit: left out, so the server keeps the state it has now.
-        unchanged = self.editing and original is not None and enabled == original.enabled
-        body.enabled = None if unchanged else enabled
-        body.name = self.name.text().strip() or None
-        body.description = self.description.toPlainText().strip() or None
-        if original is not None:
-            # An input the schedule left out (so the workflow's default applied) stays out
-            # while its field still shows that default.
-            stored = original.parameters or {}
-            texts = self.inputs.texts()
-            for spec in self.specs:
-                if spec.key not in stored and texts.get(spec.key) == spec.initial_text():
-                    values.pop(spec.key, None)
-        body.parameters = values or None
-        return body
+        return save_body(
+            self.original,
+            self.editing,
+            EditorValues(
+                cron_expression=self.cadence.expression() if self.is_cron else None,
+                timezone=self.timezone_name(),
+                enabled=self.enabled.isChecked(),
+                name=self.name.text(),
+                description=self.description.toPlainText(),
+                values=values,
+                texts=self.inputs.texts(),
+                specs=self.specs,
+            ),
+        )
 
     def request_save(self) -> None:
         """The Save button and Ctrl+Enter: one request per press."""
@@ -446,7 +434,7 @@ class ScheduleEditor(QDialog):
                 self._show_refusal(exc, body.parameters or {})
                 return None
             except OutcomeUnknownError as exc:
-                checked, found = await self._find_created(body)
+                checked, found = await find_created(self._client, wpid, body)
                 if found is None:
                     self._show_banner(
                         f"{exc} It was not created: nothing like it is on the server now, so"
@@ -474,32 +462,6 @@ class ScheduleEditor(QDialog):
         self.saved.emit(result)
         self.accept()
         return result
-
-    async def _find_created(self, body: ScheduleUpsert) -> tuple[bool, ScheduleWithNextRuns | None]:
-        """After a create whose answer was lost: ``(could look, the schedule if the server
-        made it)``. Of identical schedules, the newest is the one just made."""
-        from ...api.models import ScheduleWithNextRuns
-
-        wanted = body.to_body()
-        try:
-            existing = await self._client.list_workflow_schedules(
-                self.workflow.workflow_permanent_id
-            )
-        except SkyvernError:
-            return False, None
-        matches = [
-            schedule
-            for schedule in existing
-            if all(
-                schedule.to_upsert().to_body().get(k) == v
-                for k, v in wanted.items()
-                if k != "enabled"
-            )
-        ]
-        if not matches:
-            return True, None
-        newest = max(matches, key=lambda s: s.created_at)
-        return True, ScheduleWithNextRuns(schedule=newest)
 
     def _show_refusal(self, exc: ValidationError, sent: dict[str, Any]) -> None:
         message = exc.server_message or str(exc)

@@ -35,7 +35,7 @@ from ..dialogs import run_dialog
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.labels import ERROR_STYLE
-from ..widgets.schedules_model import Column, SchedulesModel, schedule_title
+from ..widgets.schedules_model import Column, SchedulesModel, schedule_title, switch_schedule
 from ..widgets.state_panel import StatePanel
 
 if TYPE_CHECKING:
@@ -389,7 +389,7 @@ class SchedulesPage(QWidget):
         if client is None:
             self.model.set_pending(schedule.workflow_schedule_id, False)
             return False
-        problem = await self.model.set_enabled(client, schedule, enabled)
+        problem = await switch_schedule(self.model, client, schedule, enabled)
         self._update_actions()
         if problem is not None:
             self.message.setText(problem)

@@ -5,12 +5,13 @@ the user's local time, and both have the enabled switch."""
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from ...core import cron
+from ...core.schedules import next_run, switch
 from ..format import exact_time
 from .table_model import Index, ListTableModel
 
@@ -40,27 +41,6 @@ def schedule_when(schedule: ScheduleFields) -> str:
     return cron.cadence_words(schedule.cron_expression, schedule.interval_seconds, schedule.run_at)
 
 
-def schedule_next_run(schedule: ScheduleFields) -> datetime | None:
-    """When it fires next. For cron schedules it is worked out here, on the wall clock of
-    the schedule's timezone (the server's own figure moves by an hour on the day after a
-    daylight-saving change); for the others, the server's figure."""
-    if not schedule.enabled:
-        return None
-    if schedule.cron_expression and schedule.run_at is None and schedule.interval_seconds is None:
-        found = cron.next_firing(schedule.cron_expression, schedule.timezone)
-        if found is not None:
-            return found
-    if schedule.next_run is not None:
-        return schedule.next_run
-    now = datetime.now(UTC)
-    if schedule.run_at is not None:
-        pending = schedule.dispatch_status in (None, "pending")
-        return schedule.run_at if pending and schedule.run_at > now else None
-    if schedule.interval_seconds and schedule.first_fire_at is not None:
-        return cron.interval_firings(schedule.first_fire_at, schedule.interval_seconds, 1)[0]
-    return None
-
-
 def local_time_text(when: datetime) -> str:
     return when.astimezone().strftime("%a %d %b, %H:%M")
 
@@ -80,13 +60,13 @@ class SchedulesModel(ListTableModel["ScheduleFields"]):
 
     def set_items(self, items: list[ScheduleFields]) -> None:
         """New rows; a switch whose request is still on its way stays busy."""
-        self._next = {s.workflow_schedule_id: schedule_next_run(s) for s in items}
+        self._next = {s.workflow_schedule_id: next_run(s) for s in items}
         self.pending &= {s.workflow_schedule_id for s in items}
         super().set_items(items)
 
     def refresh_next_runs(self) -> None:
         """A minute has passed: the next runs move on."""
-        self._next = {s.workflow_schedule_id: schedule_next_run(s) for s in self.items}
+        self._next = {s.workflow_schedule_id: next_run(s) for s in self.items}
         if self.items and Column.NEXT in self.columns:
             col = self.columns.index(Column.NEXT)
             self.dataChanged.emit(self.index(0, col), self.index(len(self.items) - 1, col))
@@ -112,27 +92,8 @@ class SchedulesModel(ListTableModel["ScheduleFields"]):
         updated = current.model_copy(update={f: getattr(schedule, f) for f in fields})
         updated.next_run = None  # the server's figure from the list is stale now
         self.items[row] = updated
-        self._next[schedule.workflow_schedule_id] = schedule_next_run(updated)
+        self._next[schedule.workflow_schedule_id] = next_run(updated)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
-
-    async def set_enabled(
-        self, client: SkyvernClient, schedule: ScheduleFields, enabled: bool
-    ) -> str | None:
-        """Pause or resume through the server; the row shows its answer. ``None``, or
-        what went wrong in plain words."""
-        from ...api.errors import SkyvernError
-
-        sid = schedule.workflow_schedule_id
-        self.set_pending(sid, True)
-        try:
-            result = await client.set_schedule_enabled(schedule.workflow_permanent_id, sid, enabled)
-        except SkyvernError as exc:  # ClientClosedError too: the connection was switched
-            verb = "resumed" if enabled else "paused"
-            return f"“{schedule_title(schedule)}” could not be {verb}: {exc}"
-        finally:
-            self.set_pending(sid, False)
-        self.replace(result.schedule)
-        return None
 
     def set_pending(self, schedule_id: str, pending: bool) -> None:
         if pending:
@@ -216,3 +177,20 @@ class SchedulesModel(ListTableModel["ScheduleFields"]):
         if role == Qt.ItemDataRole.ForegroundRole and col is Column.NEXT and not schedule.enabled:
             return Qt.GlobalColor.gray
         return None
+
+
+async def switch_schedule(
+    model: SchedulesModel, client: SkyvernClient, schedule: ScheduleFields, enabled: bool
+) -> str | None:
+    """Pause or resume (the request is core.schedules.switch's): the row's switch stays
+    busy until the server has answered, then shows its answer. ``None``, or what went
+    wrong in plain words."""
+    sid = schedule.workflow_schedule_id
+    model.set_pending(sid, True)
+    try:
+        result, problem = await switch(client, schedule, enabled)
+    finally:
+        model.set_pending(sid, False)
+    if result is not None:
+        model.replace(result.schedule)
+    return problem

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ...api.errors import ServerError, SkyvernError
 from ..session import Session
 from ..tasks import TaskRunner
+from ..widgets.schedules_model import switch_schedule
 from ..widgets.state_panel import StatePanel
 from .details import WorkflowDetails
 from .model import (
@@ -499,7 +500,7 @@ class WorkflowsPage(QWidget):
         if client is None:
             model.set_pending(schedule.workflow_schedule_id, False)
             return
-        problem = await model.set_enabled(client, schedule, enabled)
+        problem = await switch_schedule(model, client, schedule, enabled)
         if problem is not None:
             self.details.show_schedule_problem(problem)
             return
