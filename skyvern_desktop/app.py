@@ -1,11 +1,6 @@
-"""The composition root: build the objects, pick the mode, shut down.
-
-Modes: the window (the default), ``--self-test``, ``--screenshot`` (``ui/screenshot.py``),
-each optionally with ``--local``. Every flow has its owner elsewhere: connecting in
-``ui/settings/flow.py``, the local server in ``ui/local/flow.py``, launching in
-``ui/launch/controller.py``, schedules in ``ui/schedules/controller.py``, run panes in
-``ui/runs/controller.py``; ``MainWindow.route`` connects the screens to them.
-"""
+"""The composition root: build the objects, pick the mode (the window, ``--self-test``,
+``--screenshot``, each optionally ``--local``), shut down. Each flow is owned in its screen
+package (``ui/*/controller.py``, ``ui/*/flow.py``); ``MainWindow.route`` connects them."""
 
 from __future__ import annotations
 
@@ -74,7 +69,7 @@ async def _main(
     from .ui.lifecycle import QuitSignals
 
     app = DesktopApp(paths, headless=headless)
-    app.use_local = bool(getattr(args, "local", False))
+    app.connections.use_local = bool(getattr(args, "local", False))
     if instance is not None:
         instance.activated.connect(app.window.bring_to_front)
     # SIGINT, SIGTERM, SIGHUP (and Windows console events) quit as File → Quit does.
@@ -180,15 +175,6 @@ class DesktopApp:
         self._closed = asyncio.Event()
         window.closing.connect(self._closed.set)
 
-    @property
-    def use_local(self) -> bool:
-        """``--local``: start (or reuse) the local server and connect to it."""
-        return self.connections.use_local
-
-    @use_local.setter
-    def use_local(self, on: bool) -> None:
-        self.connections.use_local = on
-
     async def connect_initial(self, *, interactive: bool) -> bool:
         return await self.connections.connect_initial(interactive=interactive)
 
@@ -206,7 +192,7 @@ class DesktopApp:
         self.window.show()
         label = f"{APP_NAME} {__version__}"
         configured = await self.connect_initial(interactive=False)
-        if self.use_local and not configured:
+        if self.connections.use_local and not configured:
             print(f"{label}: FAILED: the local Skyvern server did not start")  # noqa: T201
             return 1
         if not configured:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 DialogT = TypeVar("DialogT", bound=QDialog)
 
@@ -75,3 +76,13 @@ async def wait_closed(dialog: QDialog) -> int:
         # signal left to disconnect.
         with contextlib.suppress(RuntimeError):
             dialog.finished.disconnect(finished)
+
+
+def ask_save_path(parent: QWidget, title: str, name: str, then: Callable[[str], object]) -> None:
+    """A non-blocking "Save as" dialog (no nested event loop); ``then(path)`` when chosen."""
+    dialog = QFileDialog(parent, title)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.selectFile(name)
+    dialog.fileSelected.connect(then)
+    dialog.finished.connect(lambda _r: dialog.deleteLater())
+    dialog.open()

@@ -86,7 +86,7 @@ async def local_app(
     monkeypatch.delenv("SKYVERN_API_KEY", raising=False)
     monkeypatch.setenv("SKYVERN_DESKTOP_SKYVERN", str(_skyvern_program()))
     app = DesktopApp(app_paths().ensure(), keys=no_keyring)
-    app.use_local = True
+    app.connections.use_local = True
     return app
 
 
@@ -198,7 +198,7 @@ async def test_a_missing_skyvern_shows_the_command_that_installs_it(
     monkeypatch.setenv("SKYVERN_DESKTOP_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.delenv("SKYVERN_BASE_URL", raising=False)
     app = DesktopApp(app_paths().ensure(), keys=no_keyring)
-    app.use_local = True
+    app.connections.use_local = True
     try:
         app.window.show()
         assert not await app.local.start()
@@ -327,7 +327,7 @@ async def test_a_failed_start_at_launch_offers_the_other_ways_to_connect(
     monkeypatch.setenv("SKYVERN_DESKTOP_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.delenv("SKYVERN_BASE_URL", raising=False)
     app = DesktopApp(app_paths().ensure(), keys=no_keyring)
-    app.use_local = True
+    app.connections.use_local = True
     try:
         app.window.show()
         launch = app.tasks.spawn("test.launch", app.connect_initial(interactive=True))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ...api.enums import RunStatus, TriggerType
 from ...api.errors import SkyvernError
+from ...core.schedules import SCAN_LIMIT, runs_of_schedule
 from ..format import duration_text, exact_time, relative_time, status_color, status_label
 from ..session import Session
 from ..tasks import TaskRunner
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from ...api.models import WorkflowRun
 
 PAGE_SIZE = 25
-SCAN_PAGE_SIZE = 100
-SCAN_PAGES = 10  # a schedule's runs are looked for among the workflow's latest 1,000
 ACTIVE_REFRESH_MS = 5_000
 _HEADERS = ("Run", "Workflow", "Status", "Started by", "Created", "Took")
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -201,7 +200,11 @@ class RunHistory(QWidget):
         try:
             if scope.startswith("schedule:"):
                 _, wpid, schedule_id = scope.split(":", 2)
-                runs, more = await self._schedule_runs(wpid, schedule_id, status, search)
+                scan = await runs_of_schedule(
+                    client, wpid, schedule_id, status=status, search=search, page=self.page,
+                    page_size=PAGE_SIZE,
+                )  # fmt: skip
+                runs, more, self._scan_capped = scan.runs, scan.more, scan.capped
             else:
                 runs = await client.list_workflow_runs(
                     workflow_permanent_id=scope or None,
@@ -218,7 +221,7 @@ class RunHistory(QWidget):
         if self._scan_capped:
             self.message.setText(
                 f"Runs of this schedule are looked for among the workflow's latest"
-                f" {SCAN_PAGES * SCAN_PAGE_SIZE:,} runs (the server cannot filter by schedule)."
+                f" {SCAN_LIMIT:,} runs (the server cannot filter by schedule)."
             )
             self.message.show()
         else:
@@ -260,33 +263,6 @@ class RunHistory(QWidget):
             box.blockSignals(False)
         self.search.clear()
         self.reload(reset_page=True)
-
-    async def _schedule_runs(
-        self, wpid: str, schedule_id: str, status: str | None, search: str | None
-    ) -> tuple[list[WorkflowRun], bool]:
-        """One page of the runs a schedule started. The server cannot filter by schedule,
-        so the workflow's runs are read newest first and kept when they name it."""
-        client = self._session.client
-        if client is None:
-            return [], False
-        wanted = self.page * PAGE_SIZE + 1  # one more tells whether a next page exists
-        found: list[WorkflowRun] = []
-        self._scan_capped = False
-        for server_page in range(1, SCAN_PAGES + 1):
-            batch = await client.list_workflow_runs(
-                workflow_permanent_id=wpid,
-                status=[status] if status else None,
-                search_key=search,
-                page=server_page,
-                page_size=SCAN_PAGE_SIZE,
-            )
-            found.extend(r for r in batch if r.workflow_schedule_id == schedule_id)
-            if len(found) >= wanted or len(batch) < SCAN_PAGE_SIZE:
-                break
-        else:
-            self._scan_capped = True
-        start = (self.page - 1) * PAGE_SIZE
-        return found[start : start + PAGE_SIZE], len(found) > start + PAGE_SIZE
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():

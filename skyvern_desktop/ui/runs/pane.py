@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -29,10 +28,10 @@ from PySide6.QtWidgets import (
 from ...api.errors import SkyvernError
 from ...core.urls import web_ui_link
 from ...core.watcher import RunWatcher, WatchPolicy, WatchState
-from ..dialogs import run_dialog
+from ..dialogs import ask_save_path, run_dialog
 from ..format import duration_text, exact_time, status_label
 from ..tasks import TaskRunner
-from ..widgets.json_tree import JsonTree, is_records, records_to_csv
+from ..widgets.json_tree import JsonTree, is_records, records_of, records_to_csv
 from ..widgets.status_badge import StatusBadge
 
 if TYPE_CHECKING:
@@ -270,7 +269,7 @@ class RunPane(QWidget):
         if stamp != self._output_stamp:  # the tree is rebuilt only when the run changed
             self._output_stamp = stamp
             self.output.set_value(run.output)
-        self.export_csv.setEnabled(is_records(_records(run.output)))
+        self.export_csv.setEnabled(is_records(records_of(run.output)))
         self.export_json.setEnabled(run.output is not None)
         if run.output is None:
             self.no_output.setText(
@@ -459,7 +458,7 @@ class RunPane(QWidget):
         return json.dumps(self.run.output if self.run else None, indent=2, ensure_ascii=False)
 
     def _export_csv(self) -> None:
-        text = records_to_csv(_records(self.run.output if self.run else None))
+        text = records_to_csv(records_of(self.run.output if self.run else None))
         if text is not None:
             self._save_text("output.csv", text)
 
@@ -484,24 +483,3 @@ class RunPane(QWidget):
     async def _download_to(self, url: str, target: Path) -> None:
         data = await self._fetch(url)
         await asyncio.to_thread(target.write_bytes, data)
-
-
-def ask_save_path(parent: QWidget, title: str, name: str, then: Any) -> None:
-    """A non-blocking "Save as" dialog (no nested event loop); ``then(path)`` when chosen."""
-    dialog = QFileDialog(parent, title)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.selectFile(name)
-    dialog.fileSelected.connect(then)
-    dialog.finished.connect(lambda _r: dialog.deleteLater())
-    dialog.open()
-
-
-def _records(output: Any) -> Any:
-    """The list of records an output holds: itself, or its only list value."""
-    if isinstance(output, list):
-        return output
-    if isinstance(output, dict):
-        lists = [v for v in output.values() if isinstance(v, list) and v]
-        if len(lists) == 1:
-            return lists[0]
-    return None

@@ -227,3 +227,14 @@ class JsonTree(QTreeView):
         menu.addAction("Copy value", lambda: self.copy_value(index))
         menu.addAction("Copy path", lambda: self.copy_path(index))
         menu.popup(self.viewport().mapToGlobal(pos))
+
+
+def records_of(output: Any) -> Any:
+    """The list of records an output holds: itself, or its only list value."""
+    if isinstance(output, list):
+        return output
+    if isinstance(output, dict):
+        lists = [v for v in output.values() if isinstance(v, list) and v]
+        if len(lists) == 1:
+            return lists[0]
+    return None

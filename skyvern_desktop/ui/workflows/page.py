@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from ...api.errors import ServerError, SkyvernError
 from ..session import Session
 from ..tasks import TaskRunner
-from ..widgets.schedules_model import switch_schedule
 from ..widgets.state_panel import StatePanel
 from .details import WorkflowDetails
+from .details_schedules import DetailsSchedules
 from .model import (
     WORKFLOW_ID_ROLE,
     Column,
@@ -136,14 +136,8 @@ class WorkflowsPage(QWidget):
         self.details.rerun_clicked.connect(self.rerun_requested)
         self.details.new_schedule_clicked.connect(self.new_schedule_requested)
         self.details.edit_schedule_clicked.connect(self.edit_schedule_requested)
-        self.details.schedules_model.toggle_requested.connect(
-            lambda s, on: self._tasks.spawn(
-                f"workflows.schedule_toggle.{s.workflow_schedule_id}",
-                self.set_schedule_enabled(s, on),
-                replace=False,  # one request at a time per schedule; never cancel one sent
-            )
-        )
-        self._schedules_for: str | None = None
+        self.details_schedules = DetailsSchedules(self.details, session, tasks, parent=self)
+        self.details_schedules.changed.connect(self.schedules_changed)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("workflowsSplitter")
@@ -389,8 +383,7 @@ class WorkflowsPage(QWidget):
         self._tasks.cancel("workflows.refresh")
         self._tasks.cancel("workflows.activity")
         self._tasks.cancel("workflows.search")
-        self._tasks.cancel("workflows.details_schedules")
-        self._schedules_for = None  # the details panel loads them again for the new server
+        self.details_schedules.forget()
         self._auto_refresh.stop()
         self.model.clear()
         self.details.show_workflow(None)
@@ -458,53 +451,17 @@ class WorkflowsPage(QWidget):
         row = self.model.row_of(wpid) if wpid else None
         if row is None:
             self.details.show_workflow(None)
-            self._schedules_for = None
+            self.details_schedules.shown_for = None
             return
         data = self.model.rows[row]
         last = data.last_run.workflow_run_id if data.last_run else None
         self.details.show_workflow(data.workflow, last)
-        if wpid != self._schedules_for:
+        if wpid != self.details_schedules.shown_for:
             self.reload_workflow_schedules(wpid)
 
     def reload_workflow_schedules(self, wpid: str | None = None) -> None:
         """Load the schedules the details panel lists (for ``wpid``, or the one shown)."""
-        wpid = wpid or self._schedules_for
-        if wpid is None or self._session.client is None:
-            return
-        if wpid != self._schedules_for:
-            self.details.show_schedules(None)
-        self._schedules_for = wpid
-        self._tasks.spawn("workflows.details_schedules", self.load_workflow_schedules(wpid))
-
-    async def load_workflow_schedules(self, wpid: str) -> None:
-        client = self._session.client
-        if client is None:
-            return
-        try:
-            schedules = await client.list_workflow_schedules(wpid)
-        except ServerError as exc:
-            if self._schedules_for == wpid:
-                self.details.show_schedules([], "off" if exc.status_code == 501 else str(exc))
-            return
-        except SkyvernError as exc:
-            if self._schedules_for == wpid:
-                self.details.show_schedules([], str(exc))
-            return
-        if self._schedules_for == wpid:
-            self.details.show_schedules(list(schedules))
-
-    async def set_schedule_enabled(self, schedule: Any, enabled: bool) -> None:
-        """The details panel's enabled switch."""
-        client = self._session.client
-        model = self.details.schedules_model
-        if client is None:
-            model.set_pending(schedule.workflow_schedule_id, False)
-            return
-        problem = await switch_schedule(model, client, schedule, enabled)
-        if problem is not None:
-            self.details.show_schedule_problem(problem)
-            return
-        self.schedules_changed.emit(schedule.workflow_permanent_id)
+        self.details_schedules.reload(wpid)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if self._launch_available and index.isValid():
