@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from ...core import cron
 from ...core.schedules import next_run, switch
 from ..format import exact_time
 from .table_model import Index, ListTableModel
@@ -38,6 +37,8 @@ def schedule_title(schedule: ScheduleFields) -> str:
 
 
 def schedule_when(schedule: ScheduleFields) -> str:
+    from ...core import cron  # croniter loads when a schedule is first shown, not at start-up
+
     return cron.cadence_words(schedule.cron_expression, schedule.interval_seconds, schedule.run_at)
 
 
