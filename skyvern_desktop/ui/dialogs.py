@@ -5,12 +5,56 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QObject, QSize
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
+if TYPE_CHECKING:
+    from .errors import ErrorReporter
+    from .session import Session
+    from .tasks import TaskRunner
+
 DialogT = TypeVar("DialogT", bound=QDialog)
+FormT = TypeVar("FormT", bound="BusyForm")
+
+
+class BusyForm(Protocol):
+    """A non-modal form bound to one client (a launcher, a schedule editor)."""
+
+    @property
+    def busy(self) -> bool: ...
+
+    def reject(self) -> None: ...
+
+    def close(self) -> bool: ...
+
+
+class FormOwner(QObject, Generic[FormT]):
+    """Owns a kind of form that holds the client it was opened with: the open ones are in
+    ``forms``; a change of connection closes them (one that is sending closes once the
+    server has answered); quitting closes them all."""
+
+    def __init__(
+        self, session: Session, tasks: TaskRunner, reporter: ErrorReporter, window: QWidget,
+        parent: QObject | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(parent)
+        self._session = session
+        self._tasks = tasks
+        self._reporter = reporter
+        self._window = window
+        self.forms: list[FormT] = []
+        session.client_changed.connect(self.close_stale)
+
+    def close_stale(self) -> None:
+        for form in list(self.forms):
+            if not form.busy:
+                form.reject()
+
+    def close_all(self) -> None:
+        for form in list(self.forms):
+            form.close()
 
 
 def show_form(form: DialogT, registry: list[DialogT]) -> DialogT:

@@ -4,10 +4,12 @@ and the developers' snippets out of the way."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import http.server
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,15 +131,25 @@ async def test_the_forms_show_every_button_whole(
         dialog.reject()
 
 
-async def test_the_json_box_shows_whole_lines_and_grows_with_its_text(
+@contextlib.asynccontextmanager
+async def _launcher(
     qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
-) -> None:
+) -> AsyncIterator[LaunchDialog]:
+    """The launcher of a workflow with one JSON input, shown, its lists loaded."""
     fake_server.always("GET", "/v1/workflows/wpid_1", FakeResponse.of_json(JSON_WORKFLOW))
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
         dialog = LaunchDialog(await client.get_workflow("wpid_1"), client, tasks)
         qtbot.addWidget(dialog)
         dialog.show()
         await tasks.join()
+        yield dialog
+        dialog.reject()
+
+
+async def test_the_json_box_shows_whole_lines_and_grows_with_its_text(
+    qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
+) -> None:
+    async with _launcher(qtbot, tasks, fake_server) as dialog:
         editor = dialog.editors["items"]
         assert isinstance(editor, TextEditor)
         box = editor.edit
@@ -145,31 +157,25 @@ async def test_the_json_box_shows_whole_lines_and_grows_with_its_text(
         empty_height = box.height()
         assert box.verticalScrollBar().maximum() == 0
 
-        def show(lines: int) -> None:
+        async def show(lines: int) -> None:
             editor.set_text("[\n" + ",\n".join(f'  "item {i}"' for i in range(lines - 2)) + "\n]")
-            QApplication.processEvents()
+            await asyncio.sleep(0.05)  # layouts settle on the loop (no nested processEvents)
 
-        show(6)  # all six lines in view: nothing scrolls, no line is cut
+        await show(6)  # all six lines in view: nothing scrolls, no line is cut
         assert box.height() > empty_height
         assert box.verticalScrollBar().maximum() == 0
-        show(14)  # the most it grows to
+        await show(14)  # the most it grows to
         assert box.verticalScrollBar().maximum() == 0
         tallest = box.height()
-        show(40)  # beyond that it scrolls, at the same height
+        await show(40)  # beyond that it scrolls, at the same height
         assert box.height() == tallest
         assert box.verticalScrollBar().maximum() > 0
-        dialog.reject()
 
 
 async def test_the_developer_snippets_sit_in_their_own_menu(
     qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
 ) -> None:
-    fake_server.always("GET", "/v1/workflows/wpid_1", FakeResponse.of_json(JSON_WORKFLOW))
-    async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        dialog = LaunchDialog(await client.get_workflow("wpid_1"), client, tasks)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        await tasks.join()
+    async with _launcher(qtbot, tasks, fake_server) as dialog:
         buttons = [b.text() for b in dialog.findChildren(QAbstractButton) if b.isVisible()]
         assert not any("Copy as" in text for text in buttons), buttons
         developer = dialog.findChild(QPushButton, "launchDeveloper")
@@ -177,7 +183,6 @@ async def test_the_developer_snippets_sit_in_their_own_menu(
         menu = developer.menu()
         assert menu is not None
         assert [a.text() for a in menu.actions()] == ["Copy as cURL", "Copy as Python"]
-        dialog.reject()
 
 
 @dataclass

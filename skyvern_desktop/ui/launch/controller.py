@@ -8,39 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Signal
 
 from ...api.errors import SkyvernError
-from ..dialogs import show_form
-from ..errors import ErrorReporter
-from ..session import Session
-from ..tasks import TaskRunner
+from ..dialogs import FormOwner, show_form
 
 if TYPE_CHECKING:
     from .dialog import LaunchDialog
 
 
-class LaunchController(QObject):
+class LaunchController(FormOwner["LaunchDialog"]):
     """``run_started(run)`` when a launcher has started a run."""
 
     run_started = Signal(object)  # RunResponse
 
-    def __init__(
-        self,
-        session: Session,
-        tasks: TaskRunner,
-        reporter: ErrorReporter,
-        window: QWidget,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._session = session
-        self._tasks = tasks
-        self._reporter = reporter
-        self._window = window
-        self.launchers: list[LaunchDialog] = []
-        session.client_changed.connect(self.close_stale)
+    @property
+    def launchers(self) -> list[LaunchDialog]:
+        return self.forms
 
     def request(self, wpid: str, rerun_of: str | None = None) -> None:
         """The launcher for ``wpid`` (Run…), or filled in from run ``rerun_of`` (Rerun)."""
@@ -76,15 +60,4 @@ class LaunchController(QObject):
                 " shows the workflow's defaults."
             )
         dialog.run_started.connect(self.run_started)
-        return show_form(dialog, self.launchers)
-
-    def close_stale(self) -> None:
-        """The connection changed: launchers bound to the old client close (unless one is
-        sending, which closes once the server has answered)."""
-        for form in list(self.launchers):
-            if not form.busy:
-                form.reject()
-
-    def close_all(self) -> None:
-        for form in list(self.launchers):
-            form.close()
+        return show_form(dialog, self.forms)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QInputDialog, QWidget
 
 from ...api.errors import OutcomeUnknownError, SkyvernError
 from ...core.schedules import run_now_request, schedule_label
-from ..dialogs import run_dialog, show_form
+from ..dialogs import FormOwner, run_dialog, show_form
 from ..errors import ErrorReporter
 from ..session import Session
 from ..tasks import TaskRunner
@@ -31,7 +31,7 @@ class WorkflowChoices(Protocol):
     def selected_workflow_id(self) -> str | None: ...
 
 
-class SchedulesController(QObject):
+class SchedulesController(FormOwner["ScheduleEditor"]):
     """``changed(wpid)`` after a schedule of ``wpid`` was saved; ``run_started(run)`` after
     Run now started a run; ``message(text)`` for the status bar."""
 
@@ -40,23 +40,16 @@ class SchedulesController(QObject):
     message = Signal(str)
 
     def __init__(
-        self,
-        session: Session,
-        tasks: TaskRunner,
-        reporter: ErrorReporter,
-        window: QWidget,
-        workflows: WorkflowChoices,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._session = session
-        self._tasks = tasks
-        self._reporter = reporter
-        self._window = window
+        self, session: Session, tasks: TaskRunner, reporter: ErrorReporter, window: QWidget,
+        workflows: WorkflowChoices, parent: QObject | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(session, tasks, reporter, window, parent)
         self._workflows = workflows
-        self.editors: list[ScheduleEditor] = []
         self._runs_starting: set[str] = set()
-        session.client_changed.connect(self.close_stale)
+
+    @property
+    def editors(self) -> list[ScheduleEditor]:
+        return self.forms
 
     # ------------------------------------------------------------------ the editor
 
@@ -141,22 +134,11 @@ class SchedulesController(QObject):
             parent=self._window,
         )  # fmt: skip
         new.saved.connect(self._on_saved)
-        return show_form(new, self.editors)
+        return show_form(new, self.forms)
 
     def _on_saved(self, result: ScheduleWithNextRuns) -> None:
         self.message.emit(f"Schedule “{schedule_label(result.schedule)}” saved.")
         self.changed.emit(result.schedule.workflow_permanent_id)
-
-    def close_stale(self) -> None:
-        """The connection changed: editors bound to the old client close (unless one is
-        saving, which closes once the server has answered)."""
-        for editor in list(self.editors):
-            if not editor.busy:
-                editor.reject()
-
-    def close_all(self) -> None:
-        for editor in list(self.editors):
-            editor.close()
 
     # ------------------------------------------------------------------ Run now
 
