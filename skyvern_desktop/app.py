@@ -154,7 +154,7 @@ class DesktopApp:
         self.registry = RunRegistry(paths.data_dir / "runs.sqlite3")
         common = (self.session, self.tasks, self.reporter, window)
         self.runs = RunsController(
-            window.runs, self.session, self.registry, self.settings,
+            lambda: window.runs, self.session, self.registry, self.settings,
             title_of=window.workflows.workflow_title, parent=window,
         )  # fmt: skip
         self.launch = LaunchController(*common, parent=window)

@@ -119,8 +119,9 @@ def test_no_dialog_runs_a_nested_event_loop() -> None:
 
 
 # Loaded only once a connection is made or the local server started: the window shows first.
-LATE_MODULES = ("httpx", "pydantic", "rich", "skyvern_desktop.api.models",
-                "skyvern_desktop.api.client", "skyvern_desktop.core.local_server")  # fmt: skip
+LATE_MODULES = ("httpx", "pydantic", "rich", "croniter", "skyvern_desktop.api.models",
+                "skyvern_desktop.api.client", "skyvern_desktop.core.local_server",
+                "skyvern_desktop.ui.runs.page", "skyvern_desktop.ui.schedules.page")  # fmt: skip
 
 SHOW_WINDOW = """
 import asyncio, os, sys, tempfile

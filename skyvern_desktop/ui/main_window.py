@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME, __version__
 from ..core.connection import ConnectionReport, ConnectionState
-from .runs.page import RunsPage
-from .schedules.page import SchedulesPage
 from .session import Session
 from .tasks import TaskRunner
 from .workflows.page import WorkflowsPage
@@ -31,7 +29,9 @@ if TYPE_CHECKING:
     from .launch.controller import LaunchController
     from .local.flow import LocalServerFlow
     from .runs.controller import RunsController
+    from .runs.page import RunsPage
     from .schedules.controller import SchedulesController
+    from .schedules.page import SchedulesPage
     from .settings.flow import ConnectionsFlow
 
 _STATE_COLORS = {
@@ -98,17 +98,20 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._log_dir = log_dir
 
+        self._session = session
+        self._tasks = tasks
         self.workflows = WorkflowsPage(session, tasks)
-        self.runs = RunsPage(session, tasks)
-        self.workflows.workflow_shown.connect(self.runs.set_selected_workflow)
-        self.schedules = SchedulesPage(session, tasks)
+        # The Runs and Schedules screens are built when first needed (shown, or a pane
+        # opened): the window shows sooner, and their modules load then.
+        self._runs: RunsPage | None = None
+        self._schedules: SchedulesPage | None = None
+        self._routes: dict[str, Any] = {}
+        self._selected_workflow: tuple[str | None, str | None] = (None, None)
+        self.workflows.workflow_shown.connect(self._on_workflow_shown)
         self.workflows.connections_requested.connect(self.connections_requested)
         self.workflows.launch_requested.connect(self.launch_requested)
         self.workflows.rerun_requested.connect(self.rerun_requested)
-        self.runs.rerun_requested.connect(self.rerun_requested)
-        self.workflows.schedules_changed.connect(lambda _wpid: self.schedules.reload())
-        self.schedules.changed.connect(self.on_schedules_changed)
-        self.schedules.runs_requested.connect(self.show_schedule_runs)
+        self.workflows.schedules_changed.connect(lambda _wpid: self.reload_schedules())
         self.workflows.set_launch_available(True)
 
         self.stack = QStackedWidget()
@@ -127,10 +130,11 @@ class MainWindow(QMainWindow):
         side.addWidget(title)
         side.addSpacing(8)
         self.nav_buttons: dict[str, QToolButton] = {}
+        self._placeholders = {"runs": QWidget(), "schedules": QWidget()}
         for key, label, page, shortcut in (
             ("workflows", "Workflows", self.workflows, "Ctrl+1"),
-            ("runs", "Runs", self.runs, "Ctrl+2"),
-            ("schedules", "Schedules", self.schedules, "Ctrl+3"),
+            ("runs", "Runs", self._placeholders["runs"], "Ctrl+2"),
+            ("schedules", "Schedules", self._placeholders["schedules"], "Ctrl+3"),
         ):
             button = QToolButton()
             button.setObjectName(f"nav{label}")
@@ -259,6 +263,57 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    # ------------------------------------------------------------------ the screens
+
+    @property
+    def runs(self) -> RunsPage:
+        """The Runs screen (built on first use)."""
+        if self._runs is None:
+            from .runs.page import RunsPage
+
+            page = RunsPage(self._session, self._tasks)
+            self._runs = page
+            self._install("runs", page)
+            page.set_selected_workflow(*self._selected_workflow)
+            page.rerun_requested.connect(self.rerun_requested)
+            if (runs := self._routes.get("runs")) is not None:
+                runs.attach(page)
+        return self._runs
+
+    @property
+    def schedules(self) -> SchedulesPage:
+        """The Schedules screen (built on first use)."""
+        if self._schedules is None:
+            from .schedules.page import SchedulesPage
+
+            page = SchedulesPage(self._session, self._tasks)
+            self._schedules = page
+            self._install("schedules", page)
+            page.changed.connect(self.on_schedules_changed)
+            page.runs_requested.connect(self.show_schedule_runs)
+            self._wire_schedules_page()
+        return self._schedules
+
+    def _install(self, key: str, page: QWidget) -> None:
+        placeholder = self._placeholders.pop(key)
+        index = self.stack.indexOf(placeholder)
+        current = self.stack.currentWidget() is placeholder
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        if current:
+            self.stack.setCurrentWidget(page)
+
+    def _on_workflow_shown(self, wpid: str | None, title: str | None) -> None:
+        self._selected_workflow = (wpid, title)
+        if self._runs is not None:
+            self._runs.set_selected_workflow(wpid, title)
+
+    def reload_schedules(self) -> None:
+        """The Schedules screen reloads, if it was ever shown."""
+        if self._schedules is not None:
+            self._schedules.reload()
+
     # ------------------------------------------------------------------ routing
 
     def route(
@@ -281,20 +336,29 @@ class MainWindow(QMainWindow):
         runs.pane_focused.connect(lambda: self.show_page("runs"))
         for flow in (runs, schedules, local):
             flow.message.connect(self.show_message)
-        page = self.schedules
+        self.workflows.edit_schedule_requested.connect(schedules.request_edit)
+        self.workflows.new_schedule_requested.connect(schedules.request_new)
+        schedules.changed.connect(self.on_schedules_changed)
+        self._routes.update(runs=runs, schedules=schedules)
+        if self._runs is not None:
+            runs.attach(self._runs)
+        self._wire_schedules_page()
+
+    def _wire_schedules_page(self) -> None:
+        """The Schedules screen's intents to their owner, once both exist."""
+        page, schedules = self._schedules, self._routes.get("schedules")
+        if page is None or schedules is None:
+            return
         page.new_requested.connect(lambda: schedules.request_new(None))
         page.edit_requested.connect(schedules.request_edit)
         page.duplicate_requested.connect(schedules.request_duplicate)
         page.run_now_requested.connect(schedules.request_run_now)
-        self.workflows.edit_schedule_requested.connect(schedules.request_edit)
-        self.workflows.new_schedule_requested.connect(schedules.request_new)
-        schedules.changed.connect(self.on_schedules_changed)
 
     def on_schedules_changed(self, wpid: str) -> None:
         """A schedule of ``wpid`` was saved, switched or deleted: every list of it follows."""
         if self.workflows.selected_workflow_id() == wpid:
             self.workflows.reload_workflow_schedules(wpid)
-        self.schedules.reload()
+        self.reload_schedules()
         self.workflows.request_refresh()  # the Schedules column
 
     def show_schedule_runs(self, wpid: str, schedule_id: str, label: str) -> None:
@@ -303,9 +367,15 @@ class MainWindow(QMainWindow):
         self.show_page("runs")
 
     def show_page(self, key: str) -> None:
-        page = {"workflows": self.workflows, "runs": self.runs, "schedules": self.schedules}[key]
-        if page is self.runs and self.stack.currentWidget() is not self.runs:
-            self.runs.reload_history()
+        if key == "runs":
+            runs = self.runs
+            if self.stack.currentWidget() is not runs:
+                runs.reload_history()
+            page: QWidget = runs
+        elif key == "schedules":
+            page = self.schedules
+        else:
+            page = self.workflows
         self.stack.setCurrentWidget(page)
         self.nav_buttons[key].setChecked(True)
 
@@ -318,8 +388,8 @@ class MainWindow(QMainWindow):
     def refresh_current(self) -> None:
         if self.stack.currentWidget() is self.workflows:
             self.workflows.request_refresh()
-        elif self.stack.currentWidget() is self.runs:
-            self.runs.reload_history()
+        elif self._runs is not None and self.stack.currentWidget() is self._runs:
+            self._runs.reload_history()
 
     # ------------------------------------------------------------------ state
 

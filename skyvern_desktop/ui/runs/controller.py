@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from ...core.urls import is_loopback
 from ..session import Session
-from .page import RunsPage
 
 if TYPE_CHECKING:
     from ...api.models import RunResponse
     from ...core.registry import RunRegistry
+    from .page import RunsPage
 
 NOTIFY_SETTING = "notifications/enabled"
 
@@ -36,7 +36,7 @@ class RunsController(QObject):
 
     def __init__(
         self,
-        page: RunsPage,
+        page: Callable[[], RunsPage],
         session: Session,
         registry: RunRegistry,
         settings: QSettings,
@@ -45,19 +45,30 @@ class RunsController(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.page = page
+        self._page = page  # the Runs screen, built when first asked for
+        self._attached = False
         self._session = session
         self.registry = registry
         self._settings = settings
         self._title_of = title_of  # a workflow's title, when the Workflows screen knows it
         self._tray: QSystemTrayIcon | None = None
+        session.client_changed.connect(self.restore_panes)
+
+    @property
+    def page(self) -> RunsPage:
+        return self._page()
+
+    def attach(self, page: RunsPage) -> None:
+        """The Runs screen exists now: listen to it (the window calls this once)."""
+        if self._attached:
+            return
+        self._attached = True
         page.open_requested.connect(
             lambda run_id, wpid: self.open_run(run_id, workflow_permanent_id=wpid or None)
         )
         page.pane_closed.connect(self._on_pane_closed)
         page.title_wanted.connect(self._on_title_wanted)
         page.run_finished.connect(self._on_run_finished)
-        session.client_changed.connect(self.restore_panes)
 
     def _base_url(self) -> str | None:
         client = self._session.client
@@ -89,12 +100,16 @@ class RunsController(QObject):
         self.run_started.emit(run)
 
     def restore_panes(self) -> None:
-        """After a (re)connect: the panes open last time come back and resume watching."""
-        self.page.close_all()
+        """After a (re)connect: the panes open last time come back and resume watching.
+        With none to show and the Runs screen never built, it is not built for this."""
         client = self._session.client
+        entries = self.registry.open_panes(client.base_url) if client is not None else []
+        if not entries and not self._attached:
+            return
+        self.page.close_all()
         if client is None:
             return
-        for entry in self.registry.open_panes(client.base_url):
+        for entry in entries:
             self.page.open_run(
                 entry.run_id, client, title=entry.workflow_title,
                 read_local_files=is_loopback(client.base_url), focus=False,
