@@ -227,7 +227,7 @@ class DesktopApp:
 
         self.launch.close_all()
         self.schedules.close_all()
-        self.window.runs.close_all()
+        self.window.close_run_panes()
         await self.local.process.stop()  # no orphan: the server and any browser it started
         await self.tasks.aclose()
         await self.session.aclose()

@@ -309,6 +309,11 @@ class MainWindow(QMainWindow):
         if self._runs is not None:
             self._runs.set_selected_workflow(wpid, title)
 
+    def close_run_panes(self) -> None:
+        """Close every run pane (quitting), without building the Runs screen for it."""
+        if self._runs is not None:
+            self._runs.close_all()
+
     def reload_schedules(self) -> None:
         """The Schedules screen reloads, if it was ever shown."""
         if self._schedules is not None:
