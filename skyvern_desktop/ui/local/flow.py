@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction
@@ -26,7 +27,9 @@ from ..errors import ErrorReporter
 from ..session import Session
 from ..tasks import TaskRunner
 from .controller import LocalServerController, ServerState
-from .dialogs import LIMITS_TEXT, CommandDialog, LogViewer, StartDialog
+
+if TYPE_CHECKING:  # the windows load when first opened, not while the main window shows
+    from .dialogs import StartDialog
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,8 @@ class LocalServerFlow(QObject):
         if self.process.state in (ServerState.STARTING, ServerState.STOPPING):
             self.message.emit("The local server is already starting or stopping.")
             return False
+        from .dialogs import StartDialog
+
         dialog: StartDialog | None = None
         if not self._headless or interactive:
             dialog = StartDialog(self.process.log_path, parent=self._window)
@@ -281,6 +286,8 @@ class LocalServerFlow(QObject):
         self._actions["restart"].setEnabled(False)
 
     def show_log(self) -> None:
+        from .dialogs import LogViewer
+
         viewer = LogViewer(self.process.log_path, parent=self._window)
         viewer.finished.connect(lambda _r: viewer.deleteLater())
         viewer.show()
@@ -290,6 +297,8 @@ class LocalServerFlow(QObject):
         box.setObjectName("localLimits")
         box.setWindowTitle("What a local server can do")
         box.setTextFormat(Qt.TextFormat.RichText)
+        from .dialogs import LIMITS_TEXT
+
         box.setText(LIMITS_TEXT)
         box.finished.connect(lambda _r: box.deleteLater())
         box.open()
@@ -314,6 +323,8 @@ class LocalServerFlow(QObject):
         env = {}
         if runtime.browsers_path is not None:  # where this server's Playwright looks
             env["PLAYWRIGHT_BROWSERS_PATH"] = str(runtime.browsers_path)
+        from .dialogs import CommandDialog
+
         dialog = CommandDialog(
             "Installing the browser for the local server",
             [str(runtime.python), "-m", "playwright", "install", "chromium"],

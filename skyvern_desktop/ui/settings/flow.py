@@ -5,7 +5,7 @@ manages it (see :class:`LocalStarter`), never from here."""
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QWidget
@@ -19,7 +19,9 @@ from ..dialogs import run_dialog
 from ..errors import ErrorReporter
 from ..session import Session
 from ..tasks import TaskRunner
-from .dialog import ConnectionsDialog
+
+if TYPE_CHECKING:  # the dialog loads when first opened, not while the main window shows
+    from .dialog import ConnectionsDialog
 
 
 class LocalStarter(Protocol):
@@ -112,6 +114,8 @@ class ConnectionsFlow(QObject):
             await self.connect_to_profile(profile, environment_override()[1])
 
     def make_dialog(self, *, first_run: bool) -> ConnectionsDialog:
+        from .dialog import ConnectionsDialog
+
         env_url, env_key = environment_override()
         note = None
         if env_url or env_key:
