@@ -134,11 +134,6 @@ class LocalServer:
         log.info("reusing the local Skyvern server pid=%s port=%s", pid, port)
         return version
 
-    @property
-    def is_guest(self) -> bool:
-        """Another running app owns this server: it is used, never stopped, from here."""
-        return self._guest_of is not None
-
     def _write_state(self, pid: int) -> None:
         """The server's pid and port, and this app's pid as its owner, for the next start."""
         state = {"pid": pid, "port": self.port, "owner": os.getpid()}

@@ -25,6 +25,11 @@ def schedule_label(schedule: WorkflowSchedule) -> str:
     return schedule.name or schedule.workflow_schedule_id
 
 
+def schedule_title(schedule: ScheduleFields) -> str:
+    """How a schedule is titled in lists and messages: its name, or "Unnamed (id)"."""
+    return schedule.name or f"Unnamed ({schedule.workflow_schedule_id})"
+
+
 def run_now_request(schedule: WorkflowSchedule) -> WorkflowRunRequest:
     """ "Run now": one run of the schedule's workflow with the schedule's own inputs (an
     input the schedule leaves out takes the workflow's default), titled after it."""
@@ -148,8 +153,7 @@ async def switch(
         )
     except SkyvernError as exc:  # ClientClosedError too: the connection was switched
         verb = "resumed" if enabled else "paused"
-        title = schedule.name or f"Unnamed ({schedule.workflow_schedule_id})"
-        return None, f"“{title}” could not be {verb}: {exc}"
+        return None, f"“{schedule_title(schedule)}” could not be {verb}: {exc}"
     return result, None
 
 

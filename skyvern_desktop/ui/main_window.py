@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
@@ -105,7 +105,8 @@ class MainWindow(QMainWindow):
         # opened): the window shows sooner, and their modules load then.
         self._runs: RunsPage | None = None
         self._schedules: SchedulesPage | None = None
-        self._routes: dict[str, Any] = {}
+        self._runs_flow: RunsController | None = None  # set by route()
+        self._schedules_flow: SchedulesController | None = None
         self._selected_workflow: tuple[str | None, str | None] = (None, None)
         self.workflows.workflow_shown.connect(self._on_workflow_shown)
         self.workflows.connections_requested.connect(self.connections_requested)
@@ -276,8 +277,8 @@ class MainWindow(QMainWindow):
             self._install("runs", page)
             page.set_selected_workflow(*self._selected_workflow)
             page.rerun_requested.connect(self.rerun_requested)
-            if (runs := self._routes.get("runs")) is not None:
-                runs.attach(page)
+            if self._runs_flow is not None:
+                self._runs_flow.attach(page)
         return self._runs
 
     @property
@@ -344,14 +345,14 @@ class MainWindow(QMainWindow):
         self.workflows.edit_schedule_requested.connect(schedules.request_edit)
         self.workflows.new_schedule_requested.connect(schedules.request_new)
         schedules.changed.connect(self.on_schedules_changed)
-        self._routes.update(runs=runs, schedules=schedules)
+        self._runs_flow, self._schedules_flow = runs, schedules
         if self._runs is not None:
             runs.attach(self._runs)
         self._wire_schedules_page()
 
     def _wire_schedules_page(self) -> None:
         """The Schedules screen's intents to their owner, once both exist."""
-        page, schedules = self._schedules, self._routes.get("schedules")
+        page, schedules = self._schedules, self._schedules_flow
         if page is None or schedules is None:
             return
         page.new_requested.connect(lambda: schedules.request_new(None))

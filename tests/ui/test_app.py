@@ -241,19 +241,19 @@ async def test_enter_opens_the_launcher_and_rerun_fills_it_in(
         assert page.select_workflow(wpid)
         page.table.setFocus()
         qtbot.keyClick(page.table, Qt.Key.Key_Return)
-        await wait_until(lambda: len(app.launch.launchers) == 1, what="the launcher")
-        launcher = app.launch.launchers[0]
+        await wait_until(lambda: len(app.launch.forms) == 1, what="the launcher")
+        launcher = app.launch.forms[0]
         assert launcher.workflow.workflow_permanent_id == wpid
         assert launcher.editors["note"].text() == ""
         launcher.close()
-        await wait_until(lambda: not app.launch.launchers, what="the launcher to close")
+        await wait_until(lambda: not app.launch.forms, what="the launcher to close")
 
         rerun = page.details.findChild(QPushButton, "workflowRerunButton")
         assert rerun is not None
         assert rerun.isEnabled()
         qtbot.mouseClick(rerun, Qt.MouseButton.LeftButton)
-        await wait_until(lambda: len(app.launch.launchers) == 1, what="the rerun launcher")
-        assert app.launch.launchers[0].editors["note"].text() == "from the first run"
+        await wait_until(lambda: len(app.launch.forms) == 1, what="the rerun launcher")
+        assert app.launch.forms[0].editors["note"].text() == "from the first run"
         await app.tasks.join()
     finally:
         await app.aclose()

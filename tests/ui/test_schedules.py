@@ -100,8 +100,8 @@ async def _show_only(app: DesktopApp, search: str) -> None:
 
 
 async def _editor(app: DesktopApp) -> ScheduleEditor:
-    await wait_until(lambda: bool(app.schedules.editors), what="the schedule editor")
-    editor = app.schedules.editors[-1]
+    await wait_until(lambda: bool(app.schedules.forms), what="the schedule editor")
+    editor = app.schedules.forms[-1]
     await wait_until(editor.isVisible)
     return editor
 
@@ -232,7 +232,7 @@ async def test_create_builds_the_schedule_without_cron_and_posts_it(
     child(editor, QPlainTextEdit, "scheduleDescription").setPlainText("Tue and Thu")
     child(editor, QPlainTextEdit, "field_recipient_edit").setPlainText("ops@example.com")
     qtbot.mouseClick(child(editor, QPushButton, "scheduleSave"), Qt.MouseButton.LeftButton)
-    await wait_until(lambda: editor not in app.schedules.editors, what="the editor to close")
+    await wait_until(lambda: editor not in app.schedules.forms, what="the editor to close")
     (saved,) = await client.list_workflow_schedules(wpid)
     assert saved.cron_expression == "45 7 * * 2,4"
     assert saved.timezone == "America/New_York"
@@ -375,7 +375,7 @@ async def test_editing_only_the_time_keeps_the_name_and_the_inputs(
     child(editor, QTimeEdit, "cadenceTime").setTime(QTime(10, 30))
     assert child(editor, QLineEdit, "cadenceRaw").text() == "30 10 * * 1-5"
     qtbot.mouseClick(child(editor, QPushButton, "scheduleSave"), Qt.MouseButton.LeftButton)
-    await wait_until(lambda: editor not in app.schedules.editors, what="the editor to close")
+    await wait_until(lambda: editor not in app.schedules.forms, what="the editor to close")
     after = (await client.get_schedule(wpid, sid)).schedule
     assert after.cron_expression == "30 10 * * 1-5"
     assert (after.name, after.description) == ("Morning", "Before the stand-up")

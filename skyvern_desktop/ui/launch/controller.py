@@ -22,10 +22,6 @@ class LaunchController(FormOwner["LaunchDialog"]):
 
     run_started = Signal(object)  # RunResponse
 
-    @property
-    def launchers(self) -> list[LaunchDialog]:
-        return self.forms
-
     def request(self, wpid: str, rerun_of: str | None = None) -> None:
         """The launcher for ``wpid`` (Run…), or filled in from run ``rerun_of`` (Rerun)."""
         self._tasks.spawn(f"ui.launch.{wpid}", self.open_launcher(wpid, rerun_of=rerun_of))

@@ -47,10 +47,6 @@ class SchedulesController(FormOwner["ScheduleEditor"]):
         self._workflows = workflows
         self._runs_starting: set[str] = set()
 
-    @property
-    def editors(self) -> list[ScheduleEditor]:
-        return self.forms
-
     # ------------------------------------------------------------------ the editor
 
     def request_new(self, wpid: str | None = None) -> None:
@@ -98,7 +94,7 @@ class SchedulesController(FormOwner["ScheduleEditor"]):
         from .editor import ScheduleEditor
 
         if schedule_id is not None and not duplicate:
-            for open_editor in self.editors:
+            for open_editor in self.forms:
                 original = open_editor.original
                 if (
                     open_editor.editing

@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
 
 from ...api.enums import ScheduleStatusFilter
 from ...api.errors import NotFoundError, ServerError, SkyvernError
+from ...core.schedules import schedule_title
 from ..dialogs import run_dialog
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.labels import ERROR_STYLE
-from ..widgets.schedules_model import Column, SchedulesModel, schedule_title, switch_schedule
+from ..widgets.schedules_model import Column, SchedulesModel, switch_schedule
 from ..widgets.state_panel import StatePanel
 
 if TYPE_CHECKING:

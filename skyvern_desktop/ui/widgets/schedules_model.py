@@ -31,11 +31,6 @@ class Column(enum.Enum):
     ENABLED = "Enabled"
 
 
-def schedule_title(schedule: ScheduleFields) -> str:
-    """The name, or the timing when the schedule has none."""
-    return schedule.name or f"Unnamed ({schedule.workflow_schedule_id})"
-
-
 def schedule_when(schedule: ScheduleFields) -> str:
     from ...core import cron  # croniter loads when a schedule is first shown, not at start-up
 
