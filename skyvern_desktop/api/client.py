@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import PurePath
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from .errors import (
+    ApiError,
     ClientClosedError,
     NetworkErrorKind,
     OutcomeUnknownError,
@@ -41,9 +42,20 @@ from .models import (
     WorkflowScheduleList,
 )
 from .paths import CLOUD_BASE_URL, ApiPath
-from .transport import MAX_PAGES, MAX_UPLOAD_BYTES, ClientBase, normalize_base_url, query_params
+from .transport import (
+    MAX_PAGES,
+    MAX_UPLOAD_BYTES,
+    USER_AGENT,
+    ClientBase,
+    normalize_base_url,
+    query_params,
+)
+
+if TYPE_CHECKING:
+    from .stream import LiveStream
 
 T = TypeVar("T")
+_UNKNOWN: Any = object()
 
 
 class SkyvernClient(ClientBase):
@@ -54,12 +66,38 @@ class SkyvernClient(ClientBase):
     start a run never are.
     """
 
+    _streaming_mode: str | None = _UNKNOWN  # asked once per client (per connection)
+
     # ------------------------------------------------------------------ server
 
     async def version(self) -> ServerVersion:
         """``GET /v1/version``: needs no key; answers only if this is a Skyvern server."""
         result: ServerVersion = await self._get(ApiPath.VERSION, ServerVersion)
         return result
+
+    async def streaming_mode(self) -> str | None:
+        """``GET /v1/config/runtime`` (no key): how the server streams a run's browser,
+        ``"cdp"`` (frames over the live view's socket) or ``"vnc"`` (no frames for us);
+        ``None`` when the server does not say (an older one, or the Cloud)."""
+        if self._streaming_mode is not _UNKNOWN:
+            return self._streaming_mode
+        try:
+            config = await self._get(ApiPath.RUNTIME_CONFIG, dict[str, Any])
+        except (ApiError, ProtocolError):
+            config = {}
+        mode = config.get("browser_streaming_mode")
+        self._streaming_mode = mode.lower() if isinstance(mode, str) else None
+        return self._streaming_mode
+
+    def live_stream(self, run_id: str, *, browser_session_id: str | None = None) -> LiveStream:
+        """The live picture of a run's browser (see :mod:`.stream`): on this server's own
+        origin, ``wss`` for an ``https`` server, with this client's key."""
+        from .stream import LiveStream  # websockets loads with the first live view
+
+        return LiveStream(
+            self._base_url, self._key, run_id=run_id, browser_session_id=browser_session_id,
+            user_agent=USER_AGENT,
+        )  # fmt: skip
 
     async def check_key(self) -> None:
         """Make the cheapest authenticated call; raise :class:`~.errors.AuthError` if the key

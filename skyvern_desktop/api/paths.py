@@ -17,6 +17,7 @@ CLOUD_BASE_URL: Final = "https://api.skyvern.com"
 
 class ApiPath(StrEnum):
     VERSION = "/v1/version"
+    RUNTIME_CONFIG = "/v1/config/runtime"
 
     WORKFLOWS = "/v1/workflows"
     WORKFLOW = "/v1/workflows/{wpid}"
@@ -40,6 +41,11 @@ class ApiPath(StrEnum):
     WORKFLOW_SCHEDULE = "/v1/workflows/{wpid}/schedules/{schedule_id}"
     WORKFLOW_SCHEDULE_ENABLE = "/v1/workflows/{wpid}/schedules/{schedule_id}/enable"
     WORKFLOW_SCHEDULE_DISABLE = "/v1/workflows/{wpid}/schedules/{schedule_id}/disable"
+
+    # WebSockets. A run's stream is on the legacy router (``/api/v1``), a persistent
+    # browser session's on ``/v1``; each answers 403 under the other prefix.
+    STREAM_RUN = "/api/v1/stream/workflow_runs/{run_id}"
+    STREAM_SESSION = "/v1/stream/browser_sessions/{session_id}"
 
     def fill(self, **ids: str) -> str:
         """Fill the placeholders, percent-encoding each id so it stays one path segment.

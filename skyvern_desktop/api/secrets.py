@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Final
 
 _REDACTED: Final = "***"
+
+# A key in a URL's query string (the live stream's ``?apikey=…``), registered or not.
+_QUERY_SECRET: Final = re.compile(
+    r"(?i)([?&](?:apikey|api_key|x-api-key|token|access_token|password)=)[^&#\s'\"<>]+"
+)
 
 
 class Secret:
@@ -64,6 +70,8 @@ class _Registry:
         for value in values:
             if value in text:
                 text = text.replace(value, _REDACTED)
+        if "=" in text:
+            text = _QUERY_SECRET.sub(rf"\g<1>{_REDACTED}", text)
         return text
 
 
@@ -76,7 +84,8 @@ def register_secret(value: str) -> None:
 
 
 def scrub(text: str) -> str:
-    """Return ``text`` with every registered secret replaced by ``***``."""
+    """Return ``text`` with every registered secret, and any key-like value in a URL's
+    query string (``?apikey=…``, ``&token=…``), replaced by ``***``."""
     return _registry.scrub(text)
 
 

@@ -148,6 +148,7 @@ class ClientBase:
         if key:
             register_secret(key.reveal())
         self._has_key = bool(key)
+        self._key = key  # the live stream carries it in its URL (see stream.py)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock

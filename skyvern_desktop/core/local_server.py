@@ -174,6 +174,9 @@ class LocalServer:
             DATABASE_STRING=f"sqlite+aiosqlite:///{d / 'data.db'}",
             SKYVERN_TELEMETRY="false",
             BROWSER_TYPE="chromium-headless",
+            # Live pictures of a run's browser over the run's WebSocket (the run pane's
+            # Overview). The default, vnc, sends a plain local server's client no frames.
+            BROWSER_STREAMING_MODE="cdp",
             ARTIFACT_STORAGE_PATH=str(d / "artifacts"),
             VIDEO_PATH=str(d / "videos"),
             HAR_PATH=str(d / "har"),

@@ -26,9 +26,11 @@ UPLOADED = {"s3_uri": "s3://bucket/key", "presigned_url": "https://bucket.test/k
 @pytest.mark.parametrize("path", list(ApiPath), ids=[p.name for p in ApiPath])
 def test_no_path_ends_with_a_slash_and_all_are_v1(path: ApiPath) -> None:
     assert not path.value.endswith("/")
-    assert path.value.startswith("/v1/")
+    # The one exception: a run's live stream exists only on the legacy ``/api/v1`` router.
+    assert path.value.startswith("/api/v1/stream/" if path is ApiPath.STREAM_RUN else "/v1/")
     assert "//" not in path.value
-    assert set(re.findall(r"{(\w+)}", path.value)) <= {"wpid", "run_id", "schedule_id"}
+    ids = {"wpid", "run_id", "schedule_id", "session_id"}
+    assert set(re.findall(r"{(\w+)}", path.value)) <= ids
 
 
 def test_the_paths_every_server_version_serves() -> None:

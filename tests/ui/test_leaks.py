@@ -79,7 +79,7 @@ async def test_an_enlarged_screenshot_is_deleted_once_closed(
         await pane.load_screenshots([(tmp_path / "gone.png").as_uri(),
                                      (tmp_path / "shot.png").as_uri()])  # fmt: skip
         assert pane.screenshot_count == 1
-        pane.shots.doubleClicked.emit(pane.shots_model.index(1, 0))
+        pane.shots.view.doubleClicked.emit(pane.shots.model.index(1, 0))
         dialog = pane.findChild(QDialog, "runScreenshotDialog")
         assert dialog is not None and dialog.isVisible()
         dialog.reject()

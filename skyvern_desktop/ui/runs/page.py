@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..session import Session
@@ -15,6 +16,24 @@ from .pane import RunPane
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
+
+
+_LIVE_ICON: QIcon | None = None
+
+
+def live_icon() -> QIcon:
+    global _LIVE_ICON
+    if _LIVE_ICON is None:
+        pixmap = QPixmap(16, 16)
+        pixmap.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor("#cf222e"))
+        painter.setPen(QColor("#ffffff"))
+        painter.drawEllipse(3, 3, 10, 10)
+        painter.end()
+        _LIVE_ICON = QIcon(pixmap)
+    return _LIVE_ICON
 
 
 class RunsPage(QWidget):
@@ -91,6 +110,7 @@ class RunsPage(QWidget):
             )
             pane.rerun_requested.connect(self.rerun_requested)
             pane.workflow_known.connect(self.title_wanted)
+            pane.live_changed.connect(lambda live, p=pane: self._mark_live(p, live))
             self.panes[run_id] = pane
             self.tabs.addTab(pane, title or run_id)
             self.tabs.setTabToolTip(self.tabs.indexOf(pane), run_id)
@@ -100,6 +120,17 @@ class RunsPage(QWidget):
         if focus:
             self.tabs.setCurrentWidget(pane)
         return pane
+
+    def _mark_live(self, pane: RunPane, live: bool) -> None:
+        """A small red dot on the tab of a run whose browser is streaming now."""
+        index = self.tabs.indexOf(pane)
+        if index < 0:
+            return
+        self.tabs.setTabIcon(index, live_icon() if live else QIcon())
+        self.tabs.setTabToolTip(index, f"{pane.run_id} · live" if live else pane.run_id)
+
+    def live_runs(self) -> list[str]:
+        return [run_id for run_id, pane in self.panes.items() if pane.follower.live]
 
     def set_title(self, run_id: str, title: str) -> None:
         pane = self.panes.get(run_id)

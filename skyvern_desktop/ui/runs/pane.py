@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMessageBox,
     QPushButton,
     QTabWidget,
@@ -27,22 +25,26 @@ from PySide6.QtWidgets import (
 
 from ...api.errors import SkyvernError
 from ...core.urls import web_ui_link
-from ...core.watcher import RunWatcher, WatchPolicy, WatchState
+from ...core.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
 from ..dialogs import ask_save_path, run_dialog
 from ..format import duration_text, exact_time, status_label
 from ..tasks import TaskRunner
 from ..widgets.json_tree import JsonTree, is_records, records_of, records_to_csv
 from ..widgets.status_badge import StatusBadge
+from .following import RunFollower
+from .overview import RunOverview
+from .player import RecordingPlayer
+from .shots import ScreenshotsTab
+from .timeline import TimelineView
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
-    from ...api.models import RunResponse, TimelineItem
+    from ...api.models import RunResponse
 
 FAILURE_STYLE = (
     "QLabel { background: #ffebe9; color: #82071e; border: 1px solid #ff8182;"
     " border-radius: 4px; padding: 6px; }"
 )
-THUMB = QSize(240, 135)
 
 
 def local_path(url: str) -> Path | None:
@@ -55,6 +57,7 @@ class RunPane(QWidget):
     retry_started = Signal(object)  # the new RunResponse
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     workflow_known = Signal(str, str)  # run_id, workflow_permanent_id (first time it is seen)
+    live_changed = Signal(bool)  # the live picture started or stopped
 
     def __init__(
         self,
@@ -150,38 +153,16 @@ class RunPane(QWidget):
         row.addWidget(self.export_json)
         out_layout.addLayout(row)
 
-        self.timeline_model = QStandardItemModel(0, 4, self)
-        self.timeline_model.setHorizontalHeaderLabels(["Block", "Type", "Status", "Took"])
-        self.timeline = QTreeView()
-        self.timeline.setObjectName("runTimeline")
-        self.timeline.setModel(self.timeline_model)
-
-        self.shots_model = QStandardItemModel(self)
-        self.shots = QListView()
-        self.shots.setObjectName("runScreenshots")
-        self.shots.setViewMode(QListView.ViewMode.IconMode)
-        self.shots.setIconSize(THUMB)
-        self.shots.setResizeMode(QListView.ResizeMode.Adjust)
-        self.shots.setModel(self.shots_model)
-        self.shots.doubleClicked.connect(lambda i: self._enlarge(i.row()))
-        self.shots_note = QLabel("Screenshots appear when the run has ended.")
-        self.shots_note.setObjectName("runScreenshotsNote")
-        shots_tab = QWidget()
-        shots_layout = QVBoxLayout(shots_tab)
-        shots_layout.addWidget(self.shots_note)
-        shots_layout.addWidget(self.shots, 1)
-        self._pixmaps: list[tuple[str, QPixmap] | None] = []  # one per row of shots_model
-
-        self.recording = QLabel("No recording yet.")
-        self.recording.setObjectName("runRecording")
-        self.recording.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.recording.linkActivated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
-        self.save_recording = QPushButton("Save recording…")
-        self.save_recording.setObjectName("runSaveRecording")
-        self.save_recording.setEnabled(False)
-        self.save_recording.clicked.connect(
-            lambda: self._save_url(self.run.recording_url if self.run else None, "recording")
+        self.overview = RunOverview()
+        self.timeline = TimelineView()
+        self.timeline_model = self.timeline.model_
+        self.shots = ScreenshotsTab(self._fetch)
+        self.player = RecordingPlayer(
+            self.playable,
+            lambda: self._save_url(self.run.recording_url if self.run else None, "recording"),
         )
+        self.recording = self.player.note
+        self.save_recording = self.player.save
         self.files_model = QStandardItemModel(0, 2, self)
         self.files_model.setHorizontalHeaderLabels(["File", "Size"])
         self.files = QTreeView()
@@ -193,20 +174,27 @@ class RunPane(QWidget):
         self.save_file.clicked.connect(self._save_selected_file)
         files_tab = QWidget()
         files_layout = QVBoxLayout(files_tab)
-        rec_row = QHBoxLayout()
-        rec_row.addWidget(self.recording, 1)
-        rec_row.addWidget(self.save_recording)
-        files_layout.addLayout(rec_row)
-        files_layout.addWidget(QLabel("<b>Downloaded files</b>"))
+        self.no_files = QLabel("Files the run downloads are listed here.")
+        self.no_files.setObjectName("runNoFiles")
+        self.no_files.setStyleSheet("color: palette(placeholder-text);")
+        files_layout.addWidget(self.no_files)
         files_layout.addWidget(self.files, 1)
         files_layout.addWidget(self.save_file, 0, Qt.AlignmentFlag.AlignRight)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("runTabs")
+        self.tabs.addTab(self.overview, "Overview")
         self.tabs.addTab(output_tab, "Output")
         self.tabs.addTab(self.timeline, "Timeline")
-        self.tabs.addTab(shots_tab, "Screenshots")
-        self.tabs.addTab(files_tab, "Recording and files")
+        self.tabs.addTab(self.shots, "Screenshots")
+        self.tabs.addTab(self.player, "Recording")
+        self.tabs.addTab(files_tab, "Files")
+        self.tabs.currentChanged.connect(lambda _i: self._on_visibility())
+        self.follower = RunFollower(
+            run_id, client, tasks, overview=self.overview, timeline=self.timeline,
+            shots=self.shots, parent=self,
+        )  # fmt: skip
+        self.follower.live_changed.connect(self.live_changed)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -222,8 +210,12 @@ class RunPane(QWidget):
         self._tasks.spawn(f"pane.watch.{self.run_id}", self.watch())
 
     def stop(self) -> None:
+        """Closed (or the connection changed): no more requests, the live view's socket
+        closed, the player stopped."""
         for what in ("watch", "results"):
             self._tasks.cancel(f"pane.{what}.{self.run_id}")
+        self.follower.stop()
+        self.player.stop()
 
     async def watch(self) -> RunResponse | None:
         self.watcher = RunWatcher(
@@ -235,6 +227,21 @@ class RunPane(QWidget):
             await self.load_results(final)
             self.finished.emit(final)
         return final
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._on_visibility()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._on_visibility()
+
+    def _on_visibility(self) -> None:
+        """Only a pane on screen decodes frames and reads its timeline and screenshots."""
+        shown = self.isVisible()
+        self.follower.set_shown(shown)
+        if shown and self.tabs.currentWidget() is self.player:
+            self._offer_recording()
 
     def _on_state(self, state: WatchState, message: str) -> None:
         if state is WatchState.RECONNECTING:
@@ -253,6 +260,7 @@ class RunPane(QWidget):
         if self.run is None and run.workflow_permanent_id and self.title_text == self.run_id:
             self.workflow_known.emit(self.run_id, run.workflow_permanent_id)
         self.run = run
+        ended = run.is_terminal
         self.badge.set_status(str(run.status))
         for name, when in (
             ("Created", run.created_at), ("Queued", run.queued_at),
@@ -281,9 +289,11 @@ class RunPane(QWidget):
         self.output.setVisible(run.output is not None)
         if link := web_ui_link(run.app_url):
             self.open_in_skyvern.setText(f"<a href='{link}'>Open in Skyvern</a>")
-        if run.recording_url:
-            self.recording.setText(f"<a href='{run.recording_url}'>Open the recording</a>")
-            self.save_recording.setEnabled(True)
+        self.follower.update(run)
+        if self.tabs.currentWidget() is self.player and self.isVisible():
+            self._offer_recording()
+        else:
+            self.player.describe(run.recording_url, final=recording_is_final(run), ended=ended)
         self.files_model.removeRows(0, self.files_model.rowCount())
         for info in run.downloaded_files or []:
             name = info.filename or Path(urlparse(info.url).path).name or info.url
@@ -291,6 +301,11 @@ class RunPane(QWidget):
             item = QStandardItem(name)
             item.setData(info.url, Qt.ItemDataRole.UserRole)
             self.files_model.appendRow([item, QStandardItem(size)])
+        self.no_files.setText(
+            "Files the run downloads are listed here."
+            if not ended
+            else ("Downloaded files:" if run.downloaded_files else "The run downloaded no files.")
+        )
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -304,58 +319,18 @@ class RunPane(QWidget):
     # ------------------------------------------------------------------ results
 
     async def load_results(self, run: RunResponse) -> None:
-        """Timeline and screenshots, read once the run has ended."""
-        try:
-            timeline = await self._client.get_run_timeline(self.run_id)
-        except SkyvernError:
-            timeline = []
-        self._fill_timeline(timeline)
-        urls = list(run.screenshot_urls or [])
-        if not urls:
-            try:
-                artifacts = await self._client.list_artifacts(self.run_id)
-            except SkyvernError:
-                artifacts = []
-            shots = sorted(
-                (a for a in artifacts if a.is_screenshot), key=lambda a: a.created_at, reverse=True
-            )
-            urls = [a.signed_url or a.uri for a in shots]
-        await self.load_screenshots(urls)
+        """The timeline and screenshots once more, now that the run has ended."""
+        self.follower.update(run)
+        await self.follower.refresh(final=True)
+        if self.tabs.currentWidget() is self.player and self.isVisible():
+            self._offer_recording()
 
-    def _fill_timeline(self, items: list[TimelineItem]) -> None:
-        self.timeline_model.removeRows(0, self.timeline_model.rowCount())
-
-        def add(parent: QStandardItem | QStandardItemModel, item: TimelineItem) -> None:
-            block = item.block
-            if block is None:
-                row = [
-                    QStandardItem("Thought"),
-                    QStandardItem(""),
-                    QStandardItem(""),
-                    QStandardItem(""),
-                ]
-            else:
-                took = duration_text(block.created_at, block.modified_at)
-                row = [
-                    QStandardItem(block.label or ""), QStandardItem(block.block_type or ""),
-                    QStandardItem(status_label(str(block.status or ""))), QStandardItem(took),
-                ]  # fmt: skip
-                tip = block.failure_reason or (
-                    json.dumps(block.output, indent=2)[:2000] if block.output is not None else ""
-                )
-                for cell in row:
-                    cell.setToolTip(tip)
-            for cell in row:
-                cell.setEditable(False)
-            parent.appendRow(row)
-            for child in item.children:
-                add(row[0], child)
-
-        for item in items:
-            add(self.timeline_model, item)
-        self.timeline.expandAll()
-        for col in range(4):
-            self.timeline.resizeColumnToContents(col)
+    def _offer_recording(self) -> None:
+        """The Recording tab is shown: load the final recording into the player."""
+        run = self.run
+        if run is not None:
+            final = recording_is_final(run)
+            self.player.offer(run.recording_url, final=final, ended=run.is_terminal)
 
     async def _fetch(self, url: str) -> bytes:
         path = local_path(url)
@@ -365,65 +340,19 @@ class RunPane(QWidget):
             return await asyncio.to_thread(path.read_bytes)
         return await self._client.download(url)  # presigned: sent without the API key
 
+    def playable(self, url: str) -> str | None:
+        """Where the player can read ``url``: the file itself for a local server's
+        ``file://``, the presigned address for http(s); ``None`` when not readable here."""
+        if local_path(url) is not None:
+            return url if self._read_local else None
+        return url if url.startswith(("http://", "https://")) else None
+
     async def load_screenshots(self, urls: list[str]) -> None:
-        """Fetch and show the run's screenshots (a row per URL, in order; one that cannot
-        be read says why in its row)."""
-        self.shots_model.clear()
-        self._pixmaps = []
-        if not urls:
-            self.shots_note.setText("This run has no screenshots.")
-            return
-        self.shots_note.setText(
-            f"{len(urls)} screenshot{'s' if len(urls) != 1 else ''}, newest first."
-            " Double-click one to enlarge it."
-        )
-        for url in urls:
-            try:
-                data = await self._fetch(url)
-            except (SkyvernError, OSError) as exc:
-                item = QStandardItem(f"Not loaded: {exc}")
-                item.setEditable(False)
-                self.shots_model.appendRow(item)
-                self._pixmaps.append(None)  # rows and pictures stay aligned
-                continue
-            pixmap = QPixmap()
-            pixmap.loadFromData(data)
-            self._pixmaps.append((url, pixmap))
-            item = QStandardItem(
-                QIcon(pixmap.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio)), ""
-            )
-            item.setEditable(False)
-            item.setToolTip(url)
-            self.shots_model.appendRow(item)
+        await self.shots.load(urls, final=True)
 
     @property
     def screenshot_count(self) -> int:
-        return sum(1 for shot in self._pixmaps if shot is not None)
-
-    def _enlarge(self, row: int) -> None:
-        shot = self._pixmaps[row] if 0 <= row < len(self._pixmaps) else None
-        if shot is None:
-            return
-        url, pixmap = shot
-        dialog = QDialog(self)
-        dialog.setObjectName("runScreenshotDialog")
-        dialog.setWindowTitle("Screenshot")
-        label = QLabel()
-        label.setPixmap(pixmap.scaled(QSize(1280, 720), Qt.AspectRatioMode.KeepAspectRatio))
-        save = QPushButton("Save…")
-        save.clicked.connect(
-            lambda: self._save_bytes_dialog(
-                Path(urlparse(url).path).name or "screenshot.png", pixmap
-            )
-        )
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(label)
-        layout.addWidget(save, 0, Qt.AlignmentFlag.AlignRight)
-        dialog.finished.connect(lambda _r: dialog.deleteLater())
-        dialog.open()
-
-    def _save_bytes_dialog(self, name: str, pixmap: QPixmap) -> None:
-        ask_save_path(self, "Save screenshot", name, lambda target: pixmap.save(target))
+        return self.shots.count
 
     # ------------------------------------------------------------------ actions
 

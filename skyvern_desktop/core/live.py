@@ -1,0 +1,157 @@
+"""Keeping a run's live view connected: reconnect with backoff while the run goes on,
+stop at the sign-off or when the run has ended. No Qt: the UI passes callbacks.
+
+What the feed tells the UI (``on_state``):
+
+- ``CONNECTING`` / ``RECONNECTING``: no socket yet (the second with the reason);
+- ``WAITING``: the socket is open and no picture has come yet (the server sends one
+  when the page repaints, and only once the run has a browser);
+- ``LIVE``: pictures arrive;
+- ``ENDED``: the server signed off, or the run has ended;
+- ``REFUSED``: the server said no (a refused key, in its own words): not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from ..api.errors import ApiError, NetworkError, NotFoundError
+from ..api.stream import BadFrame, Frame, Message, Opened, SignOff, StreamRefusedError
+
+log = logging.getLogger(__name__)
+
+# The server's sign-off words that are not a final run status.
+_SIGN_OFF_TIMEOUT = "timeout"
+
+
+class FeedState(StrEnum):
+    CONNECTING = "connecting"
+    RECONNECTING = "reconnecting"
+    WAITING = "waiting"
+    LIVE = "live"
+    ENDED = "ended"
+    REFUSED = "refused"
+
+
+class Stream(Protocol):
+    url: str
+
+    def messages(self) -> AsyncIterator[Message]: ...
+
+
+@dataclass(frozen=True)
+class FeedPolicy:
+    first_delay: float = 1.0
+    max_delay: float = 20.0
+    growth: float = 2.0
+    rand: Callable[[], float] = field(default=random.random, compare=False)
+
+    def delay(self, failures: int) -> float:
+        ceiling = min(self.max_delay, self.first_delay * self.growth ** max(0, failures - 1))
+        return ceiling / 2 + self.rand() * ceiling / 2  # never a tight loop
+
+
+@dataclass
+class FeedStats:
+    received: int = 0
+    """Pictures that arrived whole."""
+    dropped: int = 0
+    """Messages that could not be used: too large, bad base64, not an object."""
+    connects: int = 0
+    last_drop: str = ""
+
+
+class LiveFeed:
+    """Reads a run's stream for as long as the run goes on.
+
+    ``run_over()`` says whether the run has ended (the pane knows from its watcher): then a
+    closed socket is not reopened. A clean close or a dropped connection while the run goes
+    on is reopened after a growing pause; a sign-off with the run's final status ends it.
+    """
+
+    def __init__(
+        self,
+        stream: Stream,
+        *,
+        run_over: Callable[[], bool],
+        on_frame: Callable[[Frame], None],
+        on_state: Callable[[FeedState, str], None],
+        policy: FeedPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.stream = stream
+        self._run_over = run_over
+        self._on_frame = on_frame
+        self._on_state = on_state
+        self.policy = policy or FeedPolicy()
+        self._sleep = sleep
+        self.stats = FeedStats()
+        self.state = FeedState.CONNECTING
+        self.url: str | None = None  # the page's address, from the newest message
+
+    def _set(self, state: FeedState, message: str = "") -> None:
+        if state is not self.state or message:
+            self.state = state
+            self._on_state(state, message)
+
+    def _take(self, message: Message) -> None:
+        if isinstance(message, Opened):
+            self.stats.connects += 1
+            self._set(FeedState.WAITING)
+        elif isinstance(message, Frame):
+            self.stats.received += 1
+            self.url = message.url or self.url
+            if self.state is not FeedState.LIVE:
+                self._set(FeedState.LIVE)
+            self._on_frame(message)
+        elif isinstance(message, BadFrame):
+            self.stats.dropped += 1
+            self.stats.last_drop = message.reason
+            self.url = message.url or self.url
+            log.debug("live view of %s: dropped %s", self.stream.url, message.reason)
+
+    async def run(self) -> None:
+        """Until the run ends, the server signs off, or it refuses (see :class:`FeedState`)."""
+        failures = 0
+        self._on_state(FeedState.CONNECTING, "")
+        while True:
+            reason = "the server closed the live view"
+            try:
+                async for message in self.stream.messages():
+                    if isinstance(message, SignOff):
+                        if message.status == _SIGN_OFF_TIMEOUT and not self._run_over():
+                            reason = "the server stopped waiting for the browser"
+                            break
+                        self._set(FeedState.ENDED, message.status)
+                        return
+                    self._take(message)
+                    if isinstance(message, Frame):
+                        failures = 0
+            except StreamRefusedError as exc:
+                self._set(FeedState.REFUSED, str(exc))
+                return
+            except NotFoundError as exc:
+                self._set(FeedState.REFUSED, str(exc))
+                return
+            except ApiError as exc:  # a refused key (403): asking again will not help
+                self._set(FeedState.REFUSED, str(exc))
+                return
+            except NetworkError as exc:
+                reason = str(exc)
+            if self._run_over():
+                self._set(FeedState.ENDED, "")
+                return
+            failures += 1
+            delay = self.policy.delay(failures)
+            log.info("live view of %s: %s; again in %.1fs", self.stream.url, reason, delay)
+            self._set(FeedState.RECONNECTING, reason)
+            await self._sleep(delay)
+            if self._run_over():
+                self._set(FeedState.ENDED, "")
+                return
