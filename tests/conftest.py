@@ -15,7 +15,12 @@ pytest_plugins = ["tests.realserver", "tests.fakes.fixtures"]
 
 
 # Which fixture makes a test slow, and the marker that lets the fast tier leave it out.
-_SLOW_FIXTURES = {"real_server": "server", "real_keyring": "keyring", "dist": "build"}
+_SLOW_FIXTURES = {
+    "real_server": "server",
+    "vnc_server": "server",
+    "real_keyring": "keyring",
+    "dist": "build",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -44,8 +44,9 @@ class RealServer:
     browser: bool
 
 
-@pytest.fixture(scope="session")
-def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str]
+) -> Iterator[RealServer]:
     env = ServerEnvironment.default()
     if not env.is_installed():
         _unavailable(
@@ -53,11 +54,7 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer
         )
     browser = env.link_system_browser() and not missing_system_tools()
     server = LocalServer(
-        environment=env,
-        data_dir=tmp_path_factory.mktemp("skyvern-server"),
-        # The scheduler looks for due schedules every 2 s instead of every minute, so a
-        # test sees a real scheduled run soon after its firing time.
-        extra_env={"WORKFLOW_SCHEDULE_POLL_INTERVAL_SECONDS": "2"},
+        environment=env, data_dir=tmp_path_factory.mktemp(name), extra_env=extra_env
     )
     try:
         server.start()
@@ -72,6 +69,24 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer
         yield RealServer(server.base_url, key, server.data_dir, version, browser)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """The server as the app's Local server runs it: browser streaming in ``cdp`` mode
+    (``LocalServer`` sets it), so a run's live view carries pictures."""
+    # The scheduler looks for due schedules every 2 s instead of every minute, so a test
+    # sees a real scheduled run soon after its firing time.
+    yield from _serve(
+        tmp_path_factory, "skyvern-server", {"WORKFLOW_SCHEDULE_POLL_INTERVAL_SECONDS": "2"}
+    )
+
+
+@pytest.fixture(scope="module")
+def vnc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """A second server in Skyvern's default streaming mode, ``vnc``: its run streams send
+    this app no pictures, only the final status."""
+    yield from _serve(tmp_path_factory, "skyvern-vnc", {"BROWSER_STREAMING_MODE": "vnc"})
 
 
 @pytest.fixture
@@ -100,22 +115,48 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+CLOCK_PAGE = """<!doctype html><html><head><title>Clock</title></head>
+<body style="font: 64px sans-serif; background: #fff">
+<h1>Live view test</h1><p id="clock">0</p>
+<script>
+  const started = Date.now();
+  setInterval(() => {
+    const ms = Date.now() - started;
+    document.getElementById("clock").textContent = (ms / 1000).toFixed(1) + " s";
+    document.body.style.background = "hsl(" + (ms / 20 % 360) + ", 60%, 85%)";
+  }, 100);
+</script></body></html>"""
+
+
 @pytest.fixture(scope="session")
-def loopback_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A small HTML page served on loopback, for browser blocks to open."""
+def loopback_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A loopback web server's root: ``index.html`` (static) and ``clock.html`` (repaints
+    every 100 ms, so a cdp screencast sends about ten frames a second)."""
     root = tmp_path_factory.mktemp("site")
     (root / "index.html").write_text(
         "<!doctype html><html><head><title>Skyvern Desktop test page</title></head>"
         "<body style='font: 32px sans-serif'><h1>Hello from loopback</h1>"
         "<p id='greeting'>The desktop app's browser test page.</p></body></html>"
     )
+    (root / "clock.html").write_text(CLOCK_PAGE)
     handler = functools.partial(_QuietHandler, directory=str(root))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, name="loopback-page", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def clock_page(loopback_site: str) -> str:
+    return f"{loopback_site}/clock.html"
+
+
+@pytest.fixture(scope="session")
+def loopback_page(loopback_site: str) -> str:
+    """A small HTML page served on loopback, for browser blocks to open."""
+    return f"{loopback_site}/index.html"

@@ -13,11 +13,12 @@ No Qt here.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -44,6 +45,12 @@ _QUIET.setLevel(logging.CRITICAL + 1)
 @dataclass(frozen=True, slots=True)
 class Opened:
     """The socket is open: the server waits for the browser, then sends pictures."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """Nothing came for ``quiet_after`` seconds (only when asked for): the reader may
+    decide the stream has stalled, and stop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ class BadFrame:
     status: str | None = None
 
 
-Message = Opened | Frame | SignOff | BadFrame
+Message = Opened | Quiet | Frame | SignOff | BadFrame
 
 
 class StreamRefusedError(SkyvernError):
@@ -161,8 +168,10 @@ class LiveStream:
     def _address(self) -> str:
         return f"{self.url}?apikey={quote(self._key.reveal(), safe='')}"
 
-    async def messages(self) -> AsyncIterator[Message]:
+    async def messages(self, *, quiet_after: float | None = None) -> AsyncGenerator[Message, None]:
         """Connect and yield each message; returns after a sign-off or a clean close.
+        With ``quiet_after``, a :class:`Quiet` is yielded each time that many seconds
+        pass without a message. Close it with ``contextlib.aclosing``.
 
         Raises :class:`StreamRefusedError` (the server's words, or an HTTP refusal),
         :class:`~.errors.AuthError`, :class:`~.errors.NotFoundError`, or
@@ -171,6 +180,7 @@ class LiveStream:
         from websockets.asyncio.client import connect  # loaded with the first live view
         from websockets.exceptions import (
             ConnectionClosedError,
+            ConnectionClosedOK,
             InvalidHandshake,
             InvalidStatus,
             InvalidURI,
@@ -189,7 +199,15 @@ class LiveStream:
                 logger=_QUIET,
             ) as socket:
                 yield Opened()
-                async for data in socket:
+                while True:
+                    try:
+                        async with asyncio.timeout(quiet_after):
+                            data = await socket.recv()  # safe to cancel: nothing is lost
+                    except TimeoutError:
+                        yield Quiet()
+                        continue
+                    except ConnectionClosedOK:
+                        return
                     message = parse_message(data)
                     yield message
                     if isinstance(message, SignOff):

@@ -14,15 +14,17 @@ What the feed tells the UI (``on_state``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from ..api.errors import ApiError, NetworkError, NotFoundError
-from ..api.stream import BadFrame, Frame, Message, Opened, SignOff, StreamRefusedError
+from ..api.errors import ApiError, NetworkError
+from ..api.stream import BadFrame, Frame, Message, Opened, Quiet, SignOff, StreamRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ class FeedState(StrEnum):
 class Stream(Protocol):
     url: str
 
-    def messages(self) -> AsyncIterator[Message]: ...
+    def messages(self, *, quiet_after: float | None = None) -> AsyncGenerator[Message, None]: ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class FeedPolicy:
     first_delay: float = 1.0
     max_delay: float = 20.0
     growth: float = 2.0
+    stall_after: float = 4.0
+    """A socket that has sent no picture this long while the run is running is opened
+    again: a local server sometimes starts a viewer's screencast only at the run's end
+    when the viewer joined in the run's first second (seen on skyvern 1.0.56)."""
     rand: Callable[[], float] = field(default=random.random, compare=False)
 
     def delay(self, failures: int) -> float:
@@ -80,6 +86,7 @@ class LiveFeed:
         stream: Stream,
         *,
         run_over: Callable[[], bool],
+        running: Callable[[], bool] = lambda: True,
         on_frame: Callable[[Frame], None],
         on_state: Callable[[FeedState, str], None],
         policy: FeedPolicy | None = None,
@@ -87,6 +94,7 @@ class LiveFeed:
     ) -> None:
         self.stream = stream
         self._run_over = run_over
+        self._running = running
         self._on_frame = on_frame
         self._on_state = on_state
         self.policy = policy or FeedPolicy()
@@ -122,21 +130,30 @@ class LiveFeed:
         self._on_state(FeedState.CONNECTING, "")
         while True:
             reason = "the server closed the live view"
+            pictures = 0
+            quiet_since = time.monotonic()
             try:
-                async for message in self.stream.messages():
-                    if isinstance(message, SignOff):
-                        if message.status == _SIGN_OFF_TIMEOUT and not self._run_over():
-                            reason = "the server stopped waiting for the browser"
-                            break
-                        self._set(FeedState.ENDED, message.status)
-                        return
-                    self._take(message)
-                    if isinstance(message, Frame):
-                        failures = 0
+                messages = self.stream.messages(quiet_after=1.0)
+                async with contextlib.aclosing(messages):
+                    async for message in messages:
+                        if isinstance(message, SignOff):
+                            if message.status == _SIGN_OFF_TIMEOUT and not self._run_over():
+                                reason = "the server stopped waiting for the browser"
+                                break
+                            self._set(FeedState.ENDED, message.status)
+                            return
+                        if isinstance(message, Quiet):
+                            if pictures or not self._running():
+                                quiet_since = time.monotonic()
+                            elif time.monotonic() - quiet_since >= self.policy.stall_after:
+                                reason = "no picture came"
+                                break
+                            continue
+                        self._take(message)
+                        if isinstance(message, Frame):
+                            failures = 0
+                            pictures += 1
             except StreamRefusedError as exc:
-                self._set(FeedState.REFUSED, str(exc))
-                return
-            except NotFoundError as exc:
                 self._set(FeedState.REFUSED, str(exc))
                 return
             except ApiError as exc:  # a refused key (403): asking again will not help

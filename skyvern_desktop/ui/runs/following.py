@@ -96,6 +96,9 @@ class RunFollower(QObject):
     def over(self) -> bool:
         return self.run is not None and self.run.is_terminal
 
+    def _running(self) -> bool:
+        return self.run is not None and str(self.run.status) == "running"
+
     @property
     def live(self) -> bool:
         return self._stream_state is FeedState.LIVE and not self.over()
@@ -148,7 +151,8 @@ class RunFollower(QObject):
         self._connected_at = time.monotonic()
         self.feed = LiveFeed(
             self._client.live_stream(self.run_id, browser_session_id=run.browser_session_id),
-            run_over=self.over, on_frame=self.slot.offer, on_state=self._on_stream_state,
+            run_over=self.over, running=self._running, on_frame=self.slot.offer,
+            on_state=self._on_stream_state,
         )  # fmt: skip
         await self.feed.run()
 

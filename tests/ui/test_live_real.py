@@ -1,0 +1,145 @@
+"""The live view against a real Skyvern server: a browser run seen while it runs, its
+recording played in the pane after it ends (cdp mode), and the fallback in vnc mode."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
+from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.paths import app_paths
+from skyvern_desktop.core.secrets import KeyStore
+
+from ..integration.helpers import WorkflowFactory, wait_block
+from ..realserver import RealServer
+from .conftest import wait_until
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore) -> DesktopApp:
+    monkeypatch.setenv("SKYVERN_BASE_URL", server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", server.api_key)
+    return DesktopApp(app_paths().ensure(), keys=keys)
+
+
+def _blocks(page: str, seconds: int) -> list[dict[str, object]]:
+    return [{"block_type": "goto_url", "label": "open", "url": page}, wait_block(seconds=seconds)]
+
+
+@pytest.mark.usefixtures("require_browser")
+async def test_a_browser_run_is_seen_live_and_its_recording_plays_in_the_pane(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, clock_page: str, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    caplog.set_level(logging.DEBUG)
+    wpid = await workflows.create("Live clock", [], _blocks(clock_page, 20))
+    app = _app(monkeypatch, real_server, no_keyring)
+    try:
+        app.window.resize(1280, 800)
+        app.window.show()
+        await app.connect_initial(interactive=False)
+        client = app.session.client
+        assert client is not None
+        assert await client.streaming_mode() == "cdp"  # the fixture's server, as the app's
+        started = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+        app.runs.on_run_started(started)
+        page = app.window.runs
+        pane = page.panes[started.run_id]
+        assert pane.tabs.currentWidget() is pane.overview  # the Overview comes first
+
+        await wait_until(lambda: pane.follower.slot.shown >= 50, within=90, what="50 frames")
+        assert pane.run is not None and not pane.run.is_terminal  # seen while it runs
+        assert pane.overview.url_text() == clock_page
+        assert pane.overview.live.isVisible()
+        assert not page.tabs.tabIcon(page.tabs.indexOf(pane)).isNull()  # the live dot
+        assert page.live_runs() == [started.run_id]
+        image = pane.overview.frame.image()
+        assert image is not None and image.width() > 100
+        feed = pane.follower.feed
+        assert feed is not None and feed.stats.dropped == 0
+        assert feed.stats.received >= pane.follower.slot.shown
+        await wait_until(
+            lambda: pane.overview.block.text() == "Block 2 of 2: pause", within=30,
+            what="the block the run is in",
+        )  # fmt: skip
+        assert pane.timeline_model.rowCount() == 2  # the timeline fills while it runs
+        assert pane.overview.elapsed.text().startswith("Running for ")
+
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=120)
+        await app.tasks.join()  # the final recording, timeline and screenshots
+        assert pane.run.status == RunStatus.COMPLETED
+        assert not pane.overview.live.isVisible()
+        assert page.tabs.tabIcon(page.tabs.indexOf(pane)).isNull()
+        assert "last picture" in pane.overview.note.text()
+        assert pane.overview.frame.image() is not None  # the last frame stays
+        assert "pane.stream." + started.run_id not in app.tasks.names  # the socket is closed
+
+        pane.tabs.setCurrentWidget(pane.player)  # the recording loads when its tab shows
+        player = pane.player
+        await wait_until(
+            lambda: player.player is not None and player.player.duration() > 0, within=30,
+            what="the recording's duration",
+        )  # fmt: skip
+        assert player.source is not None and player.source.endswith(".mp4")
+        assert player.play_button.isEnabled()
+        media = player.player
+        assert media is not None
+        start = media.position()
+        player.speed.setCurrentIndex(player.speed.findData(2.0))
+        player.play_button.click()
+        await wait_until(lambda: media.position() > start + 500, within=15, what="playback")
+        assert player.play_button.text() == "Pause"
+        player.play_button.click()
+        assert player.view.image() is not None  # a real picture of the recording
+        assert player.seek.maximum() == media.duration()
+    finally:
+        await app.aclose()
+
+    # The stream's address carries the key: it is nowhere on disk or in the log.
+    key = real_server.api_key
+    paths = app_paths()
+    for root in (paths.config_dir, paths.data_dir, paths.log_dir, paths.cache_dir):
+        for file in Path(root).rglob("*"):
+            if file.is_file():
+                assert key not in file.read_text("utf-8", errors="replace"), file
+    assert key not in caplog.text
+
+
+@pytest.mark.usefixtures("require_browser")
+async def test_a_server_in_vnc_mode_shows_the_newest_screenshot_while_the_run_goes_on(
+    monkeypatch: pytest.MonkeyPatch, vnc_server: RealServer, no_keyring: KeyStore,
+    clock_page: str,
+) -> None:  # fmt: skip
+    factory = WorkflowFactory(vnc_server.base_url, vnc_server.api_key)
+    app = _app(monkeypatch, vnc_server, no_keyring)
+    try:
+        wpid = await factory.create("No stream", [], _blocks(clock_page, 15))
+        app.window.resize(1280, 800)
+        app.window.show()
+        await app.connect_initial(interactive=False)
+        client = app.session.client
+        assert client is not None
+        started = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
+        app.runs.on_run_started(started)
+        pane = app.window.runs.panes[started.run_id]
+        await wait_until(
+            lambda: "does not stream" in pane.overview.note.text(), within=60,
+            what="the fallback line",
+        )  # fmt: skip
+        # The screenshots refresh while the run runs: one shows before it has ended.
+        await wait_until(lambda: pane.screenshot_count >= 1, within=60, what="a screenshot")
+        assert pane.run is not None and not pane.run.is_terminal
+        assert pane.overview.frame.image() is not None  # the newest screenshot
+        assert "newest screenshot" in pane.overview.note.text()
+        assert pane.follower.feed is None  # no socket held for a server that sends nothing
+        assert pane.follower.slot.shown == 0
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=120)
+        await app.tasks.join()
+        assert "newest screenshot" in pane.overview.note.text()
+    finally:
+        await app.aclose()
+        await factory.aclose()
