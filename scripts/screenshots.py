@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import http.server
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +45,63 @@ dialog.show()
 QTimer.singleShot(1500, lambda: (dialog.grab().save(sys.argv[2], "PNG"), app.exit(0)))
 app.exec()
 """
+
+
+# A page that changes ten times a second, so the live view has something to show.
+PRICE_LIST = """<!doctype html><html><head><title>Acme Supplies: price list</title></head>
+<body style="font: 28px sans-serif; margin: 0; background: #f6f8fa">
+<div style="background: #0b3d91; color: white; padding: 24px 48px; font-size: 40px">
+Acme Supplies</div>
+<div style="padding: 32px 48px"><h1>Price list</h1>
+<p>Updated <b id="clock"></b></p>
+<table style="border-collapse: collapse; width: 70%" border="1" cellpadding="12">
+<tr><th>Item</th><th>Price</th></tr>
+<tr><td>Copy paper, A4, 500 sheets</td><td id="p1">4.99</td></tr>
+<tr><td>Stapler, heavy duty</td><td id="p2">18.50</td></tr>
+<tr><td>Toner cartridge, black</td><td id="p3">62.00</td></tr>
+</table></div>
+<script>
+setInterval(() => {
+  const now = new Date();
+  const tenths = Math.floor(now.getMilliseconds() / 100);
+  document.getElementById("clock").textContent = now.toLocaleTimeString() + "." + tenths;
+}, 100);
+</script></body></html>"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve_site(root: Path) -> str:
+    (root / "prices.html").write_text(PRICE_LIST)
+    handler = functools.partial(_Quiet, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, name="site", daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/prices.html"
+
+
+async def browser_run(server: LocalServer, page: str, seconds: int) -> str:
+    """Start a run that opens ``page`` in the server's browser and stays ``seconds``."""
+    key = server.api_key()
+    assert key
+    async with SkyvernClient(server.base_url, key) as client:
+        workflows = {w.title: w for w in await client.list_all_workflows()}
+        workflow = workflows.get("Check the price list")
+        if workflow is None:
+            workflow = await client.create_workflow({
+                "title": "Check the price list",
+                "description": "Opens the supplier's price list and watches it for a while.",
+                "workflow_definition": {"parameters": [], "blocks": [
+                    {"block_type": "goto_url", "label": "open_price_list", "url": page},
+                    {"block_type": "wait", "label": "watch_prices", "wait_sec": seconds},
+                ]},
+            })  # fmt: skip
+        run = await client.run_workflow(
+            WorkflowRunRequest(workflow_id=workflow.workflow_permanent_id)
+        )
+        return run.run_id
 
 
 async def prepare(server: LocalServer) -> dict[str, str]:
@@ -93,6 +153,7 @@ def main() -> int:
             start_log.parent.mkdir(parents=True)
             start_log.write_bytes(server.log_path.read_bytes())
             ids = asyncio.run(prepare(server))
+            page = serve_site(Path(tmp))
             environ = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
             environ.update(
                 SKYVERN_DESKTOP_HOME=str(home),
@@ -108,12 +169,16 @@ def main() -> int:
                                "--workflow", ids["inputs"]],
                 "runs.png": ["--local", "--screenshot", "{}", "--view", "run",
                              "--run", ids["run"]],
+                "run-live.png": ["--local", "--screenshot", "{}", "--view", "run",
+                                 "--run", "LIVE"],
                 "schedules.png": ["--local", "--screenshot", "{}", "--view", "schedules"],
                 "schedule-editor.png": ["--local", "--screenshot", "{}", "--view",
                                         "schedule-editor", "--workflow", ids["version"],
                                         "--schedule", ids["schedule"]],
             }  # fmt: skip
             for name, args in shots.items():
+                if name == "run-live.png":  # a browser run, caught while it runs
+                    args[args.index("LIVE")] = asyncio.run(browser_run(server, page, 40))
                 target = str(out / name)
                 command = [*app, *(target if a == "{}" else a for a in args)]
                 done = subprocess.run(command, cwd=ROOT, env=environ, check=False)

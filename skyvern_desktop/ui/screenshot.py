@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -57,11 +57,19 @@ async def take(
         app.runs.open_run(run)
         pane = window.runs.panes.get(run)
         if pane is not None:
+            # An ended run: once its results have loaded. A running one: once its
+            # Overview shows a live picture and the block it is in (or it ends).
             finished = asyncio.Event()
             pane.finished.connect(lambda _r: finished.set())
-            if not (pane.run is not None and pane.run.is_terminal):
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(finished.wait(), timeout=20)
+            follower = pane.follower
+
+            def ready() -> bool:
+                live = follower.slot.shown > 0 and follower.place is not None
+                return finished.is_set() or (live and not follower.over())
+
+            deadline = time.monotonic() + 20
+            while not ready() and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
     elif view == "launch":
         if not workflow:
             return _error("--view launch needs --workflow WPID")

@@ -90,9 +90,16 @@ def test_the_bundle_has_what_it_needs_and_not_what_it_does_not(dist: Path) -> No
     qt = internal / "PySide6"
     present = {p.name.split(".")[0] for p in qt.glob("Qt*.so")}
     assert {"QtCore", "QtGui", "QtWidgets", "QtSvg"} <= present
-    assert not present & {"QtQml", "QtQuick", "QtWebEngineCore", "QtMultimedia", "QtPdf"}
-    libs = {p.name for p in (qt / "Qt" / "lib").glob("*")}
-    assert not [n for n in libs if "Qt6Quick" in n or "Qt6Qml" in n or "Qt6WebEngine" in n]
+    assert {"QtMultimedia"} <= present  # the run pane's recording player
+    assert not present & {"QtQml", "QtQuick", "QtWebEngineCore", "QtPdf"}
+    libs = {p.name.split(".")[0] for p in (qt / "Qt" / "lib").glob("*")}
+    # Qt Multimedia's FFmpeg plugin links Quick and these QML libraries; nothing more of them.
+    needed = {"libQt6Quick", "libQt6Qml", "libQt6QmlModels", "libQt6QmlMeta",
+              "libQt6QmlWorkerScript"}  # fmt: skip
+    assert needed <= libs
+    extra = [n for n in libs - needed if "Qt6Quick" in n or "Qt6Qml" in n or "WebEngine" in n]
+    assert not extra
+    assert (qt / "Qt" / "plugins" / "multimedia" / "libffmpegmediaplugin.so").is_file()
     for unwanted in ("numpy", "IPython", "pytest", "hypothesis", "mypy", "skyvern"):
         assert not (internal / unwanted).exists(), unwanted
 

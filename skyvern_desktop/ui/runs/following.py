@@ -268,8 +268,10 @@ class RunFollower(QObject):
             newest = self.shots.newest()
             if newest is not None and self.slot.shown == 0:  # a live frame stays in front
                 frame.set_image(newest.toImage())
+        # Without a picture the line is written across the empty picture instead.
         frame.set_text(note if frame.image() is None else "")
         self.overview.note.setText(note)
+        self.overview.note.setVisible(frame.image() is not None)
 
     def _words(self) -> tuple[str, bool]:
         """What the Overview says, and whether it shows the newest screenshot."""

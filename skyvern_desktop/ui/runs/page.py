@@ -63,9 +63,10 @@ class RunsPage(QWidget):
         self.splitter.setObjectName("runsSplitter")
         self.splitter.addWidget(self.history)
         self.splitter.addWidget(self.panel)
-        self.splitter.setStretchFactor(0, 2)
+        # The panes get most of the height: a run's live picture needs it.
+        self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([260, 480])
+        self.splitter.setSizes([190, 550])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
         layout.addWidget(self.splitter)
