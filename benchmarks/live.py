@@ -164,6 +164,7 @@ def run() -> None:
             assert key
             app = QApplication.instance() or QApplication([])
             assert isinstance(app, QApplication)
+            app.setQuitOnLastWindowClosed(False)  # the panes are windows here, closed per phase
             with asyncio.Runner(loop_factory=lambda: new_event_loop(app)) as runner:
                 runner.run(main(server.base_url, key, page))
         finally:

@@ -120,6 +120,8 @@ def parse_message(data: str | bytes) -> Message:
         image = base64.b64decode(shot, validate=True)
     except (binascii.Error, ValueError):
         return BadFrame("a frame that is not valid base64", url, status)
+    if len(image) > MAX_FRAME_BYTES:  # the length check above lets a few bytes over through
+        return BadFrame(f"a frame over {MAX_FRAME_BYTES // 1048576} MB", url, status)
     fmt = _text(obj.get("format")) or "jpeg"
     width, height = _int(obj.get("viewport_width")), _int(obj.get("viewport_height"))
     return Frame(image, fmt.lower(), url, status, width, height)
@@ -249,7 +251,7 @@ class LiveStream:
 
 
 def _close_reason(exc: Exception) -> str:
-    rcvd = getattr(exc, "rcvd", None)
+    rcvd = getattr(exc, "rcvd", None) or getattr(exc, "sent", None)  # ours: e.g. 1009, too big
     if rcvd is None:
         return "no close frame"
     reason = getattr(rcvd, "reason", "")

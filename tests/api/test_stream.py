@@ -224,6 +224,7 @@ class SocketServer:
     paths: list[str] = field(default_factory=list)
     header_values: list[str] = field(default_factory=list)
     closed: list[bool] = field(default_factory=list)  # per connection: the client closed it
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # a connection has ended
 
     @property
     def base_url(self) -> str:
@@ -259,21 +260,27 @@ async def collect(stream: LiveStream) -> list[Message]:
     return [message async for message in stream.messages()]
 
 
+async def _read_into(stream: LiveStream, out: list[Message]) -> None:
+    async for message in stream.messages():
+        out.append(message)
+
+
 async def collect_until_error(
     stream: LiveStream, out: list[Message], error: type[Exception]
 ) -> Exception:
     with pytest.raises(error) as caught:
-        async for message in stream.messages():
-            out.append(message)
+        await _read_into(stream, out)
     return caught.value
 
 
 async def _wait_closed(ws: ServerConnection, seen: SocketServer) -> None:
+    """Record whether the client closes the socket within 3 s (the server does not)."""
     try:
         await asyncio.wait_for(ws.wait_closed(), 3)
         seen.closed.append(True)
     except TimeoutError:
         seen.closed.append(False)
+    seen.done.set()
 
 
 @pytest.mark.asyncio
@@ -296,7 +303,7 @@ async def test_frames_arrive_until_the_sign_off_and_the_key_is_only_in_the_query
         async with SkyvernClient(seen.base_url, key, retry=NO_RETRY) as client:
             stream = client.live_stream("wr_1")
             messages = await collect(stream)
-        await asyncio.wait_for(_until(lambda: bool(seen.closed)), 5)
+        await asyncio.wait_for(seen.done.wait(), 5)
     assert [type(m) for m in messages] == [Opened, Frame, Frame, SignOff]
     first, second = messages[1], messages[2]
     assert isinstance(first, Frame) and isinstance(second, Frame)
@@ -313,11 +320,6 @@ async def test_frames_arrive_until_the_sign_off_and_the_key_is_only_in_the_query
     assert stream.url == f"ws://127.0.0.1:{seen.port}{STREAM_PATH}"
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert key not in logged
-
-
-async def _until(predicate: Callable[[], bool]) -> None:
-    while not predicate():
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.asyncio
@@ -374,10 +376,12 @@ async def test_a_refused_key_ends_the_stream_in_the_servers_words() -> None:
         await ws.close()
 
     key = _fresh_key()
-    async with socket_server(script) as seen:
-        async with SkyvernClient(seen.base_url, key, retry=NO_RETRY) as client:
-            got: list[Message] = []
-            error = await collect_until_error(client.live_stream("wr_1"), got, StreamRefusedError)
+    async with (
+        socket_server(script) as seen,
+        SkyvernClient(seen.base_url, key, retry=NO_RETRY) as client,
+    ):
+        got: list[Message] = []
+        error = await collect_until_error(client.live_stream("wr_1"), got, StreamRefusedError)
     assert got == [Opened()]
     assert str(error) == "Invalid credential provided"
     assert key not in repr(error)
@@ -392,10 +396,12 @@ async def test_a_handshake_refused_over_http_is_a_typed_error_without_the_key(
     status: int, error: type[Exception]
 ) -> None:
     key = _fresh_key()
-    async with socket_server(_never, reject=status) as seen:
-        async with SkyvernClient(seen.base_url, key, retry=NO_RETRY) as client:
-            got: list[Message] = []
-            caught = await collect_until_error(client.live_stream("wr_1"), got, error)
+    async with (
+        socket_server(_never, reject=status) as seen,
+        SkyvernClient(seen.base_url, key, retry=NO_RETRY) as client,
+    ):
+        got: list[Message] = []
+        caught = await collect_until_error(client.live_stream("wr_1"), got, error)
     assert got == []
     assert f"HTTP {status}" in str(caught)
     assert key not in str(caught)

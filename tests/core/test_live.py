@@ -53,9 +53,7 @@ class ScriptedStream:
         self.open_when_opening: list[int] = []
         self.quiet_after: list[float | None] = []
 
-    async def messages(
-        self, *, quiet_after: float | None = None
-    ) -> AsyncGenerator[Message, None]:
+    async def messages(self, *, quiet_after: float | None = None) -> AsyncGenerator[Message, None]:
         if self.opened >= len(self._connections):
             raise AssertionError(f"connection {self.opened + 1} was not scripted")
         self.open_when_opening.append(self.opened - self.closed)

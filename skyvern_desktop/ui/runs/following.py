@@ -169,6 +169,8 @@ class RunFollower(QObject):
     def _on_frame_shown(self) -> None:
         if self.feed is not None and self.feed.url:
             self.overview.set_url(self.feed.url)
+        if self.slot.shown == 1:  # the first picture: the line moves under it
+            self._say()
 
     def _set_live(self, live: bool) -> None:
         live = live and not self.over()
