@@ -143,6 +143,9 @@ class LiveFeed:
                             self._set(FeedState.ENDED, message.status)
                             return
                         if isinstance(message, Quiet):
+                            if self._run_over():  # no sign-off needed: the run has ended
+                                self._set(FeedState.ENDED, "")
+                                return
                             if pictures or not self._running():
                                 quiet_since = time.monotonic()
                             elif time.monotonic() - quiet_since >= self.policy.stall_after:

@@ -3,6 +3,7 @@ where a run stands (its current block, and when its timeline changed)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
@@ -355,3 +356,26 @@ def test_the_timeline_stamp_changes_when_a_block_does() -> None:
     assert timeline_stamp(before) == timeline_stamp(same)
     stamps = {timeline_stamp(t) for t in (before, done, later, child)}
     assert len(stamps) == 4
+
+
+@pytest.mark.asyncio
+async def test_a_socket_left_waiting_after_the_run_has_ended_is_closed_at_the_next_quiet() -> None:
+    # A run without a browser: the server holds the socket up to two minutes waiting for
+    # one, and sends nothing. Once the run has ended the feed does not wait for it.
+    stream = ScriptedStream([Opened(), Quiet(), Quiet(), SignOff("timeout")])
+    h = Harness(stream)
+    original = stream.messages
+
+    async def messages(*, quiet_after: float | None = None) -> AsyncGenerator[Message, None]:
+        async with contextlib.aclosing(original(quiet_after=quiet_after)) as inner:
+            async for message in inner:
+                if isinstance(message, Quiet):
+                    h.over = True  # the watcher saw the end meanwhile
+                yield message
+
+    stream.messages = messages  # type: ignore[method-assign]
+    await h.feed.run()
+    assert h.feed.state is FeedState.ENDED
+    assert h.kinds[-1] is FeedState.ENDED
+    assert stream.opened == 1 and stream.closed == 1
+    assert h.delays == []  # not reopened, and not waited on until the server's timeout

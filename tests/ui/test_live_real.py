@@ -7,11 +7,13 @@ import logging
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QColor, QImage
 
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui.runs.live import BACKGROUND
 
 from ..integration.helpers import WorkflowFactory, wait_block
 from ..realserver import RealServer
@@ -34,6 +36,7 @@ def _blocks(page: str, seconds: int) -> list[dict[str, object]]:
 async def test_a_browser_run_is_seen_live_and_its_recording_plays_in_the_pane(
     monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
     workflows: WorkflowFactory, clock_page: str, caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
 ) -> None:  # fmt: skip
     caplog.set_level(logging.DEBUG)
     wpid = await workflows.create("Live clock", [], _blocks(clock_page, 20))
@@ -69,9 +72,23 @@ async def test_a_browser_run_is_seen_live_and_its_recording_plays_in_the_pane(
         assert pane.timeline_model.rowCount() == 2  # the timeline fills while it runs
         assert pane.overview.elapsed.text().startswith("Running for ")
 
+        # --screenshot --view run of this running run: the Overview with a real frame. (It
+        # connects as the app would, so the pane is opened again and watches on.)
+        shot = tmp_path / "live.png"
+        assert await app.screenshot(shot, "run", run=started.run_id) == 0
+        pane = page.panes[started.run_id]
+        assert pane.follower.slot.shown > 0 or pane.follower.over()
+        picture = QImage(str(shot))
+        frame = pane.overview.frame
+        middle_of_frame = frame.mapTo(app.window, frame.rect().center())
+        # The page's own light background, not the view's empty dark ground.
+        centre = QColor(picture.pixel(middle_of_frame))
+        assert centre.lightness() > 150, centre.name()
+        assert centre != BACKGROUND
+
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=120)
         await app.tasks.join()  # the final recording, timeline and screenshots
-        assert pane.run.status == RunStatus.COMPLETED
+        assert pane.run is not None and pane.run.status == RunStatus.COMPLETED
         assert not pane.overview.live.isVisible()
         assert page.tabs.tabIcon(page.tabs.indexOf(pane)).isNull()
         assert "last picture" in pane.overview.note.text()

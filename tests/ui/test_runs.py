@@ -255,6 +255,7 @@ async def test_a_real_browser_run_shows_its_screenshots_and_final_recording(
         video = local_path(pane.run.recording_url)
         assert video is not None
         assert video.is_file()
-        assert "Open the recording" in pane.recording.text()
+        assert "ready" in pane.recording.text()  # it loads when its tab is first shown
+        assert pane.save_recording.isEnabled()
     finally:
         await app.aclose()

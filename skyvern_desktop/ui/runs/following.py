@@ -85,6 +85,7 @@ class RunFollower(QObject):
         self._stream_message = ""
         self._connected_at: float | None = None
         self._shown = asyncio.Event()
+        self._still: int | None = None  # the screenshot the Overview shows (its cacheKey)
         self._elapsed = QTimer(self)
         self._elapsed.setObjectName("runElapsedTimer")
         self._elapsed.setInterval(1000)
@@ -131,6 +132,9 @@ class RunFollower(QObject):
             self._tasks.spawn(f"pane.follow.{self.run_id}", self._follow())
         if run.is_terminal:
             self._set_live(False)
+            # A hidden pane's follower waits to be shown: it has nothing more to do. (The
+            # pane reads the timeline and screenshots once more itself.)
+            self._tasks.cancel(f"pane.follow.{self.run_id}")
         self._say()
 
     def stop(self) -> None:
@@ -268,7 +272,10 @@ class RunFollower(QObject):
         frame = self.overview.frame
         if picture:
             newest = self.shots.newest()
-            if newest is not None and self.slot.shown == 0:  # a live frame stays in front
+            # A live frame, even an old one, stays in front; a screenshot is converted
+            # once, not at every tick.
+            if newest is not None and self.slot.shown == 0 and newest.cacheKey() != self._still:
+                self._still = newest.cacheKey()
                 frame.set_image(newest.toImage())
         # Without a picture the line is written across the empty picture instead.
         frame.set_text(note if frame.image() is None else "")
