@@ -19,6 +19,7 @@ from .errors import (
     OutcomeUnknownError,
     ProtocolError,
     ServerError,
+    SkyvernError,
     ValidationError,
     error_from_response,
     network_error,
@@ -84,7 +85,9 @@ class SkyvernClient(ClientBase):
         try:
             config = await self._get(ApiPath.RUNTIME_CONFIG, dict[str, Any])
         except (ApiError, ProtocolError):
-            config = {}
+            config = {}  # the server does not say: remembered, it will not say later
+        except SkyvernError:
+            return None  # not reached (an outage, the connection closed): ask again later
         mode = config.get("browser_streaming_mode")
         self._streaming_mode = mode.lower() if isinstance(mode, str) else None
         return self._streaming_mode

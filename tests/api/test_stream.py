@@ -27,6 +27,7 @@ from skyvern_desktop.api import (
     register_secret,
     scrub,
 )
+from skyvern_desktop.api.client import _UNKNOWN
 from skyvern_desktop.api.errors import NetworkErrorKind
 from skyvern_desktop.api.stream import (
     MAX_FRAME_BYTES,
@@ -41,7 +42,7 @@ from skyvern_desktop.api.stream import (
     websocket_base,
 )
 
-from ..fakes.server import free_closed_port
+from ..fakes.server import FakeResponse, FakeServer, free_closed_port
 from .support import API_KEY
 
 STREAM_PATH = "/api/v1/stream/workflow_runs/wr_1"
@@ -478,3 +479,28 @@ async def test_a_connection_dropped_mid_stream_is_a_network_error(drop: Script, 
     assert [type(m) for m in got] == [Opened, Frame]
     assert words in str(error)
     assert key not in str(error)
+
+
+@pytest.mark.asyncio
+async def test_the_streaming_mode_is_asked_once_and_an_outage_is_not_remembered(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.enqueue(
+        "GET", "/v1/config/runtime",
+        FakeResponse.of_json({"browser_streaming_mode": "CDP", "warnings": []}),
+    )  # fmt: skip
+    async with SkyvernClient(fake_server.url, "k" * 20, retry=NO_RETRY) as client:
+        assert await client.streaming_mode() == "cdp"
+        assert await client.streaming_mode() == "cdp"
+    assert len(fake_server.requests_to("GET", "/v1/config/runtime")) == 1
+
+    fake_server.enqueue("GET", "/v1/config/runtime", FakeResponse(status=404))
+    async with SkyvernClient(fake_server.url, "k" * 20, retry=NO_RETRY) as client:
+        assert await client.streaming_mode() is None  # an older server, or the Cloud
+        assert await client.streaming_mode() is None
+    assert len(fake_server.requests_to("GET", "/v1/config/runtime")) == 2
+
+    closed = f"http://127.0.0.1:{free_closed_port()}"
+    async with SkyvernClient(closed, "k" * 20, retry=NO_RETRY) as client:
+        assert await client.streaming_mode() is None  # nothing answers: asked again later
+        assert client._streaming_mode is _UNKNOWN
