@@ -133,3 +133,21 @@ async def test_a_hidden_pane_whose_run_ends_leaves_no_task_behind(
         await asyncio.wait_for(tasks.join(), timeout=10)
         assert pane.run is not None and pane.run.is_terminal
         assert tasks.names == []
+
+
+async def test_frames_are_decoded_only_while_the_overview_is_on_screen(
+    qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
+) -> None:
+    async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
+        pane = RunPane("wr_1", client, tasks)
+        qtbot.addWidget(pane)
+        slot = pane.follower.slot
+        assert not slot.active  # not shown
+        pane.show()
+        assert slot.active  # the Overview is the first tab
+        pane.tabs.setCurrentWidget(pane.timeline)
+        assert not slot.active  # the pane is on screen, its picture is not
+        pane.tabs.setCurrentWidget(pane.overview)
+        assert slot.active
+        pane.hide()
+        assert not slot.active

@@ -104,13 +104,14 @@ class RunFollower(QObject):
     def live(self) -> bool:
         return self._stream_state is FeedState.LIVE and not self.over()
 
-    def set_shown(self, shown: bool) -> None:
-        """The pane (and its Overview or Timeline or Screenshots) is on screen, or not."""
+    def set_shown(self, shown: bool, *, picture: bool | None = None) -> None:
+        """The pane is on screen, or not; ``picture``: its Overview is (frames are decoded
+        only then; the newest is kept for when it shows)."""
         if shown:
             self._shown.set()
         else:
             self._shown.clear()
-        self.slot.set_active(shown)
+        self.slot.set_active(shown if picture is None else shown and picture)
         self._run_elapsed_timer()
 
     def _run_elapsed_timer(self) -> None:

@@ -237,9 +237,10 @@ class RunPane(QWidget):
         self._on_visibility()
 
     def _on_visibility(self) -> None:
-        """Only a pane on screen decodes frames and reads its timeline and screenshots."""
+        """Only a pane on screen reads its timeline and screenshots, and only its Overview
+        decodes frames."""
         shown = self.isVisible()
-        self.follower.set_shown(shown)
+        self.follower.set_shown(shown, picture=self.tabs.currentWidget() is self.overview)
         if shown and self.tabs.currentWidget() is self.player:
             self._offer_recording()
 
