@@ -44,6 +44,13 @@ from skyvern_desktop.ui.tasks import TaskRunner
 STREAMS = int(os.environ.get("BENCH_LIVE_STREAMS", "4"))
 MINUTES = float(os.environ.get("BENCH_LIVE_MINUTES", "10"))
 BASELINE_MINUTES = float(os.environ.get("BENCH_LIVE_BASELINE_MINUTES", "1"))
+CONTROL = """
+import sys, time
+lags, end = [], time.perf_counter() + float(sys.argv[1])
+while time.perf_counter() < end:
+    t = time.perf_counter(); time.sleep(0.01); lags.append((time.perf_counter() - t - 0.01) * 1000)
+lags.sort(); print(lags[int(len(lags) * 0.99) - 1])
+"""
 CLOCK = """<!doctype html><html><body style="font: 64px sans-serif"><h1>Live</h1>
 <p id="c"></p><script>const t0 = Date.now(); setInterval(() => {
 document.getElementById("c").textContent = ((Date.now() - t0) / 1000).toFixed(1);
@@ -89,6 +96,11 @@ async def phase(
     await asyncio.sleep(5)  # past the first pictures and the first screenshots
     received0 = [p.follower.slot.received for p in panes]
     shown0 = [p.follower.slot.shown for p in panes]
+    # A control: a bare Python process sleeping 10 ms at a time beside the app, to tell
+    # the app's own stalls from a machine the browsers keep busy.
+    control = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CONTROL, str(minutes * 60), stdout=asyncio.subprocess.PIPE
+    )
     cpu0, t0 = cpu_seconds(), time.perf_counter()
     lags: list[float] = []
     rss_1min = 0.0
@@ -99,6 +111,8 @@ async def phase(
             rss_1min = rss_mb()
     elapsed = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0
+    out, _ = await control.communicate()
+    control_p99 = float(out.decode().strip() or "nan")
     received = sum(p.follower.slot.received for p in panes) - sum(received0)
     shown = sum(p.follower.slot.shown for p in panes) - sum(shown0)
     dropped = sum(p.follower.slot.dropped for p in panes)
@@ -108,6 +122,7 @@ async def phase(
         100 * cpu / elapsed, "received_per_s": received / elapsed, "shown_per_s":
         shown / elapsed, "dropped": dropped, "rss_1min": rss_1min or rss_mb(),
         "rss_end": rss_mb(), "elapsed": elapsed, "still_running": going,
+        "control_p99": control_p99,
     }  # fmt: skip
     for pane in panes:
         if pane.run is not None and not pane.run.is_terminal:
@@ -137,6 +152,10 @@ async def main(base_url: str, key: str, page: str) -> None:
     print(f"loop lag p99: {live['lag_p99']:.1f} ms streaming, {base['lag_p99']:.1f} ms baseline"
           f" = {live['lag_p99'] / max(base['lag_p99'], 0.1):.2f}x (goal <= 20 ms);"
           f" median {live['lag_median']:.1f} vs {base['lag_median']:.1f} ms")  # fmt: skip
+    print(
+        f"control (a bare process sleeping beside the app): p99 {live['control_p99']:.1f} ms"
+        f" streaming, {base['control_p99']:.1f} ms baseline: what the machine itself adds"
+    )
     per_stream = (live["cpu_percent"] - base["cpu_percent"]) / STREAMS
     print(f"app CPU: {live['cpu_percent']:.1f}% streaming, {base['cpu_percent']:.1f}% baseline"
           f" = {live['cpu_percent'] / max(base['cpu_percent'], 0.1):.1f}x;"
