@@ -25,6 +25,7 @@ from typing import Protocol
 
 from ..api.errors import ApiError, NetworkError
 from ..api.stream import BadFrame, Frame, Message, Opened, Quiet, SignOff, StreamRefusedError
+from .watcher import backoff
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,7 @@ class FeedPolicy:
     rand: Callable[[], float] = field(default=random.random, compare=False)
 
     def delay(self, failures: int) -> float:
-        ceiling = min(self.max_delay, self.first_delay * self.growth ** max(0, failures - 1))
-        return ceiling / 2 + self.rand() * ceiling / 2  # never a tight loop
+        return backoff(failures, self.first_delay, self.growth, self.max_delay, self.rand)
 
 
 @dataclass

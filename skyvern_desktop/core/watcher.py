@@ -53,9 +53,16 @@ class WatchPolicy:
     def error_delay(self, failures: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.error_max * 4)
-        ceiling = min(self.error_max, self.error_base * (2.0 ** (failures - 1)))
-        jitter: float = self.rand()
-        return ceiling / 2 + jitter * ceiling / 2  # "equal jitter": never a tight loop
+        return backoff(failures, self.error_base, 2.0, self.error_max, self.rand)
+
+
+def backoff(
+    failures: int, first: float, growth: float, ceiling: float, rand: Callable[[], float]
+) -> float:
+    """The pause after ``failures`` failures in a row: ``first`` growing by ``growth`` up to
+    ``ceiling``, with "equal jitter" (between half and all of it: never a tight loop)."""
+    top = min(ceiling, first * growth ** max(0, failures - 1))
+    return top / 2 + rand() * top / 2
 
 
 def recording_is_final(run: RunResponse) -> bool:
