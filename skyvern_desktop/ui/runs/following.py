@@ -164,8 +164,6 @@ class RunFollower(QObject):
     def _on_stream_state(self, state: FeedState, message: str) -> None:
         self._stream_state = state
         self._stream_message = message
-        if state is FeedState.WAITING and self._connected_at is None:
-            self._connected_at = time.monotonic()
         self._set_live(state is FeedState.LIVE)
         if self.feed is not None and self.feed.url:
             self.overview.set_url(self.feed.url)

@@ -224,7 +224,7 @@ class RunPane(QWidget):
         )  # fmt: skip
         final = await self.watcher.watch()
         if final is not None:
-            await self.load_results(final)
+            await self.load_results()
             self.finished.emit(final)
         return final
 
@@ -319,12 +319,10 @@ class RunPane(QWidget):
 
     # ------------------------------------------------------------------ results
 
-    async def load_results(self, run: RunResponse) -> None:
-        """The timeline and screenshots once more, now that the run has ended."""
-        self.follower.update(run)
+    async def load_results(self) -> None:
+        """The timeline and screenshots once more, now that the run has ended (the final
+        reading itself went through :meth:`show_run`, like every other)."""
         await self.follower.refresh(final=True)
-        if self.tabs.currentWidget() is self.player and self.isVisible():
-            self._offer_recording()
 
     def _offer_recording(self) -> None:
         """The Recording tab is shown: load the final recording into the player."""
