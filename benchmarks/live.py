@@ -16,14 +16,11 @@ the end (``BENCH_LIVE_MINUTES``, default 10: no growth).
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
 import os
 import resource
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,7 +33,7 @@ from benchmarks.watch import loop_lag, p99, rss_mb
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.core.local_server import LocalServer
-from skyvern_desktop.core.server_build import ServerEnvironment
+from skyvern_desktop.core.server_build import ServerEnvironment, serve_folder
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
@@ -58,16 +55,9 @@ document.body.style.background = "hsl(" + ((Date.now() - t0) / 20 % 360) + ",60%
 }, 100);</script></body></html>"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def serve_clock(root: Path) -> str:
     (root / "clock.html").write_text(CLOCK)
-    handler = functools.partial(_Quiet, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, name="clock", daemon=True).start()
+    httpd = serve_folder(root)  # a daemon thread: it ends with the script
     return f"http://127.0.0.1:{httpd.server_address[1]}/clock.html"
 
 

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
-import http.server
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +27,7 @@ from skyvern_desktop.api import SkyvernClient  # noqa: E402
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest  # noqa: E402
 from skyvern_desktop.core.examples import import_examples  # noqa: E402
 from skyvern_desktop.core.local_server import LocalServer  # noqa: E402
-from skyvern_desktop.core.server_build import ServerEnvironment  # noqa: E402
+from skyvern_desktop.core.server_build import ServerEnvironment, serve_folder  # noqa: E402
 
 START_WINDOW = """
 import sys
@@ -69,16 +66,9 @@ setInterval(() => {
 </script></body></html>"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def serve_site(root: Path) -> str:
     (root / "prices.html").write_text(PRICE_LIST)
-    handler = functools.partial(_Quiet, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, name="site", daemon=True).start()
+    httpd = serve_folder(root)  # a daemon thread: it ends with the script
     return f"http://127.0.0.1:{httpd.server_address[1]}/prices.html"
 
 

@@ -6,10 +6,7 @@ start fails the tests; elsewhere they skip with a one-line reason.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +16,11 @@ import pytest_asyncio
 
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.core.local_server import LocalServer
-from skyvern_desktop.core.server_build import ServerEnvironment, missing_system_tools
+from skyvern_desktop.core.server_build import (
+    ServerEnvironment,
+    missing_system_tools,
+    serve_folder,
+)
 from skyvern_desktop.core.server_runtime import LocalServerError
 
 from .integration.helpers import WorkflowFactory
@@ -110,11 +111,6 @@ async def workflows(real_server: RealServer) -> AsyncIterator[WorkflowFactory]:
         await factory.aclose()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 CLOCK_PAGE = """<!doctype html><html><head><title>Clock</title></head>
 <body style="font: 64px sans-serif; background: #fff">
 <h1>Live view test</h1><p id="clock">0</p>
@@ -139,16 +135,12 @@ def loopback_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "<p id='greeting'>The desktop app's browser test page.</p></body></html>"
     )
     (root / "clock.html").write_text(CLOCK_PAGE)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, name="loopback-page", daemon=True)
-    thread.start()
+    httpd = serve_folder(root)
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
-        thread.join(5)
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,14 @@ Chromium and ffmpeg, since Playwright cannot download its own here.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,3 +167,18 @@ class ServerEnvironment(CachedEnvironment):
 def missing_system_tools(names: Iterable[str] = ("chromium", "ffmpeg")) -> list[str]:
     """Which of the system tools that browser runs need are not on PATH."""
     return [n for n in names if shutil.which(n) is None]
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve_folder(root: Path) -> http.server.ThreadingHTTPServer:
+    """Serve ``root``'s files on a free loopback port from a daemon thread: pages for a
+    test server's browser to open. Its address is ``http://127.0.0.1:<server_address[1]>``;
+    ``shutdown()`` and ``server_close()`` end it."""
+    handler = functools.partial(_QuietFiles, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, name="loopback-site", daemon=True).start()
+    return httpd
