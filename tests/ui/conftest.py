@@ -86,12 +86,19 @@ def pytest_asyncio_loop_factories(
     return {"qasync": _qasync_loop}
 
 
-async def wait_until(predicate: Callable[[], Any], *, within: float = 10.0, what: str = "") -> None:
-    """Sleep on the running loop until ``predicate()`` is truthy."""
+async def wait_until(
+    predicate: Callable[[], Any], *, within: float = 10.0, what: str | Callable[[], str] = ""
+) -> None:
+    """Sleep on the running loop until ``predicate()`` is truthy.
+
+    ``what`` names the wait in the failure; a callable is asked at the time of failure, so it
+    can say what the state was when the time ran out.
+    """
     deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
+            said = what() if callable(what) else what
+            raise AssertionError(f"timed out waiting for {said or predicate}")
         await asyncio.sleep(0.02)
 
 

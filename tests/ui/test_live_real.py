@@ -54,7 +54,17 @@ async def test_a_browser_run_is_seen_live_and_its_recording_plays_in_the_pane(
         pane = page.panes[started.run_id]
         assert pane.tabs.currentWidget() is pane.overview  # the Overview comes first
 
-        await wait_until(lambda: pane.follower.slot.shown >= 50, within=90, what="50 frames")
+        follower = pane.follower
+
+        def seen() -> str:  # what the live view had when a wait ran out
+            feed = follower.feed
+            stats = feed.stats if feed is not None else None
+            return (
+                f"50 frames (shown {follower.slot.shown}, feed {feed and feed.state}, {stats},"
+                f" run {follower.run and follower.run.status})"
+            )
+
+        await wait_until(lambda: follower.slot.shown >= 50, within=90, what=seen)
         assert pane.run is not None and not pane.run.is_terminal  # seen while it runs
         assert pane.overview.url_text() == clock_page
         assert pane.overview.live.isVisible()
