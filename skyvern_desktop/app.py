@@ -121,6 +121,7 @@ class DesktopApp:
         from PySide6.QtWidgets import QApplication
 
         from .core.registry import RunRegistry
+        from .ui.codes.controller import CodesController
         from .ui.errors import ErrorReporter, install_excepthook
         from .ui.launch.controller import LaunchController
         from .ui.local.flow import LocalServerFlow
@@ -155,8 +156,9 @@ class DesktopApp:
         common = (self.session, self.tasks, self.reporter, window)
         self.runs = RunsController(
             lambda: window.runs, self.session, self.registry, self.settings,
-            title_of=window.workflows.workflow_title, parent=window,
+            title_of=window.workflows.workflow_title, tasks=self.tasks, parent=window,
         )  # fmt: skip
+        self.codes = CodesController(*common, parent=window)
         self.launch = LaunchController(*common, parent=window)
         self.schedules = SchedulesController(*common, window.workflows, parent=window)
         self.local = LocalServerFlow(
@@ -170,7 +172,7 @@ class DesktopApp:
         )  # fmt: skip
         window.route(
             launch=self.launch, runs=self.runs, schedules=self.schedules, local=self.local,
-            connections=self.connections,
+            connections=self.connections, codes=self.codes,
         )  # fmt: skip
         self._closed = asyncio.Event()
         window.closing.connect(self._closed.set)
@@ -227,6 +229,7 @@ class DesktopApp:
 
         self.launch.close_all()
         self.schedules.close_all()
+        self.codes.close_all()
         self.window.close_run_panes()
         await self.local.process.stop()  # no orphan: the server and any browser it started
         await self.tasks.aclose()

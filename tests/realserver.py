@@ -7,9 +7,15 @@ start fails the tests; elsewhere they skip with a one-line reason.
 from __future__ import annotations
 
 import os
+import socket
+import ssl
+import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -34,6 +40,91 @@ def _unavailable(reason: str) -> None:
     if _required():
         pytest.fail(f"real Skyvern server required here, but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@dataclass
+class MailBox:
+    """A real SMTP server on loopback (aiosmtpd): STARTTLS on a throw-away certificate and
+    any login accepted, as Skyvern's sender always calls ``starttls()`` then ``login()``.
+    ``messages`` holds every email it received; ``logins`` every user name that logged in."""
+
+    host: str
+    port: int
+    messages: list[Message] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def received(self, run_id: str) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages if run_id in str(m.get("Subject", ""))]
+
+
+class _Collect:
+    def __init__(self, box: MailBox) -> None:
+        self.box = box
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.box.lock:
+            self.box.messages.append(message_from_bytes(envelope.original_content or b""))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailBox]:
+    import trustme
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(tls)
+    box = MailBox("127.0.0.1", _free_port())
+
+    def accept(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
+        login = getattr(auth, "login", b"")
+        box.logins.append(login.decode() if isinstance(login, bytes) else str(login))
+        return AuthResult(success=True)
+
+    controller = Controller(
+        _Collect(box), hostname=box.host, port=box.port, tls_context=tls,
+        require_starttls=True, authenticator=accept, auth_require_tls=True,
+    )  # fmt: skip
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+# The server's recipients check (email_validator) asks DNS whether each domain takes mail;
+# this machine has no DNS, so every domain "does not exist". Test harness only.
+_SITECUSTOMIZE = """
+try:
+    import email_validator
+except ImportError:
+    pass
+else:
+    email_validator.CHECK_DELIVERABILITY = False
+"""
+
+
+def _mail_env(box: MailBox, folder: Path) -> dict[str, str]:
+    (folder / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    return {
+        "SMTP_HOST": box.host,
+        "SMTP_PORT": str(box.port),
+        "SMTP_USERNAME": "skyvern-test",
+        "SMTP_PASSWORD": "not-a-secret",
+        "ALLOW_SMTP_INTERNAL_HOSTS": "true",
+        "PYTHONPATH": str(folder),
+    }
 
 
 @dataclass(frozen=True)
@@ -73,14 +164,17 @@ def _serve(
 
 
 @pytest.fixture(scope="session")
-def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+def real_server(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: MailBox
+) -> Iterator[RealServer]:
     """The server as the app's Local server runs it: browser streaming in ``cdp`` mode
-    (``LocalServer`` sets it), so a run's live view carries pictures."""
+    (``LocalServer`` sets it), so a run's live view carries pictures. Its email goes to
+    ``smtp_server`` (a human-interaction block emails before it pauses the run)."""
     # The scheduler looks for due schedules every 2 s instead of every minute, so a test
     # sees a real scheduled run soon after its firing time.
-    yield from _serve(
-        tmp_path_factory, "skyvern-server", {"WORKFLOW_SCHEDULE_POLL_INTERVAL_SECONDS": "2"}
-    )
+    env = {"WORKFLOW_SCHEDULE_POLL_INTERVAL_SECONDS": "2"}
+    env.update(_mail_env(smtp_server, tmp_path_factory.mktemp("server-site")))
+    yield from _serve(tmp_path_factory, "skyvern-server", env)
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,10 @@ from .models import (
     ScheduleWithNextRuns,
     ServerVersion,
     TimelineItem,
+    TotpCode,
     UploadedFile,
+    WebhookReplay,
+    WebhookTest,
     Workflow,
     WorkflowRun,
     WorkflowRunRequest,
@@ -218,6 +221,13 @@ class SkyvernClient(ClientBase):
         """Start a new run with the same inputs as a finished one. Never retried."""
         return await self._start_run("POST", ApiPath.RUN_RETRY.fill(run_id=run_id), None)
 
+    async def continue_run(self, run_id: str) -> None:
+        """Let a paused run go on (the person approved). Sent once, never retried; a run
+        that is no longer paused (answered elsewhere, timed out) raises NotFoundError."""
+        await self._send(
+            "POST", ApiPath.RUN_CONTINUE.fill(run_id=run_id), idempotent=False, starts_run=True
+        )
+
     async def list_workflow_runs(
         self,
         *,
@@ -300,6 +310,77 @@ class SkyvernClient(ClientBase):
         result: list[BrowserSession] = await self._get(
             ApiPath.BROWSER_SESSIONS, list[BrowserSession]
         )
+        return result
+
+    # ------------------------------------------------------------------ codes, webhooks
+
+    async def send_totp_code(
+        self,
+        totp_identifier: str,
+        content: str,
+        *,
+        workflow_run_id: str | None = None,
+        workflow_id: str | None = None,
+    ) -> TotpCode:
+        """Store a verification code, or the whole message it came in, for runs waiting on
+        ``totp_identifier``. Sent once, never retried. The code never reaches a log line
+        or an error's text through this client (only the request's path is logged)."""
+        body = {
+            "totp_identifier": totp_identifier,
+            "content": content,
+            "workflow_run_id": workflow_run_id,
+            "workflow_id": workflow_id,
+        }
+        response = await self._send(
+            "POST",
+            ApiPath.TOTP_CODES,
+            json={k: v for k, v in body.items() if v is not None},
+            idempotent=False,
+            starts_run=True,  # lost after sending: OutcomeUnknownError (it may be stored)
+        )
+        result: TotpCode = self._parse(response, TotpCode)
+        return result
+
+    async def list_totp_codes(
+        self,
+        *,
+        totp_identifier: str | None = None,
+        workflow_run_id: str | None = None,
+        limit: int = 20,
+    ) -> list[TotpCode]:
+        """The newest codes the server holds, for one identifier and/or one run."""
+        result: list[TotpCode] = await self._get(
+            ApiPath.TOTP_CODES,
+            list[TotpCode],
+            totp_identifier=totp_identifier or None,
+            workflow_run_id=workflow_run_id or None,
+            limit=max(1, min(limit, 200)),
+        )
+        return result
+
+    async def retry_webhook(self, run_id: str, *, webhook_url: str | None = None) -> WebhookReplay:
+        """Send a run's webhook again, to the address it was started with or to
+        ``webhook_url``; the answer says what was sent and how the receiver replied."""
+        response = await self._send(
+            "POST",
+            ApiPath.RUN_RETRY_WEBHOOK.fill(run_id=run_id),
+            json={"webhook_url": webhook_url} if webhook_url else None,
+            idempotent=False,
+        )
+        result: WebhookReplay = self._parse(response, WebhookReplay)
+        return result
+
+    async def test_webhook(self, webhook_url: str, *, run_id: str | None = None) -> WebhookTest:
+        """Have the server send a sample workflow-run payload to ``webhook_url``: whether
+        it accepts the address (its SSRF rules), and how the receiver answers."""
+        body = {"webhook_url": webhook_url, "run_type": "workflow_run", "run_id": run_id}
+        response = await self._send(
+            "POST",
+            ApiPath.TEST_WEBHOOK,
+            json={k: v for k, v in body.items() if v is not None},
+            idempotent=False,
+        )
+        result: WebhookTest = self._parse(response, WebhookTest)
         return result
 
     # ------------------------------------------------------------------ files

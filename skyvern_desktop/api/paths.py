@@ -28,10 +28,16 @@ class ApiPath(StrEnum):
     RUN_RETRY = "/v1/workflows/runs/{run_id}/retry"
     RUN_TIMELINE = "/v1/runs/{run_id}/timeline"
     RUN_ARTIFACTS = "/v1/runs/{run_id}/artifacts"
+    RUN_CONTINUE = "/v1/workflows/runs/{run_id}/continue"  # a paused run goes on
+    RUN_RETRY_WEBHOOK = "/v1/runs/{run_id}/retry_webhook"
     WORKFLOW_RUNS = "/v1/workflows/runs"
     WORKFLOW_RUNS_OF = "/v1/workflows/{wpid}/runs"
 
     CREDENTIALS = "/v1/credentials"
+    TOTP_CODES = "/v1/credentials/totp"
+    # Sends a sample signed payload to an address and reports how the receiver answered
+    # (what Skyvern's web UI's "Test webhook" uses; hidden from the schema).
+    TEST_WEBHOOK = "/v1/internal/test-webhook"
     BROWSER_PROFILES = "/v1/browser_profiles"
     BROWSER_SESSIONS = "/v1/browser_sessions"
     UPLOAD_FILE = "/v1/upload_file"

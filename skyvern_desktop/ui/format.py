@@ -10,7 +10,7 @@ STATUS_LABELS = {
     "created": "Created",
     "queued": "Queued",
     "running": "Running",
-    "paused": "Paused",
+    "paused": "Waiting for you",  # paused by a human-interaction block until someone answers
     "completed": "Completed",
     "failed": "Failed",
     "terminated": "Terminated",

@@ -26,6 +26,7 @@ from .tasks import TaskRunner
 from .workflows.page import WorkflowsPage
 
 if TYPE_CHECKING:
+    from .codes.controller import CodesController
     from .launch.controller import LaunchController
     from .local.flow import LocalServerFlow
     from .runs.controller import RunsController
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
     connections_requested = Signal()
     launch_requested = Signal(str)  # workflow_permanent_id
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
+    code_requested = Signal(str, str)  # run_id ("" for any run), totp_identifier
     closing = Signal()
 
     def __init__(
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         self._runs_flow: RunsController | None = None  # set by route()
         self._schedules_flow: SchedulesController | None = None
         self._selected_workflow: tuple[str | None, str | None] = (None, None)
+        self.waiting = 0  # runs waiting for a person (the Runs button's count)
         self.workflows.workflow_shown.connect(self._on_workflow_shown)
         self.workflows.connections_requested.connect(self.connections_requested)
         self.workflows.launch_requested.connect(self.launch_requested)
@@ -149,7 +152,7 @@ class MainWindow(QMainWindow):
                 button.sizePolicy().verticalPolicy(),
             )
             self.stack.addWidget(page)
-            button.clicked.connect(lambda _=False, k=key: self.show_page(k))
+            button.clicked.connect(lambda _=False, k=key: self._on_nav(k))
             self.nav.addButton(button)
             self.nav_buttons[key] = button
             side.addWidget(button)
@@ -193,6 +196,15 @@ class MainWindow(QMainWindow):
         connections.setShortcut(QKeySequence("Ctrl+,"))
         connections.triggered.connect(self.connections_requested)
         file_menu.addAction(connections)
+        self.code_action = QAction("Send a &verification code…", self)
+        self.code_action.setObjectName("actionSendCode")
+        self.code_action.setToolTip("Give a run the 2FA code it waits for")
+        self.code_action.triggered.connect(lambda: self.code_requested.emit("", ""))
+        self.code_action.setEnabled(self._session.client is not None)
+        self._session.client_changed.connect(
+            lambda: self.code_action.setEnabled(self._session.client is not None)
+        )
+        file_menu.addAction(self.code_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setObjectName("actionQuit")
@@ -212,7 +224,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, k=key: self.show_page(k))
             view.addAction(action)
         view.addSeparator()
-        self.notify_action = QAction("&Notify me when a run ends", self)
+        self.notify_action = QAction("&Notify me when a run ends or needs me", self)
         self.notify_action.setObjectName("actionNotify")
         self.notify_action.setCheckable(True)
         self.notify_action.setChecked(
@@ -277,6 +289,7 @@ class MainWindow(QMainWindow):
             self._install("runs", page)
             page.set_selected_workflow(*self._selected_workflow)
             page.rerun_requested.connect(self.rerun_requested)
+            page.code_requested.connect(self.code_requested)
             if self._runs_flow is not None:
                 self._runs_flow.attach(page)
         return self._runs
@@ -330,6 +343,7 @@ class MainWindow(QMainWindow):
         schedules: SchedulesController,
         local: LocalServerFlow,
         connections: ConnectionsFlow,
+        codes: CodesController,
     ) -> None:
         """Connect the screens' intents to the flows that own them, and the flows' results
         back to the screens. This is the only place where screens meet."""
@@ -340,6 +354,8 @@ class MainWindow(QMainWindow):
         schedules.run_started.connect(runs.on_run_started)
         runs.run_started.connect(lambda _run: self.workflows.request_refresh())  # Last run
         runs.pane_focused.connect(lambda: self.show_page("runs"))
+        runs.waiting_count.connect(self.set_waiting_count)
+        self.code_requested.connect(lambda run_id, ident: codes.request(run_id or None, ident))
         for flow in (runs, schedules, local):
             flow.message.connect(self.show_message)
         self.workflows.edit_schedule_requested.connect(schedules.request_edit)
@@ -372,6 +388,19 @@ class MainWindow(QMainWindow):
         self.runs.show_schedule(wpid, schedule_id, label)
         self.show_page("runs")
 
+    def set_waiting_count(self, count: int) -> None:
+        """The Runs button says how many runs wait for a person; clicking it then shows
+        them (the history's "Waiting for me")."""
+        self.waiting = count
+        button = self.nav_buttons["runs"]
+        button.setText(f"Runs  ({count})" if count else "Runs")
+        said = (
+            f"{count} run waits for you" if count == 1 else f"{count} runs wait for you"
+        )  # fmt: skip
+        button.setToolTip(f"Runs (Ctrl+2) · {said}" if count else "Runs (Ctrl+2)")
+        button.setAccessibleName(f"Runs, {said}" if count else "Runs")
+        button.setStyleSheet("QToolButton { font-weight: bold; }" if count else "")
+
     def show_page(self, key: str) -> None:
         if key == "runs":
             runs = self.runs
@@ -384,6 +413,13 @@ class MainWindow(QMainWindow):
             page = self.workflows
         self.stack.setCurrentWidget(page)
         self.nav_buttons[key].setChecked(True)
+
+    def _on_nav(self, key: str) -> None:
+        if key == "runs" and self.waiting and self.current_page() != "runs":
+            self.show_page("runs")
+            self.runs.show_waiting()  # what the count on the button is about
+            return
+        self.show_page(key)
 
     def current_page(self) -> str:
         for key, button in self.nav_buttons.items():

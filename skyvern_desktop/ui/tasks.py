@@ -22,13 +22,18 @@ class TaskRunner:
     def __init__(self, on_error: ErrorHandler | None = None) -> None:
         self._tasks: dict[str, asyncio.Task[Any]] = {}  # the latest task of each name
         self._live: set[asyncio.Task[Any]] = set()  # every unfinished task, replaced ones too
+        self._daemons: set[asyncio.Task[Any]] = set()  # watches that last the session
         self._on_error = on_error
         self._closed = False
 
     def spawn(
-        self, name: str, coro: Coroutine[Any, Any, T], *, replace: bool = True
-    ) -> asyncio.Task[T]:
-        """Run ``coro`` as task ``name``; with ``replace``, cancel an earlier one of that name."""
+        self, name: str, coro: Coroutine[Any, Any, T], *, replace: bool = True,
+        daemon: bool = False,
+    ) -> asyncio.Task[T]:  # fmt: skip
+        """Run ``coro`` as task ``name``; with ``replace``, cancel an earlier one of that name.
+
+        A ``daemon`` task watches for as long as the connection lasts (a periodic poll):
+        :meth:`join` does not wait for it; :meth:`cancel` and :meth:`aclose` end it."""
         if self._closed:
             coro.close()
             raise RuntimeError("the app is shutting down")
@@ -41,6 +46,8 @@ class TaskRunner:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks[name] = task
         self._live.add(task)
+        if daemon:
+            self._daemons.add(task)
         task.add_done_callback(self._done)
         return task
 
@@ -56,6 +63,7 @@ class TaskRunner:
     def _done(self, task: asyncio.Task[Any]) -> None:
         name = task.get_name()
         self._live.discard(task)
+        self._daemons.discard(task)
         if self._tasks.get(name) is task:
             del self._tasks[name]
         if task.cancelled():
@@ -68,8 +76,9 @@ class TaskRunner:
             self._on_error(name, exc)
 
     async def join(self) -> None:
-        """Wait until no task is running (tasks started meanwhile are waited for too)."""
-        while tasks := [t for t in self._live if not t.done()]:
+        """Wait until no task is running (tasks started meanwhile are waited for too),
+        daemons aside."""
+        while tasks := [t for t in self._live if not t.done() and t not in self._daemons]:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def aclose(self) -> None:

@@ -37,6 +37,36 @@ def wait_block(label: str = "pause", seconds: int = 60) -> dict[str, Any]:
     return {"block_type": "wait", "label": label, "wait_sec": seconds}
 
 
+def human_block(
+    label: str = "approval",
+    *,
+    instructions: str = "Check the totals, then approve.",
+    approve: str = "Ship it",
+    reject: str = "Stop here",
+    timeout_seconds: int = 900,
+    recipients: tuple[str, ...] = ("operator@example.com",),
+) -> dict[str, Any]:
+    """A human_interaction block: it emails ``recipients``, then pauses the run until
+    someone continues or cancels it, or ``timeout_seconds`` pass."""
+    return {
+        "block_type": "human_interaction",
+        "label": label,
+        "instructions": instructions,
+        "positive_descriptor": approve,
+        "negative_descriptor": reject,
+        "timeout_seconds": timeout_seconds,
+        "recipients": list(recipients),
+        "subject": "Approval needed",
+        "body": "A run waits for you.",
+    }
+
+
+def human_workflow_blocks(endpoint: str, **human: Any) -> list[dict[str, Any]]:
+    """wait 1 s → human_interaction → http_request to ``endpoint``: a run that pauses
+    for a person, then finishes with real output once approved."""
+    return [wait_block("warmup", 1), human_block(**human), http_block("after", endpoint)]
+
+
 class WorkflowFactory:
     """Creates workflows through the server's API, each with a unique title."""
 

@@ -13,7 +13,14 @@ from .enums import (
     WorkflowStatus,
     is_terminal,
 )
-from .misc import BrowserProfile, BrowserSession, Credential, ServerVersion, UploadedFile
+from .misc import (
+    BrowserProfile,
+    BrowserSession,
+    Credential,
+    ServerVersion,
+    TotpCode,
+    UploadedFile,
+)
 from .runs import (
     Artifact,
     FileInfo,
@@ -33,6 +40,7 @@ from .schedules import (
     WorkflowSchedule,
     WorkflowScheduleList,
 )
+from .webhooks import WebhookReplay, WebhookTest
 from .workflows import Workflow, WorkflowDefinition, WorkflowParameter
 
 __all__ = [
@@ -58,8 +66,11 @@ __all__ = [
     "ServerVersion",
     "TimelineBlock",
     "TimelineItem",
+    "TotpCode",
     "TriggerType",
     "UploadedFile",
+    "WebhookReplay",
+    "WebhookTest",
     "Workflow",
     "WorkflowDefinition",
     "WorkflowParameter",

@@ -55,3 +55,27 @@ class UploadedFile(ApiModel):
     presigned_url: str
     file_id: str | None = None
     expires_at: UtcDatetime | None = None
+
+
+class TotpCode(ApiModel):
+    """A verification code (or the message it came in) stored on the server for a run to
+    use: ``GET``/``POST /v1/credentials/totp``. ``code`` is what the server read from
+    ``content``; it is empty while a long message waits to be read."""
+
+    totp_code_id: str
+    totp_identifier: str | None = None
+    code: str = ""
+    content: str | None = None
+    workflow_run_id: str | None = None
+    workflow_id: str | None = None
+    task_id: str | None = None
+    source: str | None = None
+    otp_type: str | None = None
+    status: str | None = None
+    created_at: UtcDatetime
+    expired_at: UtcDatetime | None = None
+
+    def __repr__(self) -> str:  # never the code or the message, in a log or a traceback
+        return f"TotpCode(totp_code_id={self.totp_code_id!r}, created_at={self.created_at!r})"
+
+    __str__ = __repr__

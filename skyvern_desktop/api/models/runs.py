@@ -101,10 +101,21 @@ class RunResponse(ApiModel):
     @property
     def workflow_permanent_id(self) -> str | None:
         """The workflow this run belongs to, when the server says (``run_request.workflow_id``)."""
-        if self.run_request:
-            value = self.run_request.get("workflow_id") or self.run_request.get("agent_id")
-            return value if isinstance(value, str) else None
-        return None
+        return self._requested("workflow_id") or self._requested("agent_id")
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The webhook the run was started with (``run_request.webhook_url``), if any."""
+        return self._requested("webhook_url")
+
+    @property
+    def totp_identifier(self) -> str | None:
+        """Where the run looks for verification codes (``run_request.totp_identifier``)."""
+        return self._requested("totp_identifier")
+
+    def _requested(self, name: str) -> str | None:
+        value = self.run_request.get(name) if self.run_request else None
+        return value if isinstance(value, str) and value else None
 
 
 class WorkflowRun(ApiModel):
@@ -149,6 +160,10 @@ class TimelineBlock(ApiModel):
     duration: float | None = None
     created_at: UtcDatetime | None = None
     modified_at: UtcDatetime | None = None
+    # A human_interaction block: what the person is asked, and the two answers' labels.
+    instructions: str | None = None
+    positive_descriptor: str | None = None
+    negative_descriptor: str | None = None
 
 
 class TimelineItem(ApiModel):

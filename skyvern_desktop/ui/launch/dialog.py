@@ -81,7 +81,10 @@ class LaunchDialog(QDialog):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         form.addWidget(line)
-        self.options = RunOptions()
+        self.options = RunOptions(server_url=client.base_url)
+        self.options.webhook_test_requested.connect(
+            lambda url: self._spawn("webhook", self.test_webhook(url))
+        )
         form.addWidget(self.options)
         form.addStretch(1)
         scroll = QScrollArea()
@@ -165,6 +168,7 @@ class LaunchDialog(QDialog):
         running: the launcher does not close while one is)."""
         self.inputs.detach()  # no checks on focus changes while the widgets are torn down
         self._tasks.cancel(f"{self._prefix}.lists")
+        self._tasks.cancel(f"{self._prefix}.webhook")
         for name in self.inputs.upload_keys():
             self._tasks.cancel(f"{self._prefix}.{name}")
 
@@ -201,6 +205,29 @@ class LaunchDialog(QDialog):
                 continue  # a list that cannot load leaves its picker with free text / none
             if isinstance(result, BaseException):
                 raise result
+
+    async def test_webhook(self, url: str) -> None:
+        """Have the server send a sample result to ``url`` and say how that went."""
+        try:
+            result = await self._client.test_webhook(url)
+        except SkyvernError as exc:
+            self.options.show_webhook_test(url, f"The server could not test it: {exc}", good=False)
+            return
+        if result.error:
+            text, good = f"The test failed: {result.error}", False
+        elif result.status_code is not None and 200 <= result.status_code < 300:
+            text, good = (
+                f"The server reached it: the receiver answered {result.status_code} in"
+                f" {result.latency_ms} ms.",
+                True,
+            )
+        else:
+            text, good = (
+                f"The server reached it, but the receiver answered {result.status_code}:"
+                " it did not accept the sample.",
+                False,
+            )
+        self.options.show_webhook_test(url, text, good=good)
 
     def texts(self) -> dict[str, str]:
         return self.inputs.texts()

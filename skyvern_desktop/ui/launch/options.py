@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.enums import GEO_TARGET_COUNTRIES, ProxyLocation
-from ..widgets.labels import error_label
+from ...core.webhooks import Level, check_webhook
+from ..widgets.labels import ERROR_STYLE, error_label
 
 GEO = "__geo__"
 COUNTRY_NAMES = {
@@ -41,6 +42,11 @@ _US_STATES = {
     "TX": "Texas",
     "FL": "Florida",
     "WA": "Washington",
+}
+_NOTE_STYLE = {
+    Level.ERROR: ERROR_STYLE,
+    Level.WARNING: "color: #9a6700;",
+    Level.NOTE: "color: palette(placeholder-text);",
 }
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -62,11 +68,16 @@ def proxy_label(value: str) -> str:
 
 
 class RunOptions(QGroupBox):
-    """Every option of "run a workflow"; options left unset are left out of the request."""
+    """Every option of "run a workflow"; options left unset are left out of the request.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    ``webhook_test_requested(url)``: the person asked the server to try the webhook."""
+
+    webhook_test_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, server_url: str = "") -> None:
         super().__init__("Run options", parent)
         self.setObjectName("runOptions")
+        self._server_url = server_url
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
@@ -115,18 +126,43 @@ class RunOptions(QGroupBox):
         self.webhook.setObjectName("optionWebhook")
         self.webhook.setPlaceholderText("https://your-server.example.com/skyvern-webhook")
         self.webhook_error = error_label("optionWebhookError")
+        self.webhook.textChanged.connect(lambda _t: self.check_webhook())
+        self.webhook_test = QPushButton("Test")
+        self.webhook_test.setObjectName("optionWebhookTest")
+        self.webhook_test.setToolTip(
+            "The server sends a sample result to this address now, and says how it answered"
+        )
+        self.webhook_test.setEnabled(False)
+        self.webhook_test.clicked.connect(self._request_test)
         webhook_note = QLabel(
             "Skyvern posts the result there when the run ends. It refuses addresses on "
             "localhost or a private network unless the server allows them."
         )
         webhook_note.setWordWrap(True)
         webhook_note.setStyleSheet("color: palette(placeholder-text);")
+        self.webhook_result = QLabel()
+        self.webhook_result.setObjectName("optionWebhookResult")
+        self.webhook_result.setWordWrap(True)
+        self.webhook_result.hide()
+        webhook_row = QHBoxLayout()
+        webhook_row.addWidget(self.webhook, 1)
+        webhook_row.addWidget(self.webhook_test)
         webhook_box = QVBoxLayout()
         webhook_box.setSpacing(2)
-        webhook_box.addWidget(self.webhook)
+        webhook_box.addLayout(webhook_row)
         webhook_box.addWidget(webhook_note)
         webhook_box.addWidget(self.webhook_error)
+        webhook_box.addWidget(self.webhook_result)
         form.addRow("Webhook", webhook_box)
+
+        self.totp_identifier = QLineEdit()
+        self.totp_identifier.setObjectName("optionTotpIdentifier")
+        self.totp_identifier.setPlaceholderText("Optional: the email or phone number codes go to")
+        self.totp_identifier.setToolTip(
+            "Where the sites this run signs in to send their verification codes. Give the"
+            " run a code from its pane (Send a verification code…)."
+        )
+        form.addRow("Verification codes", self.totp_identifier)
 
         self.session = QComboBox()
         self.session.setObjectName("optionBrowserSession")
@@ -212,21 +248,13 @@ class RunOptions(QGroupBox):
         elif proxy is not None:
             out["proxy_location"] = proxy
         webhook = self.webhook.text().strip()
-        self.webhook_error.hide()
         if webhook:
-            try:
-                parts = urlsplit(webhook)
-                valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-            except ValueError:
-                valid = False
-            if not valid:
-                self.webhook_error.setText(
-                    "The webhook must be a web address starting with https:// or http://."
-                )
-                self.webhook_error.show()
+            if not self.check_webhook():
                 ok = False
             else:
                 out["webhook_url"] = webhook
+        if identifier := self.totp_identifier.text().strip():
+            out["totp_identifier"] = identifier
         if session := self.session.currentData():
             out["browser_session_id"] = session
         if profile := self.profile.currentData():
@@ -264,6 +292,36 @@ class RunOptions(QGroupBox):
             headers[name] = value
         return headers, ""
 
+    def check_webhook(self) -> bool:
+        """Say beside the field how the server will treat the address typed (as it is
+        typed); ``False`` when it cannot be used."""
+        verdict = check_webhook(self.webhook.text(), server_url=self._server_url)
+        self.webhook_error.setText(verdict.text)
+        if verdict.level is not None:
+            self.webhook_error.setStyleSheet(_NOTE_STYLE[verdict.level])
+        self.webhook_error.setVisible(bool(verdict.text))
+        self.webhook_result.hide()  # a test said something of another address
+        self.webhook_test.setEnabled(bool(self.webhook.text().strip()) and verdict.ok)
+        return verdict.ok
+
+    def _request_test(self) -> None:
+        if self.check_webhook():
+            self.webhook_test.setEnabled(False)
+            self.webhook_result.setStyleSheet("color: palette(placeholder-text);")
+            self.webhook_result.setText("Asking the server to send a sample result…")
+            self.webhook_result.show()
+            self.webhook_test_requested.emit(self.webhook.text().strip())
+
+    def show_webhook_test(self, url: str, text: str, *, good: bool) -> None:
+        """The server's account of a test delivery to ``url`` (ignored if the address
+        changed meanwhile)."""
+        if url != self.webhook.text().strip():
+            return
+        self.webhook_test.setEnabled(True)
+        self.webhook_result.setStyleSheet("color: #116329;" if good else ERROR_STYLE)
+        self.webhook_result.setText(text)
+        self.webhook_result.show()
+
     def prefill(self, request: dict[str, Any]) -> None:
         """Show the options of an earlier run (its ``run_request``)."""
         self.run_title.setText(str(request.get("title") or ""))
@@ -277,6 +335,7 @@ class RunOptions(QGroupBox):
         elif isinstance(proxy, str) and self.proxy.findData(proxy) >= 0:
             self.proxy.setCurrentIndex(self.proxy.findData(proxy))
         self.webhook.setText(str(request.get("webhook_url") or ""))
+        self.totp_identifier.setText(str(request.get("totp_identifier") or ""))
         minutes = request.get("max_elapsed_time_minutes")
         self.max_minutes.setValue(int(minutes) if isinstance(minutes, int) else 0)
         for combo, key in (

@@ -4,25 +4,42 @@ Every run the app shows in a pane comes through :meth:`RunsController.open_run`:
 launcher or Run now started, one double-clicked in the history, a retried one, and the
 panes restored after a restart. Each is recorded in the run registry at once, so panes come
 back after a restart or a ``kill -9``; when a watched run ends the person is told once.
+
+It also knows which runs wait for a person (:class:`~...core.attention.PausedRuns`): the
+panes report their runs, the history reports what it lists, and while connected a named
+task (``runs.waiting``) asks the server for its paused runs every
+:attr:`RunsController.WAITING_POLL` seconds, so a scheduled run that pauses is noticed too.
+Each pause is told once ("<workflow> needs you", with what it asks); clicking the
+notification opens the run's pane. ``waiting_count`` feeds the Runs button's count.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from ...api.errors import SkyvernError
+from ...core.attention import PausedRuns, Waiting, is_paused, waiting_for
 from ...core.urls import is_loopback
+from ...core.watcher import backoff
 from ..session import Session
+from ..tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ...api.models import RunResponse
+    from ...api.client import SkyvernClient
+    from ...api.models import RunResponse, WorkflowRun
     from ...core.registry import RunRegistry
     from .page import RunsPage
 
+log = logging.getLogger(__name__)
+
 NOTIFY_SETTING = "notifications/enabled"
+WAITING_PAGE = 100
 
 
 class RunsController(QObject):
@@ -33,6 +50,11 @@ class RunsController(QObject):
     message = Signal(str)
     run_started = Signal(object)  # RunResponse
     pane_focused = Signal()
+    waiting_count = Signal(int)  # how many runs wait for a person now
+    notified = Signal(str, str, str)  # title, message, run_id ("" for several runs)
+
+    WAITING_POLL = 20.0
+    """Seconds between asks for the server's paused runs (a pause lasts up to hours)."""
 
     def __init__(
         self,
@@ -42,9 +64,13 @@ class RunsController(QObject):
         settings: QSettings,
         *,
         title_of: Callable[[str], str | None],
+        tasks: TaskRunner,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._tasks = tasks
+        self.paused = PausedRuns()
+        self._notice_run: str | None = None  # what clicking the last notification opens
         self._page = page  # the Runs screen, built when first asked for
         self._attached = False
         self._session = session
@@ -53,6 +79,7 @@ class RunsController(QObject):
         self._title_of = title_of  # a workflow's title, when the Workflows screen knows it
         self._tray: QSystemTrayIcon | None = None
         session.client_changed.connect(self.restore_panes)
+        session.client_changed.connect(self._watch_waiting)
 
     @property
     def page(self) -> RunsPage:
@@ -69,6 +96,8 @@ class RunsController(QObject):
         page.pane_closed.connect(self._on_pane_closed)
         page.title_wanted.connect(self._on_title_wanted)
         page.run_finished.connect(self._on_run_finished)
+        page.waiting_changed.connect(self._on_pane_waiting)
+        page.runs_listed.connect(self._on_runs_listed)
 
     def _base_url(self) -> str | None:
         client = self._session.client
@@ -127,6 +156,101 @@ class RunsController(QObject):
         if base := self._base_url():
             self.registry.set_pane_open(base, run_id, False)
 
+    # ------------------------------------------------------------------ waiting for a person
+
+    def _watch_waiting(self) -> None:
+        """A new connection: forget the old server's paused runs, and watch this one's."""
+        self.paused.clear()
+        self.waiting_count.emit(0)
+        client = self._session.client
+        if client is None:
+            self._tasks.cancel("runs.waiting")
+        else:
+            self._tasks.spawn("runs.waiting", self._poll_waiting(client), daemon=True)
+
+    async def _poll_waiting(self, client: SkyvernClient) -> None:
+        failures = 0
+        while True:
+            try:
+                runs = await client.list_workflow_runs(status=["paused"], page_size=WAITING_PAGE)
+            except SkyvernError as exc:
+                failures += 1
+                log.info("paused runs: %s", exc)
+                await asyncio.sleep(backoff(failures, self.WAITING_POLL, 2.0, 300.0, _half))
+                continue
+            failures = 0
+            await self._take_waiting(client, runs, complete=len(runs) < WAITING_PAGE)
+            await asyncio.sleep(self.WAITING_POLL)
+
+    def _on_runs_listed(self, runs: list[WorkflowRun]) -> None:
+        """The history loaded a page: its paused runs wait, its others do not."""
+        client = self._session.client
+        if client is None:
+            return
+        for run in runs:
+            if not is_paused(run.status) and run.workflow_run_id in self.paused:
+                self.paused.report(run.workflow_run_id, False)
+        paused = [r for r in runs if is_paused(r.status)]
+        if paused:
+            self._tasks.spawn(
+                "runs.waiting.listed", self._take_waiting(client, paused, complete=False),
+                replace=False,
+            )  # fmt: skip
+        self.waiting_count.emit(len(self.paused))
+
+    async def _take_waiting(
+        self, client: SkyvernClient, runs: list[WorkflowRun], *, complete: bool
+    ) -> None:
+        listed = {
+            r.workflow_run_id: r.workflow_title or self._title_of(r.workflow_permanent_id)
+            for r in runs
+            if is_paused(r.status)
+        }
+        new = self.paused.sync(listed, complete=complete)
+        self.waiting_count.emit(len(self.paused))
+        if len(new) == 1:
+            run_id = new[0]
+            question = await self._question(client, run_id)
+            self._tell_waiting(run_id, listed[run_id], question)
+        elif new:
+            self._notice_run = None
+            self.notify(
+                f"{len(new)} runs need you",
+                "They wait for someone to approve or reject. Open Runs → Waiting for me.",
+            )
+
+    async def _question(self, client: SkyvernClient, run_id: str) -> Waiting | None:
+        """What a run found waiting asks (best effort: one reading of its timeline)."""
+        try:
+            return waiting_for(await client.get_run_timeline(run_id))
+        except SkyvernError as exc:
+            log.info("timeline of paused run %s: %s", run_id, exc)
+            return None
+
+    def _on_pane_waiting(self, run_id: str, waiting: Waiting | None) -> None:
+        pane = self.page.panes.get(run_id)
+        title = pane.title_text if pane is not None and pane.title_text != run_id else None
+        if waiting is None:
+            run = pane.run if pane is not None else None
+            if run is None or not is_paused(run.status):
+                self.paused.report(run_id, False)
+        elif self.paused.report(run_id, True, title):
+            self._tell_waiting(run_id, title, waiting)
+        self.waiting_count.emit(len(self.paused))
+
+    def _tell_waiting(self, run_id: str, title: str | None, waiting: Waiting | None) -> None:
+        self._notice_run = run_id
+        what = waiting.instructions if waiting is not None else "It waits for an answer."
+        self.notify(f"{title or 'A run'} needs you", f"{what}\n{run_id}", run_id=run_id)
+
+    def open_noticed(self) -> None:
+        """The last notification was clicked: its run's pane, in front."""
+        if self._notice_run:
+            self.open_run(self._notice_run)
+        else:
+            self.page.show_waiting()
+            self.pane_focused.emit()
+
     def _on_run_finished(self, run: RunResponse) -> None:
         base = self._base_url()
         if base is None:
@@ -134,16 +258,25 @@ class RunsController(QObject):
         known = self.registry.get(base, run.run_id)
         self.registry.record(base, run.run_id, status=str(run.status), terminal=True)
         if known is None or not known.terminal:  # a pane reopened on an old run stays quiet
-            self.notify(f"Run {str(run.status).replace('_', ' ')}", f"{run.run_id}")
+            self._notice_run = run.run_id
+            self.notify(
+                f"Run {str(run.status).replace('_', ' ')}", f"{run.run_id}", run_id=run.run_id
+            )
 
-    def notify(self, title: str, message: str) -> None:
+    def notify(self, title: str, message: str, *, run_id: str = "") -> None:
         """A desktop notification where a system tray exists; the status bar always."""
-        self.message.emit(f"{title}: {message}")
+        self.message.emit(f"{title}: {message.splitlines()[0] if message else ''}")
         if not self._settings.value(NOTIFY_SETTING, True, type=bool):
             return
+        self.notified.emit(title, message, run_id)
         if QSystemTrayIcon.isSystemTrayAvailable():
             if self._tray is None:
                 window = self.page.window()
                 self._tray = QSystemTrayIcon(window.windowIcon(), window)
+                self._tray.messageClicked.connect(self.open_noticed)
                 self._tray.show()
             self._tray.showMessage(title, message)
+
+
+def _half() -> float:
+    return 0.5

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...api.errors import SkyvernError
+from ...core.attention import Waiting, is_paused, waiting_for
 from ...core.live import FeedState, LiveFeed
 from ...core.progress import BlockPlace, block_labels, current_block, timeline_stamp
 from ..format import duration_text
@@ -50,6 +51,8 @@ NOT_STARTED = frozenset({"created", "queued"})
 
 class RunFollower(QObject):
     live_changed = Signal(bool)  # the live picture started or stopped
+    waiting_changed = Signal(object)  # Waiting | None: the question a paused run asks
+    tick = Signal()  # every second while the run goes on and its pane is shown
 
     def __init__(
         self,
@@ -79,6 +82,8 @@ class RunFollower(QObject):
         self.place: BlockPlace | None = None
         self.requests = 0  # reads of the timeline and screenshots while following
         self._labels: list[str] | None = None
+        self._blocks: list[object] = []  # the workflow's definition blocks
+        self.waiting: Waiting | None = None
         self._stamp: object = None
         self._started = False
         self._stream_state = FeedState.CONNECTING
@@ -123,6 +128,7 @@ class RunFollower(QObject):
 
     def update(self, run: RunResponse) -> None:
         """A newer reading of the run (from the pane's watcher)."""
+        was_paused = self.run is not None and is_paused(self.run.status)
         self.run = run
         self.overview.badge.set_status(str(run.status))
         self._show_elapsed()
@@ -131,6 +137,12 @@ class RunFollower(QObject):
             self._started = True
             self._tasks.spawn(f"pane.stream.{self.run_id}", self._stream(run))
             self._tasks.spawn(f"pane.follow.{self.run_id}", self._follow())
+        if is_paused(run.status) and not was_paused:
+            # The question is read at once, shown or not: the person is told what it is.
+            self._tasks.spawn(f"pane.waiting.{self.run_id}", self._read_waiting())
+        elif not is_paused(run.status):
+            self._tasks.cancel(f"pane.waiting.{self.run_id}")
+            self._set_waiting(None)
         if run.is_terminal:
             self._set_live(False)
             # A hidden pane's follower waits to be shown: it has nothing more to do. (The
@@ -139,7 +151,7 @@ class RunFollower(QObject):
         self._say()
 
     def stop(self) -> None:
-        for what in ("stream", "follow", "decode"):
+        for what in ("stream", "follow", "decode", "waiting"):
             self._tasks.cancel(f"pane.{what}.{self.run_id}")
         self._elapsed.stop()
         self._shown.clear()
@@ -195,27 +207,52 @@ class RunFollower(QObject):
 
     async def refresh(self, *, final: bool = False) -> bool:
         """Read the timeline and the screenshots once; ``True`` when either changed."""
-        changed = False
-        if self._labels is None:
-            self._labels = await self._block_labels()
-        try:
-            self.requests += 1
-            timeline = await self._client.get_run_timeline(self.run_id)
-        except SkyvernError as exc:
-            log.info("timeline of %s: %s", self.run_id, exc)
-            timeline = None
-        if timeline is not None and (stamp := timeline_stamp(timeline)) != self._stamp:
-            self._stamp = stamp
-            changed = True
-            self.timeline.fill(timeline)
-            self._show_place(timeline)
+        changed = await self._read_timeline()
         urls = await self._screenshot_urls()
         if urls is not None:
             changed = await self.shots.load(urls, final=final) or changed
         self._say()
         return changed
 
-    async def _block_labels(self) -> list[str]:
+    async def _read_timeline(self) -> bool:
+        """Read the timeline once; show it, the block the run is in, and the question a
+        paused run asks. ``True`` when it changed."""
+        if self._labels is None:
+            self._blocks = await self._workflow_blocks()
+            self._labels = block_labels(self._blocks)
+        try:
+            self.requests += 1
+            timeline = await self._client.get_run_timeline(self.run_id)
+        except SkyvernError as exc:
+            log.info("timeline of %s: %s", self.run_id, exc)
+            return False
+        if self.run is not None and is_paused(self.run.status):
+            self._set_waiting(waiting_for(timeline, self._blocks))
+        if (stamp := timeline_stamp(timeline)) == self._stamp:
+            return False
+        self._stamp = stamp
+        self.timeline.fill(timeline)
+        self._show_place(timeline)
+        return True
+
+    async def _read_waiting(self) -> None:
+        """The run has paused: read what it asks. The human-interaction block writes its
+        question just before it pauses the run, so the first reading has it; one more try
+        covers a timeline that lagged."""
+        for delay in (0.0, 1.0, 3.0):
+            await asyncio.sleep(delay)
+            if self.run is None or not is_paused(self.run.status):
+                return
+            await self._read_timeline()
+            if self.waiting is not None:
+                return
+
+    def _set_waiting(self, waiting: Waiting | None) -> None:
+        if waiting != self.waiting:
+            self.waiting = waiting
+            self.waiting_changed.emit(waiting)
+
+    async def _workflow_blocks(self) -> list[object]:
         wpid = self.run.workflow_permanent_id if self.run is not None else None
         if not wpid:
             return []
@@ -225,7 +262,7 @@ class RunFollower(QObject):
         except SkyvernError:
             return []
         definition = workflow.workflow_definition
-        return block_labels(definition.blocks) if definition is not None else []
+        return list(definition.blocks) if definition is not None else []
 
     def _show_place(self, timeline: list[TimelineItem]) -> None:
         self.place = current_block(timeline, self._labels or [])
@@ -249,6 +286,7 @@ class RunFollower(QObject):
     # ------------------------------------------------------------------ words
 
     def _tick(self) -> None:
+        self.tick.emit()
         self._show_elapsed()
         self._say()  # "no live picture yet" once the grace has passed
 

@@ -75,8 +75,13 @@ class RunHistoryModel(ListTableModel["WorkflowRun"]):
         return None
 
 
+WAITING = RunStatus.PAUSED.value
+"""The "Waiting for me" filter: runs a human-interaction block paused until someone answers."""
+
+
 class RunHistory(QWidget):
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id
+    loaded = Signal(object)  # list[WorkflowRun], after each load
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,8 +101,13 @@ class RunHistory(QWidget):
         self.status = QComboBox()
         self.status.setObjectName("historyStatus")
         self.status.addItem("Any status", None)
+        self.status.addItem("Waiting for me", WAITING)
+        self.status.setItemData(
+            1, "Runs that wait for a person to approve or reject", Qt.ItemDataRole.ToolTipRole
+        )
         for status in RunStatus:
-            self.status.addItem(status_label(status.value), status.value)
+            if status.value != WAITING:
+                self.status.addItem(status_label(status.value), status.value)
         self.status.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
         self.search = QLineEdit()
         self.search.setObjectName("historySearch")
@@ -174,6 +184,15 @@ class RunHistory(QWidget):
         self.scope.addItem(f"Only schedule “{label}”", key)
         self.scope.setCurrentIndex(self.scope.findData(key))  # reloads
 
+    def show_waiting(self) -> None:
+        """Every run that waits for a person: any workflow, no search, "Waiting for me"."""
+        for box, index in ((self.scope, 0), (self.status, self.status.findData(WAITING))):
+            box.blockSignals(True)
+            box.setCurrentIndex(index)
+            box.blockSignals(False)
+        self.search.clear()
+        self.reload(reset_page=True)
+
     def reload(self, reset_page: bool = False) -> None:
         if reset_page:
             self.page = 1
@@ -227,12 +246,22 @@ class RunHistory(QWidget):
         else:
             self.message.hide()
         self.model.set_runs(runs)
-        self._show_state(runs, filtered=bool(status or scope or search))
+        self.loaded.emit(runs)
+        if status == WAITING and not runs and self.page == 1 and not (scope or search):
+            self.panel.show_empty(
+                "Nothing waits for you",
+                "Runs that pause for a person to approve or reject are listed here. The app"
+                " tells you when one starts to wait.",
+                "Show all runs",
+            )
+        else:
+            self._show_state(runs, filtered=bool(status or scope or search))
         self.page_label.setText(f"Page {self.page}")
         self.prev_button.setEnabled(self.page > 1)
         self.next_button.setEnabled(more)
-        # While any run on screen is still going, the list keeps itself up to date.
-        if any(not r.is_terminal for r in runs):
+        # While any run on screen is still going, or the list is of the runs waiting for
+        # a person (a new one may start to wait), it keeps itself up to date.
+        if status == WAITING or any(not r.is_terminal for r in runs):
             self._timer.start()
         else:
             self._timer.stop()

@@ -61,12 +61,17 @@ class RunOverview(QWidget):
         page_label.setStyleSheet(MUTED)
         page.addWidget(page_label)
         page.addWidget(self.url, 1)
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addLayout(page)
         layout.addWidget(self.frame, 1)
         layout.addWidget(self.note)
         self._full_url = ""
+
+    def add_question(self, panel: QWidget) -> None:
+        """A panel above the picture (a paused run's "Waiting for you"), so the person
+        sees the question and the browser it is about together."""
+        self._layout.insertWidget(2, panel)
 
     def set_url(self, url: str | None) -> None:
         url = url or ""

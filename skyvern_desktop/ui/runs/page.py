@@ -18,22 +18,29 @@ if TYPE_CHECKING:
     from ...api.client import SkyvernClient
 
 
-_LIVE_ICON: QIcon | None = None
+_ICONS: dict[str, QIcon] = {}
+LIVE_COLOR = "#cf222e"
+WAITING_COLOR = "#bf8700"
 
 
-def live_icon() -> QIcon:
-    global _LIVE_ICON
-    if _LIVE_ICON is None:
+def dot_icon(color: str) -> QIcon:
+    """A small filled dot: red on the tab of a run streaming now, amber on one waiting
+    for a person."""
+    if color not in _ICONS:
         pixmap = QPixmap(16, 16)
         pixmap.fill(QColor(0, 0, 0, 0))
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(QColor("#cf222e"))
+        painter.setBrush(QColor(color))
         painter.setPen(QColor("#ffffff"))
         painter.drawEllipse(3, 3, 10, 10)
         painter.end()
-        _LIVE_ICON = QIcon(pixmap)
-    return _LIVE_ICON
+        _ICONS[color] = QIcon(pixmap)
+    return _ICONS[color]
+
+
+def live_icon() -> QIcon:
+    return dot_icon(LIVE_COLOR)
 
 
 class RunsPage(QWidget):
@@ -43,6 +50,9 @@ class RunsPage(QWidget):
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id (from the history)
     title_wanted = Signal(str, str)  # run_id, workflow_permanent_id
+    waiting_changed = Signal(str, object)  # run_id, Waiting | None (from a pane)
+    code_requested = Signal(str, str)  # run_id, totp_identifier
+    runs_listed = Signal(object)  # list[WorkflowRun]: what the history just loaded
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +60,7 @@ class RunsPage(QWidget):
         self._tasks = tasks
         self.history = RunHistory(session, tasks)
         self.history.open_requested.connect(self.open_requested)
+        self.history.loaded.connect(self.runs_listed)
         session.client_changed.connect(lambda: self.history.reload(reset_page=True))
         self.panes: dict[str, RunPane] = {}
         self.tabs = QTabWidget()
@@ -111,7 +122,9 @@ class RunsPage(QWidget):
             )
             pane.rerun_requested.connect(self.rerun_requested)
             pane.workflow_known.connect(self.title_wanted)
-            pane.live_changed.connect(lambda live, p=pane: self._mark_live(p, live))
+            pane.live_changed.connect(lambda _live, p=pane: self._mark(p))
+            pane.waiting_changed.connect(self._on_waiting)
+            pane.code_requested.connect(self.code_requested)
             self.panes[run_id] = pane
             self.tabs.addTab(pane, title or run_id)
             self.tabs.setTabToolTip(self.tabs.indexOf(pane), run_id)
@@ -122,13 +135,30 @@ class RunsPage(QWidget):
             self.tabs.setCurrentWidget(pane)
         return pane
 
-    def _mark_live(self, pane: RunPane, live: bool) -> None:
-        """A small red dot on the tab of a run whose browser is streaming now."""
+    def _on_waiting(self, run_id: str, waiting: object) -> None:
+        pane = self.panes.get(run_id)
+        if pane is not None:
+            self._mark(pane)
+        self.waiting_changed.emit(run_id, waiting)
+
+    def _mark(self, pane: RunPane) -> None:
+        """The tab of a run waiting for a person gets an amber dot; of a run whose browser
+        is streaming now, a red one."""
         index = self.tabs.indexOf(pane)
         if index < 0:
             return
-        self.tabs.setTabIcon(index, live_icon() if live else QIcon())
-        self.tabs.setTabToolTip(index, f"{pane.run_id} · live" if live else pane.run_id)
+        if pane.waiting:
+            icon, tip = dot_icon(WAITING_COLOR), f"{pane.run_id} · waiting for you"
+        elif pane.follower.live:
+            icon, tip = live_icon(), f"{pane.run_id} · live"
+        else:
+            icon, tip = QIcon(), pane.run_id
+        self.tabs.setTabIcon(index, icon)
+        self.tabs.setTabToolTip(index, tip)
+
+    def show_waiting(self) -> None:
+        """The history shows the runs that wait for a person."""
+        self.history.show_waiting()
 
     def live_runs(self) -> list[str]:
         return [run_id for run_id, pane in self.panes.items() if pane.follower.live]

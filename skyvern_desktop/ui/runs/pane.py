@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import SkyvernError
+from ...core.attention import Waiting
 from ...core.urls import web_ui_link
 from ...core.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
 from ..dialogs import ask_save_path, run_dialog
@@ -36,6 +37,8 @@ from .overview import RunOverview
 from .player import RecordingPlayer
 from .shots import ScreenshotsTab
 from .timeline import TimelineView
+from .waiting import WaitingPanel
+from .webhook import WebhookTab
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -58,6 +61,8 @@ class RunPane(QWidget):
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     workflow_known = Signal(str, str)  # run_id, workflow_permanent_id (first time it is seen)
     live_changed = Signal(bool)  # the live picture started or stopped
+    waiting_changed = Signal(str, object)  # run_id, Waiting | None (what a paused run asks)
+    code_requested = Signal(str, str)  # run_id, totp_identifier ("" when the run has none)
 
     def __init__(
         self,
@@ -106,12 +111,23 @@ class RunPane(QWidget):
         self.rerun_button = QPushButton("Rerun with edits…")
         self.rerun_button.setObjectName("runRerun")
         self.rerun_button.clicked.connect(self._rerun)
+        self.code_button = QPushButton("Send a verification code…")
+        self.code_button.setObjectName("runSendCode")
+        self.code_button.setToolTip(
+            "Give this run a 2FA code (or the message it came in) that it waits for"
+        )
+        self.code_button.clicked.connect(
+            lambda: self.code_requested.emit(
+                run_id, (self.run.totp_identifier if self.run else None) or ""
+            )
+        )
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.connection)
         top.addWidget(self.badge)
         actions = QHBoxLayout()
         actions.addWidget(self.open_in_skyvern, 1)
+        actions.addWidget(self.code_button)
         actions.addWidget(self.rerun_button)
         actions.addWidget(self.retry_button)
         actions.addWidget(self.cancel_button)
@@ -154,6 +170,20 @@ class RunPane(QWidget):
         out_layout.addLayout(row)
 
         self.overview = RunOverview()
+        self.question = WaitingPanel(run_id, client)
+        self.overview.add_question(self.question)
+        for button, approve in ((self.question.approve, True), (self.question.reject, False)):
+            button.clicked.connect(
+                lambda _=False, yes=approve: self._tasks.spawn(
+                    f"pane.answer.{run_id}", self.question.answer(yes), replace=False
+                )
+            )
+        self.webhook = WebhookTab(run_id, client)
+        self.webhook.send.clicked.connect(
+            lambda: self._tasks.spawn(
+                f"pane.webhook.{run_id}", self.webhook.replay(), replace=False
+            )
+        )
         self.timeline = TimelineView()
         self.timeline_model = self.timeline.model_
         self.shots = ScreenshotsTab(self._fetch)
@@ -189,12 +219,15 @@ class RunPane(QWidget):
         self.tabs.addTab(self.shots, "Screenshots")
         self.tabs.addTab(self.player, "Recording")
         self.tabs.addTab(files_tab, "Files")
+        self.tabs.addTab(self.webhook, "Webhook")
         self.tabs.currentChanged.connect(lambda _i: self._on_visibility())
         self.follower = RunFollower(
             run_id, client, tasks, overview=self.overview, timeline=self.timeline,
             shots=self.shots, parent=self,
         )  # fmt: skip
         self.follower.live_changed.connect(self.live_changed)
+        self.follower.waiting_changed.connect(self._on_waiting)
+        self.follower.tick.connect(self.question.tick)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -212,7 +245,7 @@ class RunPane(QWidget):
     def stop(self) -> None:
         """Closed (or the connection changed): no more requests, the live view's socket
         closed, the player stopped."""
-        for what in ("watch", "results"):
+        for what in ("watch", "results", "answer", "webhook"):
             self._tasks.cancel(f"pane.{what}.{self.run_id}")
         self.follower.stop()
         self.player.stop()
@@ -253,6 +286,16 @@ class RunPane(QWidget):
         else:
             self.connection.setText("")
 
+    def _on_waiting(self, waiting: object) -> None:
+        question = waiting if isinstance(waiting, Waiting) else None
+        self.question.show_waiting(question)
+        self.waiting_changed.emit(self.run_id, question)
+
+    @property
+    def waiting(self) -> bool:
+        """The run waits for a person, and the pane knows what it asks."""
+        return self.follower.waiting is not None
+
     def set_title(self, title: str) -> None:
         self.title_text = title
         self.title.setText(f"<b>{title}</b> · {self.run_id}")
@@ -291,6 +334,7 @@ class RunPane(QWidget):
         if link := web_ui_link(run.app_url):
             self.open_in_skyvern.setText(f"<a href='{link}'>Open in Skyvern</a>")
         self.follower.update(run)
+        self.webhook.show_run(run)
         if self.tabs.currentWidget() is self.player and self.isVisible():
             self._offer_recording()
         else:
