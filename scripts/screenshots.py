@@ -27,7 +27,12 @@ from skyvern_desktop.api import SkyvernClient  # noqa: E402
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest  # noqa: E402
 from skyvern_desktop.core.examples import import_examples  # noqa: E402
 from skyvern_desktop.core.local_server import LocalServer  # noqa: E402
-from skyvern_desktop.core.server_build import ServerEnvironment, serve_folder  # noqa: E402
+from skyvern_desktop.core.server_build import (  # noqa: E402
+    ServerEnvironment,
+    mail_env,
+    serve_folder,
+    start_mail_server,
+)
 
 START_WINDOW = """
 import sys
@@ -94,6 +99,36 @@ async def browser_run(server: LocalServer, page: str, seconds: int) -> str:
         return run.run_id
 
 
+async def paused_run(server: LocalServer, page: str) -> str:
+    """Start a run that opens ``page``, then waits for a person to approve the order; return
+    once it is paused (its email went to the script's own loopback SMTP server)."""
+    key = server.api_key()
+    assert key
+    async with SkyvernClient(server.base_url, key) as client:
+        workflow = await client.create_workflow({
+            "title": "Order toner when the price is right",
+            "description": "Opens the price list and asks the buyer before it orders.",
+            "workflow_definition": {"parameters": [], "blocks": [
+                {"block_type": "goto_url", "label": "open_price_list", "url": page},
+                {"block_type": "human_interaction", "label": "buyer_approval",
+                 "instructions": "Check that black toner still costs less than 65.00,"
+                 " then approve the order.",
+                 "positive_descriptor": "Place the order",
+                 "negative_descriptor": "Don't order", "timeout_seconds": 3600,
+                 "recipients": ["buyer@example.com"]},
+                {"block_type": "wait", "label": "place_order", "wait_sec": 2},
+            ]},
+        })  # fmt: skip
+        run = await client.run_workflow(
+            WorkflowRunRequest(workflow_id=workflow.workflow_permanent_id)
+        )
+        for _ in range(240):
+            if str((await client.get_run(run.run_id)).status) == "paused":
+                break
+            await asyncio.sleep(0.5)
+        return run.run_id
+
+
 async def prepare(server: LocalServer) -> dict[str, str]:
     key = server.api_key()
     assert key
@@ -134,7 +169,10 @@ def main() -> int:
     env.link_system_browser()
     with tempfile.TemporaryDirectory(prefix="skyvern-desktop-shots-") as tmp:
         home = Path(tmp) / "home"
-        server = LocalServer(env, home / "data" / "local-server")
+        mailbox, stop_mail = start_mail_server()  # the approval block emails before it waits
+        server = LocalServer(
+            env, home / "data" / "local-server", extra_env=mail_env(mailbox, Path(tmp))
+        )
         server.start()
         try:
             server.wait_ready(240)
@@ -161,6 +199,8 @@ def main() -> int:
                              "--run", ids["run"]],
                 "run-live.png": ["--local", "--screenshot", "{}", "--view", "run",
                                  "--run", "LIVE"],
+                "run-waiting.png": ["--local", "--screenshot", "{}", "--view", "run",
+                                    "--run", "PAUSED"],
                 "schedules.png": ["--local", "--screenshot", "{}", "--view", "schedules"],
                 "schedule-editor.png": ["--local", "--screenshot", "{}", "--view",
                                         "schedule-editor", "--workflow", ids["version"],
@@ -169,6 +209,8 @@ def main() -> int:
             for name, args in shots.items():
                 if name == "run-live.png":  # a browser run, caught while it runs
                     args[args.index("LIVE")] = asyncio.run(browser_run(server, page, 40))
+                if name == "run-waiting.png":  # a run that waits for the buyer's answer
+                    args[args.index("PAUSED")] = asyncio.run(paused_run(server, page))
                 target = str(out / name)
                 command = [*app, *(target if a == "{}" else a for a in args)]
                 done = subprocess.run(command, cwd=ROOT, env=environ, check=False)
@@ -183,6 +225,7 @@ def main() -> int:
             print(f"wrote {len(shots) + 1} pictures to {out}")
         finally:
             server.stop()
+            stop_mail()
     return 0
 
 

@@ -7,13 +7,10 @@ start fails the tests; elsewhere they skip with a one-line reason.
 from __future__ import annotations
 
 import os
-import socket
-import ssl
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +20,12 @@ import pytest_asyncio
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.core.local_server import LocalServer
 from skyvern_desktop.core.server_build import (
+    MailBox,
     ServerEnvironment,
+    mail_env,
     missing_system_tools,
     serve_folder,
+    start_mail_server,
 )
 from skyvern_desktop.core.server_runtime import LocalServerError
 
@@ -42,89 +42,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@dataclass
-class MailBox:
-    """A real SMTP server on loopback (aiosmtpd): STARTTLS on a throw-away certificate and
-    any login accepted, as Skyvern's sender always calls ``starttls()`` then ``login()``.
-    ``messages`` holds every email it received; ``logins`` every user name that logged in."""
-
-    host: str
-    port: int
-    messages: list[Message] = field(default_factory=list)
-    logins: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def received(self, run_id: str) -> list[Message]:
-        with self.lock:
-            return [m for m in self.messages if run_id in str(m.get("Subject", ""))]
-
-
-class _Collect:
-    def __init__(self, box: MailBox) -> None:
-        self.box = box
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.box.lock:
-            self.box.messages.append(message_from_bytes(envelope.original_content or b""))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailBox]:
-    import trustme
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult
-
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(tls)
-    box = MailBox("127.0.0.1", _free_port())
-
-    def accept(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
-        login = getattr(auth, "login", b"")
-        box.logins.append(login.decode() if isinstance(login, bytes) else str(login))
-        return AuthResult(success=True)
-
-    controller = Controller(
-        _Collect(box), hostname=box.host, port=box.port, tls_context=tls,
-        require_starttls=True, authenticator=accept, auth_require_tls=True,
-    )  # fmt: skip
-    controller.start()
+def smtp_server() -> Iterator[MailBox]:
+    """A real SMTP server on loopback for the server's email (see ``start_mail_server``)."""
+    box, stop = start_mail_server()
     try:
         yield box
     finally:
-        controller.stop()
-
-
-# The server's recipients check (email_validator) asks DNS whether each domain takes mail;
-# this machine has no DNS, so every domain "does not exist". Test harness only.
-_SITECUSTOMIZE = """
-try:
-    import email_validator
-except ImportError:
-    pass
-else:
-    email_validator.CHECK_DELIVERABILITY = False
-"""
-
-
-def _mail_env(box: MailBox, folder: Path) -> dict[str, str]:
-    (folder / "sitecustomize.py").write_text(_SITECUSTOMIZE)
-    return {
-        "SMTP_HOST": box.host,
-        "SMTP_PORT": str(box.port),
-        "SMTP_USERNAME": "skyvern-test",
-        "SMTP_PASSWORD": "not-a-secret",
-        "ALLOW_SMTP_INTERNAL_HOSTS": "true",
-        "PYTHONPATH": str(folder),
-    }
+        stop()
 
 
 @dataclass(frozen=True)
@@ -173,7 +98,7 @@ def real_server(
     # The scheduler looks for due schedules every 2 s instead of every minute, so a test
     # sees a real scheduled run soon after its firing time.
     env = {"WORKFLOW_SCHEDULE_POLL_INTERVAL_SECONDS": "2"}
-    env.update(_mail_env(smtp_server, tmp_path_factory.mktemp("server-site")))
+    env.update(mail_env(smtp_server, tmp_path_factory.mktemp("server-site")))
     yield from _serve(tmp_path_factory, "skyvern-server", env)
 
 
@@ -246,3 +171,43 @@ def clock_page(loopback_site: str) -> str:
 def loopback_page(loopback_site: str) -> str:
     """A small HTML page served on loopback, for browser blocks to open."""
     return f"{loopback_site}/index.html"
+
+
+class WebhookReceiver:
+    """A webhook receiver on loopback that records every request and answers ``answer``."""
+
+    def __init__(self, status: int = 202, body: bytes = b'{"received": true}') -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.status, self.body = status, body
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                receiver.requests.append(
+                    (self.path, {k.lower(): v for k, v in self.headers.items()},
+                     self.rfile.read(length))
+                )  # fmt: skip
+                self.send_response(receiver.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(receiver.body)))
+                self.end_headers()
+                self.wfile.write(receiver.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver()
+    yield r
+    r.close()

@@ -14,13 +14,17 @@ import http.server
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final
 
 from .server_runtime import MIN_PYTHON, CachedEnvironment, LocalServerError
 
@@ -182,3 +186,85 @@ def serve_folder(root: Path) -> http.server.ThreadingHTTPServer:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, name="loopback-site", daemon=True).start()
     return httpd
+
+
+@dataclass
+class MailBox:
+    """What a loopback SMTP server (:func:`start_mail_server`) received: every email, and
+    every user name that logged in."""
+
+    host: str
+    port: int
+    messages: list[Message] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def received(self, run_id: str) -> list[Message]:
+        """The emails whose subject names ``run_id`` (a human-interaction block's)."""
+        with self.lock:
+            return [m for m in self.messages if run_id in str(m.get("Subject", ""))]
+
+
+class _Collect:
+    def __init__(self, box: MailBox) -> None:
+        self.box = box
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.box.lock:
+            self.box.messages.append(message_from_bytes(envelope.original_content or b""))
+        return "250 OK"
+
+
+def start_mail_server() -> tuple[MailBox, Callable[[], None]]:
+    """A real SMTP server on a free loopback port (aiosmtpd, in its own thread): STARTTLS
+    on a throw-away certificate (trustme) and any login accepted, since Skyvern's sender
+    always calls ``starttls()`` and then ``login()``. Returns the mailbox and its stop."""
+    import trustme
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ca = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(tls)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    box = MailBox("127.0.0.1", port)
+
+    def accept(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
+        if isinstance(auth, LoginPassword):
+            box.logins.append(auth.login.decode("utf-8", "replace"))
+        return AuthResult(success=True)
+
+    controller = Controller(
+        _Collect(box), hostname=box.host, port=port, tls_context=tls, require_starttls=True,
+        authenticator=accept, auth_require_tls=True,
+    )  # fmt: skip
+    controller.start()
+    return box, controller.stop
+
+
+# A test server's recipients check (email_validator) asks DNS whether each domain takes
+# mail; a machine without DNS makes every domain "not exist". Test tooling only.
+_NO_DELIVERABILITY_CHECK = """
+try:
+    import email_validator
+except ImportError:
+    pass
+else:
+    email_validator.CHECK_DELIVERABILITY = False
+"""
+
+
+def mail_env(box: MailBox, folder: Path) -> dict[str, str]:
+    """The environment that points a Skyvern server's email at ``box`` (and turns off the
+    recipients' DNS check through a ``sitecustomize.py`` written into ``folder``)."""
+    (folder / "sitecustomize.py").write_text(_NO_DELIVERABILITY_CHECK)
+    return {
+        "SMTP_HOST": box.host,
+        "SMTP_PORT": str(box.port),
+        "SMTP_USERNAME": "skyvern-test",
+        "SMTP_PASSWORD": "not-a-secret",
+        "ALLOW_SMTP_INTERNAL_HOSTS": "true",
+        "PYTHONPATH": str(folder),
+    }

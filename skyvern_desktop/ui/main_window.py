@@ -415,7 +415,7 @@ class MainWindow(QMainWindow):
         self.nav_buttons[key].setChecked(True)
 
     def _on_nav(self, key: str) -> None:
-        if key == "runs" and self.waiting and self.current_page() != "runs":
+        if key == "runs" and self.waiting:
             self.show_page("runs")
             self.runs.show_waiting()  # what the count on the button is about
             return

@@ -65,6 +65,9 @@ async def take(
 
             def ready() -> bool:
                 live = follower.slot.shown > 0 and follower.place is not None
+                if follower.run is not None and str(follower.run.status) == "paused":
+                    # A run waiting for a person: its question, over its live picture.
+                    return pane.question.isVisible() and follower.slot.shown > 0
                 return finished.is_set() or (live and not follower.over())
 
             deadline = time.monotonic() + 20

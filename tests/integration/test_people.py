@@ -5,61 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from skyvern_desktop.api import NotFoundError, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.core.attention import waiting_for
+from skyvern_desktop.core.server_build import MailBox
 
-from ..realserver import MailBox, RealServer
+from ..realserver import RealServer, WebhookReceiver
 from .helpers import WorkflowFactory, human_workflow_blocks, wait_for_run
 
 pytestmark = [pytest.mark.server, pytest.mark.asyncio]
-
-
-class Receiver:
-    """A webhook receiver on loopback that records every request and answers ``answer``."""
-
-    def __init__(self, status: int = 202, body: bytes = b'{"received": true}') -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        self.status, self.body = status, body
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                receiver.requests.append(
-                    (self.path, {k.lower(): v for k, v in self.headers.items()},
-                     self.rfile.read(length))
-                )  # fmt: skip
-                self.send_response(receiver.status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(receiver.body)))
-                self.end_headers()
-                self.wfile.write(receiver.body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def _version_url(server: RealServer) -> str:
@@ -128,32 +85,33 @@ async def test_a_verification_code_is_stored_and_listed(
 
 async def test_the_webhook_is_sent_again_and_the_receiver_gets_the_payload_shown(
     client: SkyvernClient, workflows: WorkflowFactory, real_server: RealServer,
-    receiver: Receiver,
+    webhook_receiver: WebhookReceiver,
 ) -> None:  # fmt: skip
     from .helpers import http_block
 
     wpid = await workflows.create("Hooked", [], [http_block("fetch", _version_url(real_server))])
-    run = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid, webhook_url=receiver.url))
+    request = WorkflowRunRequest(workflow_id=wpid, webhook_url=webhook_receiver.url)
+    run = await client.run_workflow(request)
     done = await wait_for_run(client, run.run_id, within=60)
-    assert done.webhook_url == receiver.url
+    assert done.webhook_url == webhook_receiver.url
     for _ in range(50):  # the end-of-run delivery
-        if receiver.requests:
+        if webhook_receiver.requests:
             break
         await asyncio.sleep(0.1)
-    delivered = len(receiver.requests)
+    delivered = len(webhook_receiver.requests)
     replay = await client.retry_webhook(run.run_id)
-    assert replay.target_webhook_url == receiver.url
+    assert replay.target_webhook_url == webhook_receiver.url
     assert replay.status_code == 202 and replay.error is None
     assert replay.response_body == '{"received": true}'
     assert replay.latency_ms is not None and replay.latency_ms >= 0
-    assert len(receiver.requests) == delivered + 1
-    _path, headers, body = receiver.requests[-1]
+    assert len(webhook_receiver.requests) == delivered + 1
+    _path, headers, body = webhook_receiver.requests[-1]
     assert json.loads(body) == json.loads(replay.payload)
     assert json.loads(replay.payload)["workflow_run_id"] == run.run_id
     for name, value in replay.headers.items():
         assert headers[name.lower()] == value  # the signed headers shown are those sent
 
-    other = Receiver(status=500, body=b"receiver broke")
+    other = WebhookReceiver(status=500, body=b"receiver broke")
     try:
         elsewhere = await client.retry_webhook(run.run_id, webhook_url=other.url)
         assert elsewhere.target_webhook_url == other.url
@@ -164,12 +122,12 @@ async def test_the_webhook_is_sent_again_and_the_receiver_gets_the_payload_shown
 
 
 async def test_a_webhook_address_is_tried_before_a_run_uses_it(
-    client: SkyvernClient, receiver: Receiver
+    client: SkyvernClient, webhook_receiver: WebhookReceiver
 ) -> None:
-    result = await client.test_webhook(receiver.url)
+    result = await client.test_webhook(webhook_receiver.url)
     assert result.error is None and result.status_code == 202
-    assert len(receiver.requests) == 1
-    sample = json.loads(receiver.requests[0][2])
+    assert len(webhook_receiver.requests) == 1
+    sample = json.loads(webhook_receiver.requests[0][2])
     assert sample["status"]  # a sample run's result
     refused = await client.test_webhook("http://127.0.0.1:9/nothing-listens")
     assert refused.status_code is None and refused.error

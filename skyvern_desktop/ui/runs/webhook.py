@@ -65,6 +65,7 @@ class WebhookTab(QWidget):
         self.run: RunResponse | None = None
         self.sending = False
         self.last: WebhookReplay | None = None
+        self._target_ok = True
 
         self.address = QLabel("—")
         self.address.setObjectName("runWebhookUrl")
@@ -159,6 +160,7 @@ class WebhookTab(QWidget):
         if verdict.level is not None:
             self.target_note.setStyleSheet(_LEVEL_STYLE[verdict.level])
         self.target_note.setVisible(bool(verdict.text))
+        self._target_ok = verdict.ok
         self._update_button()
         return verdict.ok
 
@@ -166,7 +168,7 @@ class WebhookTab(QWidget):
         run = self.run
         ended = run is not None and run.is_terminal
         has_target = bool(self._target() or (run is not None and run.webhook_url))
-        self.send.setEnabled(ended and has_target and not self.sending)
+        self.send.setEnabled(ended and has_target and self._target_ok and not self.sending)
 
     # ------------------------------------------------------------------ sending
 
