@@ -301,7 +301,9 @@ class RunFollower(QObject):
             self.overview.elapsed.setText("Not started yet")
         else:
             took = duration_text(run.started_at, datetime.now(UTC))
-            self.overview.elapsed.setText(f"Running for {took}")
+            self.overview.elapsed.setText(
+                f"Started {took} ago" if is_paused(run.status) else f"Running for {took}"
+            )
 
     def _say(self) -> None:
         """The line under the picture, and the picture when it is not the live one."""

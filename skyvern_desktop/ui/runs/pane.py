@@ -356,6 +356,7 @@ class RunPane(QWidget):
     def _update_actions(self) -> None:
         ended = self.run is not None and self.run.is_terminal
         self.cancel_button.setVisible(self.run is not None and not ended)
+        self.code_button.setVisible(self.run is not None and not ended)  # a run may use one
         self.retry_button.setEnabled(ended)
         self.rerun_button.setEnabled(
             self.run is not None and self.run.workflow_permanent_id is not None
