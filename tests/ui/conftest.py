@@ -9,13 +9,14 @@ nested one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keyring
 import pytest
@@ -24,9 +25,16 @@ from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from skyvern_desktop.api import SkyvernClient
+
+    from ..realserver import RealServer
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
@@ -165,3 +173,26 @@ def _collect_qt_garbage() -> Iterator[None]:
     )
     if running:
         pytest.fail(f"the test left timers running: {', '.join(running)}", pytrace=False)
+
+
+def app_on(monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore) -> DesktopApp:
+    """The whole app, configured (by the environment, as a user may) for ``server``."""
+    monkeypatch.setenv("SKYVERN_BASE_URL", server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", server.api_key)
+    return DesktopApp(app_paths().ensure(), keys=keys)
+
+
+@contextlib.asynccontextmanager
+async def connected_app(
+    monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore
+) -> AsyncIterator[tuple[DesktopApp, SkyvernClient]]:
+    """The app with its window shown and connected to ``server``; closed at the end."""
+    app = app_on(monkeypatch, server, keys)
+    try:
+        app.window.resize(1280, 800)
+        app.window.show()
+        await app.connect_initial(interactive=False)
+        assert app.session.client is not None
+        yield app, app.session.client
+    finally:
+        await app.aclose()

@@ -14,8 +14,6 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.app import DesktopApp
-from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.codes.dialog import CodeDialog
 from skyvern_desktop.ui.runs.pane import RunPane
@@ -23,17 +21,11 @@ from skyvern_desktop.ui.tasks import TaskRunner
 
 from ..api.support import API_KEY, run_json
 from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, http_block, wait_for_run
+from ..integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
 from ..realserver import RealServer, WebhookReceiver
-from .conftest import message_box, wait_until
+from .conftest import connected_app, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
-
-
-def _app(monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore) -> DesktopApp:
-    monkeypatch.setenv("SKYVERN_BASE_URL", server.base_url)
-    monkeypatch.setenv("SKYVERN_API_KEY", server.api_key)
-    return DesktopApp(app_paths().ensure(), keys=keys)
 
 
 def _code_dialog() -> CodeDialog:
@@ -52,14 +44,8 @@ async def test_a_code_is_sent_for_the_run_listed_back_and_never_written_by_the_a
     monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
     workflows: WorkflowFactory, qtbot: QtBot, tmp_path: Path,
 ) -> None:  # fmt: skip
-    url = f"{real_server.base_url}/v1/version"
-    wpid = await workflows.create("Signs in", [], [http_block(url=url)])
-    app = _app(monkeypatch, real_server, no_keyring)
-    try:
-        app.window.show()
-        await app.connect_initial(interactive=False)
-        client = app.session.client
-        assert client is not None
+    wpid = await workflows.create("Signs in", [], [wait_block(seconds=120)])
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
         identifier = f"ops-{tmp_path.name[-12:]}@example.com"
         run = await client.run_workflow(
             WorkflowRunRequest(workflow_id=wpid, totp_identifier=identifier)
@@ -95,9 +81,9 @@ async def test_a_code_is_sent_for_the_run_listed_back_and_never_written_by_the_a
             if isinstance(w, CodeDialog) and w.run_id is None
         ]  # fmt: skip
         assert len(menus) == 1 and menus[0].identifier.text() == ""
+        await client.cancel_run(run.run_id)  # a run that has ended needs no code
+        await wait_until(lambda: not pane.code_button.isVisible(), within=60)
         await app.tasks.join()
-    finally:
-        await app.aclose()
     # The app's own files (settings, registry, log) never hold the code.
     assert "482913" not in _files_text(Path(os.environ["SKYVERN_DESKTOP_HOME"]))
 
@@ -108,12 +94,7 @@ async def test_the_webhook_tab_sends_again_and_shows_what_the_receiver_got(
 ) -> None:  # fmt: skip
     url = f"{real_server.base_url}/v1/version"
     wpid = await workflows.create("Hooked in app", [], [http_block(url=url)])
-    app = _app(monkeypatch, real_server, no_keyring)
-    try:
-        app.window.show()
-        await app.connect_initial(interactive=False)
-        client = app.session.client
-        assert client is not None
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
         run = await client.run_workflow(
             WorkflowRunRequest(workflow_id=wpid, webhook_url=webhook_receiver.url)
         )
@@ -145,8 +126,6 @@ async def test_the_webhook_tab_sends_again_and_shows_what_the_receiver_got(
         shown = {item.text(0): item.text(1) for item in items if item is not None}
         assert shown and all(headers[k.lower()] == v for k, v in shown.items())
         await app.tasks.join()
-    finally:
-        await app.aclose()
 
 
 async def test_the_launcher_says_how_the_server_treats_a_webhook_and_tests_it(
@@ -154,10 +133,7 @@ async def test_the_launcher_says_how_the_server_treats_a_webhook_and_tests_it(
     workflows: WorkflowFactory, qtbot: QtBot, webhook_receiver: WebhookReceiver,
 ) -> None:  # fmt: skip
     wpid = await workflows.create("Launch hook", [], [http_block(url=real_server.base_url)])
-    app = _app(monkeypatch, real_server, no_keyring)
-    try:
-        app.window.show()
-        await app.connect_initial(interactive=False)
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, _client):
         dialog = await app.launch.open_launcher(wpid)
         assert dialog is not None
         options = dialog.options
@@ -181,8 +157,6 @@ async def test_the_launcher_says_how_the_server_treats_a_webhook_and_tests_it(
         await wait_until(lambda: "test failed" in options.webhook_result.text(), within=30)
         dialog.reject()
         await app.tasks.join()
-    finally:
-        await app.aclose()
 
 
 async def test_a_replay_the_server_fails_or_cannot_deliver_is_said_plainly(

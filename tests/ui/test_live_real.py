@@ -10,22 +10,15 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.runs.live import BACKGROUND
 
 from ..integration.helpers import WorkflowFactory, wait_block
 from ..realserver import RealServer
-from .conftest import wait_until
+from .conftest import app_on, wait_until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
-
-
-def _app(monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore) -> DesktopApp:
-    monkeypatch.setenv("SKYVERN_BASE_URL", server.base_url)
-    monkeypatch.setenv("SKYVERN_API_KEY", server.api_key)
-    return DesktopApp(app_paths().ensure(), keys=keys)
 
 
 def _blocks(page: str, seconds: int) -> list[dict[str, object]]:
@@ -40,7 +33,7 @@ async def test_a_browser_run_is_seen_live_and_its_recording_plays_in_the_pane(
 ) -> None:  # fmt: skip
     caplog.set_level(logging.DEBUG)
     wpid = await workflows.create("Live clock", [], _blocks(clock_page, 20))
-    app = _app(monkeypatch, real_server, no_keyring)
+    app = app_on(monkeypatch, real_server, no_keyring)
     try:
         app.window.resize(1280, 800)
         app.window.show()
@@ -142,7 +135,7 @@ async def test_a_server_in_vnc_mode_shows_the_newest_screenshot_while_the_run_go
     clock_page: str,
 ) -> None:  # fmt: skip
     factory = WorkflowFactory(vnc_server.base_url, vnc_server.api_key)
-    app = _app(monkeypatch, vnc_server, no_keyring)
+    app = app_on(monkeypatch, vnc_server, no_keyring)
     try:
         wpid = await factory.create("No stream", [], _blocks(clock_page, 15))
         app.window.resize(1280, 800)

@@ -11,8 +11,6 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.app import DesktopApp
-from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.core.watcher import WatchPolicy
 from skyvern_desktop.ui.runs.pane import RunPane, local_path
@@ -22,7 +20,7 @@ from ..api.support import API_KEY, run_json
 from ..fakes.server import FakeResponse, FakeServer
 from ..integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
 from ..realserver import RealServer
-from .conftest import message_box, wait_until
+from .conftest import app_on, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,19 +30,13 @@ PNG = base64.b64decode(
 )
 
 
-def _app(monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore) -> DesktopApp:
-    monkeypatch.setenv("SKYVERN_BASE_URL", server.base_url)
-    monkeypatch.setenv("SKYVERN_API_KEY", server.api_key)
-    return DesktopApp(app_paths().ensure(), keys=keys)
-
-
 async def test_a_launched_run_opens_in_a_pane_and_is_watched_to_the_end(
     monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
     workflows: WorkflowFactory,
 ) -> None:  # fmt: skip
     url = f"{real_server.base_url}/v1/version"
     wpid = await workflows.create("Paned", [], [wait_block(seconds=2), http_block(url=url)])
-    app = _app(monkeypatch, real_server, no_keyring)
+    app = app_on(monkeypatch, real_server, no_keyring)
     try:
         await app.connect_initial(interactive=False)
         assert app.session.client is not None
@@ -80,7 +72,7 @@ async def test_panes_come_back_after_a_restart_and_finish(
 ) -> None:  # fmt: skip
     url = f"{real_server.base_url}/v1/version"
     wpid = await workflows.create("Survives", [], [wait_block(seconds=4), http_block(url=url)])
-    first = _app(monkeypatch, real_server, no_keyring)
+    first = app_on(monkeypatch, real_server, no_keyring)
     await first.connect_initial(interactive=False)
     assert first.session.client is not None
     run = await first.session.client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
@@ -89,7 +81,7 @@ async def test_panes_come_back_after_a_restart_and_finish(
         first.aclose()
     )  # quit while it is still running (see tests/core/test_registry for kill -9)
 
-    second = _app(monkeypatch, real_server, no_keyring)
+    second = app_on(monkeypatch, real_server, no_keyring)
     try:
         await second.connect_initial(interactive=False)
         assert run.run_id in second.window.runs.panes
@@ -107,7 +99,7 @@ async def test_cancel_asks_first_and_retry_opens_a_new_pane(
     workflows: WorkflowFactory, qtbot: QtBot,
 ) -> None:  # fmt: skip
     wpid = await workflows.create("Cancel me", [], [wait_block(seconds=120)])
-    app = _app(monkeypatch, real_server, no_keyring)
+    app = app_on(monkeypatch, real_server, no_keyring)
     try:
         app.window.show()
         await app.connect_initial(interactive=False)
@@ -131,7 +123,7 @@ async def test_cancel_asks_first_and_retry_opens_a_new_pane(
         entry = app.registry.get(real_server.base_url, new_id)
         assert entry is not None and entry.pane_open
         assert entry.workflow_permanent_id == wpid
-        after_kill = _app(monkeypatch, real_server, no_keyring)
+        after_kill = app_on(monkeypatch, real_server, no_keyring)
         try:
             await after_kill.connect_initial(interactive=False)
             assert new_id in after_kill.window.runs.panes
@@ -199,7 +191,7 @@ async def test_the_history_lists_filters_and_opens_runs(
     bad = await workflows.create(
         "History bad", [], [{"block_type": "text_prompt", "label": "think", "prompt": "hi"}]
     )
-    app = _app(monkeypatch, real_server, no_keyring)
+    app = app_on(monkeypatch, real_server, no_keyring)
     try:
         app.window.show()
         await app.connect_initial(interactive=False)
@@ -238,7 +230,7 @@ async def test_a_real_browser_run_shows_its_screenshots_and_final_recording(
     wpid = await workflows.create(
         "Pane browser", [], [{"block_type": "goto_url", "label": "open", "url": loopback_page}]
     )
-    app = _app(monkeypatch, real_server, no_keyring)
+    app = app_on(monkeypatch, real_server, no_keyring)
     try:
         await app.connect_initial(interactive=False)
         assert app.session.client is not None

@@ -17,8 +17,6 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.app import DesktopApp
-from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.core.server_build import MailBox
 from skyvern_desktop.ui.runs.controller import RunsController
@@ -30,15 +28,9 @@ from ..api.support import API_KEY, run_json
 from ..fakes.server import FakeResponse, FakeServer
 from ..integration.helpers import WorkflowFactory, human_workflow_blocks, wait_for_run
 from ..realserver import RealServer
-from .conftest import message_box, wait_until
+from .conftest import connected_app, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
-
-
-def _app(monkeypatch: pytest.MonkeyPatch, server: RealServer, keys: KeyStore) -> DesktopApp:
-    monkeypatch.setenv("SKYVERN_BASE_URL", server.base_url)
-    monkeypatch.setenv("SKYVERN_API_KEY", server.api_key)
-    return DesktopApp(app_paths().ensure(), keys=keys)
 
 
 def _count_posts(client: SkyvernClient, suffix: str) -> list[str]:
@@ -72,15 +64,9 @@ async def test_a_paused_run_is_noticed_shown_and_approved_with_one_request(
         f"{real_server.base_url}/v1/version", instructions="Is the invoice total <b>right</b>?"
     )
     wpid = await workflows.create("Needs me", [], blocks)
-    app = _app(monkeypatch, real_server, no_keyring)
-    told: list[tuple[str, str, str]] = []
-    app.runs.notified.connect(lambda *args: told.append(args))
-    try:
-        app.window.resize(1280, 800)
-        app.window.show()
-        await app.connect_initial(interactive=False)
-        client = app.session.client
-        assert client is not None
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
+        told: list[tuple[str, str, str]] = []
+        app.runs.notified.connect(lambda *args: told.append(args))
         posts = _count_posts(client, "/continue")
         run = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
         app.runs.on_run_started(run)
@@ -117,8 +103,6 @@ async def test_a_paused_run_is_noticed_shown_and_approved_with_one_request(
         )
         assert told[1][0] == "Run completed"  # nothing more about the pause
         await app.tasks.join()
-    finally:
-        await app.aclose()
 
 
 async def test_reject_asks_first_then_the_run_ends_canceled(
@@ -128,12 +112,7 @@ async def test_reject_asks_first_then_the_run_ends_canceled(
     wpid = await workflows.create(
         "Reject in app", [], human_workflow_blocks(f"{real_server.base_url}/v1/version")
     )
-    app = _app(monkeypatch, real_server, no_keyring)
-    try:
-        app.window.show()
-        await app.connect_initial(interactive=False)
-        client = app.session.client
-        assert client is not None
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
         cancels = _count_posts(client, "/cancel")
         run = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
         app.runs.on_run_started(run)
@@ -152,8 +131,6 @@ async def test_reject_asks_first_then_the_run_ends_canceled(
         assert cancels == [f"/v1/runs/{run.run_id}/cancel"]
         await wait_until(lambda: not panel.isVisible(), within=30)
         await app.tasks.join()
-    finally:
-        await app.aclose()
 
 
 async def test_a_run_paused_outside_the_app_is_found_counted_and_opened(
@@ -164,12 +141,9 @@ async def test_a_run_paused_outside_the_app_is_found_counted_and_opened(
     wpid = await workflows.create(
         "Scheduled pause", [], human_workflow_blocks(f"{real_server.base_url}/v1/version")
     )
-    app = _app(monkeypatch, real_server, no_keyring)
-    told: list[tuple[str, str, str]] = []
-    app.runs.notified.connect(lambda *args: told.append(args))
-    try:
-        app.window.show()
-        await app.connect_initial(interactive=False)
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
+        told: list[tuple[str, str, str]] = []
+        app.runs.notified.connect(lambda *args: told.append(args))
         # Started by someone else (a schedule, a script): no pane, the app is not watching.
         async with SkyvernClient(real_server.base_url, real_server.api_key) as other:
             run = await other.run_workflow(WorkflowRunRequest(workflow_id=wpid))
@@ -197,12 +171,9 @@ async def test_a_run_paused_outside_the_app_is_found_counted_and_opened(
         await wait_until(pane.question.isVisible, within=30, what="its question")
         await wait_until(lambda: len(app.runs.paused) == count)  # still one notice
         assert len([t for t in told if t[2] == run.run_id]) == 1
-        assert app.session.client is not None
-        await app.session.client.cancel_run(run.run_id)
+        await client.cancel_run(run.run_id)
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)
         await app.tasks.join()
-    finally:
-        await app.aclose()
 
 
 # ---------------------------------------------------------------------- a fake server

@@ -30,7 +30,7 @@ from ...api.errors import ClientClosedError, OutcomeUnknownError, SkyvernError
 from ..dialogs import size_to_content
 from ..format import exact_time, relative_time
 from ..tasks import TaskRunner
-from ..widgets.labels import BANNER_STYLE, error_label
+from ..widgets.labels import BANNER_STYLE, error_label, stacked
 from ..widgets.table_model import ListTableModel
 
 if TYPE_CHECKING:
@@ -116,17 +116,8 @@ class CodeDialog(QDialog):
         self.run_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
-        id_box = QVBoxLayout()
-        id_box.setSpacing(2)
-        id_box.addWidget(self.identifier)
-        id_box.addWidget(self.identifier_error)
-        form.addRow("Sent to:", id_box)
-        content_box = QVBoxLayout()
-        content_box.setSpacing(2)
-        content_box.addWidget(self.content)
-        content_box.addWidget(self.content_note)
-        content_box.addWidget(self.content_error)
-        form.addRow("Code:", content_box)
+        form.addRow("Sent to:", stacked(self.identifier, self.identifier_error))
+        form.addRow("Code:", stacked(self.content, self.content_note, self.content_error))
         form.addRow("For run:", self.run_label)
 
         self.banner = QLabel()

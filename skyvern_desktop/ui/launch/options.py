@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ...api.enums import GEO_TARGET_COUNTRIES, ProxyLocation
 from ...core.webhooks import Level, check_webhook
-from ..widgets.labels import ERROR_STYLE, error_label
+from ..widgets.labels import ERROR_STYLE, error_label, stacked
 
 GEO = "__geo__"
 COUNTRY_NAMES = {
@@ -147,13 +147,9 @@ class RunOptions(QGroupBox):
         webhook_row = QHBoxLayout()
         webhook_row.addWidget(self.webhook, 1)
         webhook_row.addWidget(self.webhook_test)
-        webhook_box = QVBoxLayout()
-        webhook_box.setSpacing(2)
-        webhook_box.addLayout(webhook_row)
-        webhook_box.addWidget(webhook_note)
-        webhook_box.addWidget(self.webhook_error)
-        webhook_box.addWidget(self.webhook_result)
-        form.addRow("Webhook", webhook_box)
+        form.addRow(
+            "Webhook", stacked(webhook_row, webhook_note, self.webhook_error, self.webhook_result)
+        )
 
         self.totp_identifier = QLineEdit()
         self.totp_identifier.setObjectName("optionTotpIdentifier")

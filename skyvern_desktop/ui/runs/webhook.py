@@ -34,7 +34,7 @@ from ...api.errors import SkyvernError
 from ...core.webhooks import Level, check_webhook
 from ..dialogs import run_dialog
 from ..widgets.json_tree import JsonTree
-from ..widgets.labels import error_label
+from ..widgets.labels import error_label, stacked
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -86,11 +86,7 @@ class WebhookTab(QWidget):
 
         form = QFormLayout()
         form.addRow("Webhook:", self.address)
-        target_box = QVBoxLayout()
-        target_box.setSpacing(2)
-        target_box.addWidget(self.target)
-        target_box.addWidget(self.target_note)
-        form.addRow("Send to:", target_box)
+        form.addRow("Send to:", stacked(self.target, self.target_note))
         row = QHBoxLayout()
         row.addWidget(self.note, 1)
         row.addWidget(self.send)

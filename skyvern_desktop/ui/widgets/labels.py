@@ -1,8 +1,9 @@
-"""Small labels every form uses: the inline error under a field."""
+"""Small labels every form uses: the inline error under a field, and a field with its
+notes stacked under it."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QLayout, QVBoxLayout, QWidget
 
 ERROR_STYLE = "color: #cf222e;"
 BANNER_STYLE = (
@@ -20,3 +21,15 @@ def error_label(name: str) -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+def stacked(*items: QWidget | QLayout) -> QVBoxLayout:
+    """A field with its notes and errors right under it (a form row's right side)."""
+    box = QVBoxLayout()
+    box.setSpacing(2)
+    for item in items:
+        if isinstance(item, QLayout):
+            box.addLayout(item)
+        else:
+            box.addWidget(item)
+    return box
