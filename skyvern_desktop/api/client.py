@@ -366,6 +366,7 @@ class SkyvernClient(ClientBase):
             ApiPath.RUN_RETRY_WEBHOOK.fill(run_id=run_id),
             json={"webhook_url": webhook_url} if webhook_url else None,
             idempotent=False,
+            starts_run=True,  # the server waits for the receiver: lost means "may be sent"
         )
         result: WebhookReplay = self._parse(response, WebhookReplay)
         return result
@@ -379,6 +380,7 @@ class SkyvernClient(ClientBase):
             ApiPath.TEST_WEBHOOK,
             json={k: v for k, v in body.items() if v is not None},
             idempotent=False,
+            starts_run=True,
         )
         result: WebhookTest = self._parse(response, WebhookTest)
         return result

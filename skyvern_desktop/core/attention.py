@@ -9,7 +9,8 @@ workflow's definition. No Qt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -132,15 +133,23 @@ def time_left_text(waiting: Waiting, now: datetime) -> str:
 
 
 class PausedRuns:
-    """Which runs wait for a person, as far as this app knows, so each pause is told once.
+    """Which runs wait for a person, as far as this app knows, and which pauses it told.
 
-    Two sources report: run panes (each reading of a watched run) and a periodic list of
-    the server's paused runs. A run is told about when it is first seen paused; once seen
-    running or ended it is forgotten, so a second pause of the same run is told again.
+    Two kinds of source report: a run pane (a fresh reading of one run) and a list of runs
+    (the server's paused runs, a page of the history), which is a snapshot from the moment
+    its request left. A list never overrules a run's own reading made after that moment,
+    so a late list cannot bring back a run just answered, nor drop one just paused.
+
+    A pause is told once: by run and the time its question was asked (``Waiting.since``),
+    so a second pause of the same run is told again, and a run that drops off a list and
+    comes back is not.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._paused: dict[str, str | None] = {}  # run id -> workflow title, when known
+        self._read_at: dict[str, float] = {}  # run id -> when a pane last read it
+        self._told: set[tuple[str, datetime | None]] = set()
 
     def __contains__(self, run_id: object) -> bool:
         return run_id in self._paused
@@ -152,26 +161,55 @@ class PausedRuns:
     def run_ids(self) -> list[str]:
         return list(self._paused)
 
-    def report(self, run_id: str, paused: bool, title: str | None = None) -> bool:
-        """One run's status now; ``True`` when it has just started to wait (tell once)."""
+    def title(self, run_id: str) -> str | None:
+        return self._paused.get(run_id)
+
+    def now(self) -> float:
+        """The moment a list's request leaves (pass it to :meth:`sync`)."""
+        return self._clock()
+
+    def report(self, run_id: str, paused: bool, title: str | None = None) -> None:
+        """A fresh reading of one run: it waits now, or it does not."""
+        self._read_at[run_id] = self._clock()
+        self._set(run_id, paused, title)
+
+    def _set(self, run_id: str, paused: bool, title: str | None) -> None:
         if not paused:
             self._paused.pop(run_id, None)
-            return False
-        if run_id in self._paused:
-            if title and not self._paused[run_id]:
-                self._paused[run_id] = title
-            return False
-        self._paused[run_id] = title
-        return True
+        elif title or run_id not in self._paused:
+            self._paused[run_id] = title or self._paused.get(run_id)
 
-    def sync(self, paused: dict[str, str | None], *, complete: bool) -> list[str]:
-        """The server's list of paused runs (id → title); returns the newly paused ones.
-        When the list is ``complete`` (not cut at a page's end), runs missing from it no
-        longer wait and are forgotten."""
-        if complete:
-            for run_id in [r for r in self._paused if r not in paused]:
-                del self._paused[run_id]
-        return [run_id for run_id, title in paused.items() if self.report(run_id, True, title)]
+    def sync(
+        self, listed: dict[str, str | None], *, complete: bool, asked_at: float,
+        not_paused: Iterable[str] = (),
+    ) -> list[str]:  # fmt: skip
+        """A list of runs, asked for at ``asked_at``: ``listed`` wait (id → title),
+        ``not_paused`` do not; when the list is ``complete`` (every paused run, not a page
+        of them), runs missing from it no longer wait. Returns the runs it found waiting
+        that were not known to (so their question can be read and told)."""
+
+        def current(run_id: str) -> bool:  # no pane read the run since the list was asked
+            return self._read_at.get(run_id, float("-inf")) <= asked_at
+
+        gone = [r for r in self._paused if r not in listed] if complete else []
+        for run_id in [*gone, *not_paused]:
+            if current(run_id):
+                self._set(run_id, False, None)
+        new = [r for r in listed if r not in self._paused and current(r)]
+        for run_id, title in listed.items():
+            if current(run_id):
+                self._set(run_id, True, title)
+        return new
+
+    def tell_once(self, run_id: str, since: datetime | None) -> bool:
+        """``True`` the first time this pause (run, question's time) is to be told."""
+        key = (run_id, since)
+        if key in self._told:
+            return False
+        self._told.add(key)
+        return True
 
     def clear(self) -> None:
         self._paused.clear()
+        self._read_at.clear()
+        self._told.clear()

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self._schedules_flow: SchedulesController | None = None
         self._selected_workflow: tuple[str | None, str | None] = (None, None)
         self.waiting = 0  # runs waiting for a person (the Runs button's count)
+        self._waiting_seen = 0  # how many of them the person has been shown
         self.workflows.workflow_shown.connect(self._on_workflow_shown)
         self.workflows.connections_requested.connect(self.connections_requested)
         self.workflows.launch_requested.connect(self.launch_requested)
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
             action = QAction(label, self)
             action.setObjectName(f"action{key.capitalize()}")
             action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(lambda _=False, k=key: self.show_page(k))
+            action.triggered.connect(lambda _=False, k=key: self._on_nav(k))
             view.addAction(action)
         view.addSeparator()
         self.notify_action = QAction("&Notify me when a run ends or needs me", self)
@@ -392,6 +393,7 @@ class MainWindow(QMainWindow):
         """The Runs button says how many runs wait for a person; clicking it then shows
         them (the history's "Waiting for me")."""
         self.waiting = count
+        self._waiting_seen = min(self._waiting_seen, count)
         button = self.nav_buttons["runs"]
         button.setText(f"Runs  ({count})" if count else "Runs")
         said = (
@@ -415,11 +417,14 @@ class MainWindow(QMainWindow):
         self.nav_buttons[key].setChecked(True)
 
     def _on_nav(self, key: str) -> None:
-        if key == "runs" and self.waiting:
-            self.show_page("runs")
-            self.runs.show_waiting()  # what the count on the button is about
-            return
+        """The sidebar's buttons. While the Runs button counts runs that wait for a person
+        that were not shown yet, it shows them (the history's "Waiting for me"); after
+        that it keeps the history's filters as they were."""
         self.show_page(key)
+        if key == "runs" and self.waiting > self._waiting_seen:
+            self.runs.show_waiting()
+        if key == "runs":
+            self._waiting_seen = self.waiting
 
     def current_page(self) -> str:
         for key, button in self.nav_buttons.items():

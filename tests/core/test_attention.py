@@ -101,21 +101,54 @@ def test_time_left_in_words() -> None:
     assert "has passed" in time_left_text(waiting, T0 + timedelta(hours=3))
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_each_pause_is_told_once_and_a_second_pause_again() -> None:
     paused = PausedRuns()
-    assert paused.report("wr_1", True, "Invoices") is True
-    assert paused.report("wr_1", True) is False  # the same pause, seen again
-    assert paused.sync({"wr_1": "Invoices", "wr_2": None}, complete=False) == ["wr_2"]
-    assert len(paused) == 2
-    assert paused.report("wr_1", False) is False  # answered
+    first, second = T0, T0 + timedelta(minutes=5)
+    paused.report("wr_1", True, "Invoices")
+    assert paused.tell_once("wr_1", first) is True
+    assert paused.tell_once("wr_1", first) is False  # the same pause, seen again
+    paused.report("wr_1", False)  # answered
     assert "wr_1" not in paused
-    assert paused.report("wr_1", True) is True  # it paused again: a new question
+    paused.report("wr_1", True)
+    assert paused.title("wr_1") is None  # forgotten with the pause; a list may say it again
+    assert paused.tell_once("wr_1", second) is True  # it paused again: a new question
 
 
-def test_a_complete_list_forgets_runs_that_no_longer_wait_a_partial_one_does_not() -> None:
-    paused = PausedRuns()
-    paused.sync({"wr_1": None, "wr_2": None}, complete=True)
-    assert paused.sync({"wr_2": None}, complete=False) == []
-    assert sorted(paused.run_ids) == ["wr_1", "wr_2"]
-    assert paused.sync({"wr_2": None}, complete=True) == []
+def test_a_list_finds_new_runs_and_a_complete_one_forgets_those_no_longer_waiting() -> None:
+    clock = Clock()
+    paused = PausedRuns(clock)
+    assert paused.sync({"wr_1": "A", "wr_2": None}, complete=True, asked_at=clock()) == [
+        "wr_1", "wr_2",
+    ]  # fmt: skip
+    assert paused.sync({"wr_2": None}, complete=False, asked_at=clock()) == []
+    assert sorted(paused.run_ids) == ["wr_1", "wr_2"]  # a page says nothing of the others
+    assert paused.sync({"wr_2": None}, complete=True, asked_at=clock()) == []
     assert paused.run_ids == ["wr_2"]
+    paused.sync({}, complete=False, asked_at=clock(), not_paused=["wr_2"])
+    assert len(paused) == 0
+
+
+def test_a_late_list_never_overrules_a_fresher_reading_of_one_run() -> None:
+    clock = Clock()
+    paused = PausedRuns(clock)
+    asked = paused.now()  # a poll leaves...
+    clock.now += 1
+    paused.report("wr_1", True)  # ...a pane sees its run pause...
+    clock.now += 1
+    assert paused.sync({}, complete=True, asked_at=asked) == []  # ...the poll answers late
+    assert "wr_1" in paused  # still waiting
+    asked = paused.now()
+    clock.now += 1
+    paused.report("wr_1", False)  # approved in the pane
+    assert paused.sync({"wr_1": None}, complete=True, asked_at=asked) == []
+    assert "wr_1" not in paused  # not brought back by the stale list
+    clock.now += 1
+    assert paused.sync({"wr_1": None}, complete=True, asked_at=paused.now()) == ["wr_1"]

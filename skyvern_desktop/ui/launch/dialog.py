@@ -208,26 +208,28 @@ class LaunchDialog(QDialog):
 
     async def test_webhook(self, url: str) -> None:
         """Have the server send a sample result to ``url`` and say how that went."""
+        text, good = "The test did not finish.", False
         try:
             result = await self._client.test_webhook(url)
+            took = f" in {result.latency_ms} ms" if result.latency_ms is not None else ""
+            if result.error:
+                text = f"The test failed: {result.error}"
+            elif result.status_code is None:
+                text = "The server sent the sample, but it does not say how the receiver answered."
+            elif 200 <= result.status_code < 300:
+                text = f"The server reached it: the receiver answered {result.status_code}{took}."
+                good = True
+            else:
+                text = (
+                    f"The server reached it, but the receiver answered {result.status_code}"
+                    f"{took}: it did not accept the sample."
+                )
+        except OutcomeUnknownError as exc:
+            text = f"{exc} The sample may have been sent; the app did not ask again."
         except SkyvernError as exc:
-            self.options.show_webhook_test(url, f"The server could not test it: {exc}", good=False)
-            return
-        if result.error:
-            text, good = f"The test failed: {result.error}", False
-        elif result.status_code is not None and 200 <= result.status_code < 300:
-            text, good = (
-                f"The server reached it: the receiver answered {result.status_code} in"
-                f" {result.latency_ms} ms.",
-                True,
-            )
-        else:
-            text, good = (
-                f"The server reached it, but the receiver answered {result.status_code}:"
-                " it did not accept the sample.",
-                False,
-            )
-        self.options.show_webhook_test(url, text, good=good)
+            text = f"The server could not test it: {exc}"
+        finally:
+            self.options.show_webhook_test(url, text, good=good)
 
     def texts(self) -> dict[str, str]:
         return self.inputs.texts()

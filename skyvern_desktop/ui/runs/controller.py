@@ -35,11 +35,15 @@ if TYPE_CHECKING:
     from ...api.models import RunResponse, WorkflowRun
     from ...core.registry import RunRegistry
     from .page import RunsPage
+    from .pane import PaneWaiting
 
 log = logging.getLogger(__name__)
 
 NOTIFY_SETTING = "notifications/enabled"
 WAITING_PAGE = 100
+MAX_QUESTIONS = 5
+"""Runs found waiting at once whose questions are read for the notification; more are
+counted in one notification."""
 
 
 class RunsController(QObject):
@@ -71,6 +75,7 @@ class RunsController(QObject):
         self._tasks = tasks
         self.paused = PausedRuns()
         self._notice_run: str | None = None  # what clicking the last notification opens
+        self._batch = 0  # names the tasks that tell about runs a list found waiting
         self._page = page  # the Runs screen, built when first asked for
         self._attached = False
         self._session = session
@@ -160,17 +165,19 @@ class RunsController(QObject):
 
     def _watch_waiting(self) -> None:
         """A new connection: forget the old server's paused runs, and watch this one's."""
+        for name in [n for n in self._tasks.names if n.startswith("runs.waiting")]:
+            self._tasks.cancel(name)
         self.paused.clear()
+        self._notice_run = None
         self.waiting_count.emit(0)
         client = self._session.client
-        if client is None:
-            self._tasks.cancel("runs.waiting")
-        else:
+        if client is not None:
             self._tasks.spawn("runs.waiting", self._poll_waiting(client), daemon=True)
 
     async def _poll_waiting(self, client: SkyvernClient) -> None:
         failures = 0
         while True:
+            asked_at = self.paused.now()
             try:
                 runs = await client.list_workflow_runs(status=["paused"], page_size=WAITING_PAGE)
             except SkyvernError as exc:
@@ -179,43 +186,50 @@ class RunsController(QObject):
                 await asyncio.sleep(backoff(failures, self.WAITING_POLL, 2.0, 300.0, _half))
                 continue
             failures = 0
-            await self._take_waiting(client, runs, complete=len(runs) < WAITING_PAGE)
+            self._take_listed(client, runs, complete=len(runs) < WAITING_PAGE, asked_at=asked_at)
             await asyncio.sleep(self.WAITING_POLL)
 
-    def _on_runs_listed(self, runs: list[WorkflowRun]) -> None:
-        """The history loaded a page: its paused runs wait, its others do not."""
+    def _on_runs_listed(self, runs: list[WorkflowRun], asked_at: float) -> None:
+        """The history loaded a page (asked for at ``asked_at``): its paused runs wait, its
+        others do not."""
         client = self._session.client
-        if client is None:
-            return
-        for run in runs:
-            if not is_paused(run.status) and run.workflow_run_id in self.paused:
-                self.paused.report(run.workflow_run_id, False)
-        paused = [r for r in runs if is_paused(r.status)]
-        if paused:
-            self._tasks.spawn(
-                "runs.waiting.listed", self._take_waiting(client, paused, complete=False),
-                replace=False,
-            )  # fmt: skip
-        self.waiting_count.emit(len(self.paused))
+        if client is not None:
+            self._take_listed(client, runs, complete=False, asked_at=asked_at)
 
-    async def _take_waiting(
-        self, client: SkyvernClient, runs: list[WorkflowRun], *, complete: bool
+    def _take_listed(
+        self, client: SkyvernClient, runs: list[WorkflowRun], *, complete: bool, asked_at: float
     ) -> None:
         listed = {
             r.workflow_run_id: r.workflow_title or self._title_of(r.workflow_permanent_id)
             for r in runs
             if is_paused(r.status)
         }
-        new = self.paused.sync(listed, complete=complete)
+        others = [r.workflow_run_id for r in runs if not is_paused(r.status)]
+        new = self.paused.sync(listed, complete=complete, asked_at=asked_at, not_paused=others)
         self.waiting_count.emit(len(self.paused))
-        if len(new) == 1:
-            run_id = new[0]
+        if new:
+            self._batch += 1
+            self._tasks.spawn(f"runs.waiting.tell.{self._batch}", self._tell_found(client, new))
+
+    async def _tell_found(self, client: SkyvernClient, run_ids: list[str]) -> None:
+        """Runs found waiting by a list: read what each asks, and tell each pause once."""
+        told: list[tuple[str, Waiting | None]] = []
+        for run_id in run_ids[:MAX_QUESTIONS]:
             question = await self._question(client, run_id)
-            self._tell_waiting(run_id, listed[run_id], question)
-        elif new:
+            if client is not self._session.client:
+                return  # the connection changed meanwhile: these runs are another server's
+            if run_id in self.paused and self.paused.tell_once(
+                run_id, question.since if question else None
+            ):
+                told.append((run_id, question))
+        rest = [r for r in run_ids[MAX_QUESTIONS:] if self.paused.tell_once(r, None)]
+        if len(told) == 1 and not rest:
+            run_id, question = told[0]
+            self._tell_waiting(run_id, self.paused.title(run_id), question)
+        elif told or rest:
             self._notice_run = None
             self.notify(
-                f"{len(new)} runs need you",
+                f"{len(told) + len(rest)} runs need you",
                 "They wait for someone to approve or reject. Open Runs → Waiting for me.",
             )
 
@@ -227,15 +241,12 @@ class RunsController(QObject):
             log.info("timeline of paused run %s: %s", run_id, exc)
             return None
 
-    def _on_pane_waiting(self, run_id: str, waiting: Waiting | None) -> None:
-        pane = self.page.panes.get(run_id)
-        title = pane.title_text if pane is not None and pane.title_text != run_id else None
-        if waiting is None:
-            run = pane.run if pane is not None else None
-            if run is None or not is_paused(run.status):
-                self.paused.report(run_id, False)
-        elif self.paused.report(run_id, True, title):
-            self._tell_waiting(run_id, title, waiting)
+    def _on_pane_waiting(self, report: PaneWaiting) -> None:
+        """A pane read its run: it waits (with its question), or it does not."""
+        self.paused.report(report.run_id, report.paused, report.title)
+        waiting = report.waiting
+        if waiting is not None and self.paused.tell_once(report.run_id, waiting.since):
+            self._tell_waiting(report.run_id, report.title, waiting)
         self.waiting_count.emit(len(self.paused))
 
     def _tell_waiting(self, run_id: str, title: str | None, waiting: Waiting | None) -> None:

@@ -84,6 +84,7 @@ class RunFollower(QObject):
         self._labels: list[str] | None = None
         self._blocks: list[object] = []  # the workflow's definition blocks
         self.waiting: Waiting | None = None
+        self._paused_stamp: object = None  # the paused reading whose question was read
         self._stamp: object = None
         self._started = False
         self._stream_state = FeedState.CONNECTING
@@ -128,7 +129,6 @@ class RunFollower(QObject):
 
     def update(self, run: RunResponse) -> None:
         """A newer reading of the run (from the pane's watcher)."""
-        was_paused = self.run is not None and is_paused(self.run.status)
         self.run = run
         self.overview.badge.set_status(str(run.status))
         self._show_elapsed()
@@ -137,10 +137,14 @@ class RunFollower(QObject):
             self._started = True
             self._tasks.spawn(f"pane.stream.{self.run_id}", self._stream(run))
             self._tasks.spawn(f"pane.follow.{self.run_id}", self._follow())
-        if is_paused(run.status) and not was_paused:
-            # The question is read at once, shown or not: the person is told what it is.
+        if is_paused(run.status) and run.modified_at != self._paused_stamp:
+            # The run has (again) paused: its question is read at once, shown or not, so
+            # the person is told what it is. (A paused run changes only when it pauses, is
+            # answered or ends: a second pause reads the new question.)
+            self._paused_stamp = run.modified_at
             self._tasks.spawn(f"pane.waiting.{self.run_id}", self._read_waiting())
         elif not is_paused(run.status):
+            self._paused_stamp = None
             self._tasks.cancel(f"pane.waiting.{self.run_id}")
             self._set_waiting(None)
         if run.is_terminal:

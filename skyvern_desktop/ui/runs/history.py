@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -81,7 +82,7 @@ WAITING = RunStatus.PAUSED.value
 
 class RunHistory(QWidget):
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id
-    loaded = Signal(object)  # list[WorkflowRun], after each load
+    loaded = Signal(object, float)  # list[WorkflowRun], and when it was asked (monotonic)
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -216,6 +217,7 @@ class RunHistory(QWidget):
         search = self.search.text().strip() or None
         more = False
         self._scan_capped = False
+        asked_at = time.monotonic()
         try:
             if scope.startswith("schedule:"):
                 _, wpid, schedule_id = scope.split(":", 2)
@@ -246,7 +248,7 @@ class RunHistory(QWidget):
         else:
             self.message.hide()
         self.model.set_runs(runs)
-        self.loaded.emit(runs)
+        self.loaded.emit(runs, asked_at)
         if status == WAITING and not runs and self.page == 1 and not (scope or search):
             self.panel.show_empty(
                 "Nothing waits for you",

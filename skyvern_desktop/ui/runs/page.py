@@ -12,7 +12,7 @@ from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
 from .history import RunHistory
-from .pane import RunPane
+from .pane import PaneWaiting, RunPane
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -50,9 +50,9 @@ class RunsPage(QWidget):
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id (from the history)
     title_wanted = Signal(str, str)  # run_id, workflow_permanent_id
-    waiting_changed = Signal(str, object)  # run_id, Waiting | None (from a pane)
+    waiting_changed = Signal(object)  # PaneWaiting (from a pane)
     code_requested = Signal(str, str)  # run_id, totp_identifier
-    runs_listed = Signal(object)  # list[WorkflowRun]: what the history just loaded
+    runs_listed = Signal(object, float)  # list[WorkflowRun], when it was asked for
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,11 +135,11 @@ class RunsPage(QWidget):
             self.tabs.setCurrentWidget(pane)
         return pane
 
-    def _on_waiting(self, run_id: str, waiting: object) -> None:
-        pane = self.panes.get(run_id)
+    def _on_waiting(self, report: PaneWaiting) -> None:
+        pane = self.panes.get(report.run_id)
         if pane is not None:
             self._mark(pane)
-        self.waiting_changed.emit(run_id, waiting)
+        self.waiting_changed.emit(report)
 
     def _mark(self, pane: RunPane) -> None:
         """The tab of a run waiting for a person gets an amber dot; of a run whose browser

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import SkyvernError
-from ...core.attention import Waiting
+from ...core.attention import Waiting, is_paused
 from ...core.urls import web_ui_link
 from ...core.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
 from ..dialogs import ask_save_path, run_dialog
@@ -55,13 +56,23 @@ def local_path(url: str) -> Path | None:
     return Path(unquote(parsed.path)) if parsed.scheme == "file" else None
 
 
+@dataclass(frozen=True)
+class PaneWaiting:
+    """What a pane tells about its run's pause: it waits (and asks ``waiting``), or not."""
+
+    run_id: str
+    paused: bool
+    waiting: Waiting | None
+    title: str | None  # the workflow's title, when the pane knows it
+
+
 class RunPane(QWidget):
     finished = Signal(object)  # RunResponse, once the run has ended
     retry_started = Signal(object)  # the new RunResponse
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     workflow_known = Signal(str, str)  # run_id, workflow_permanent_id (first time it is seen)
     live_changed = Signal(bool)  # the live picture started or stopped
-    waiting_changed = Signal(str, object)  # run_id, Waiting | None (what a paused run asks)
+    waiting_changed = Signal(object)  # PaneWaiting: the run waits for a person, or not
     code_requested = Signal(str, str)  # run_id, totp_identifier ("" when the run has none)
 
     def __init__(
@@ -289,7 +300,9 @@ class RunPane(QWidget):
     def _on_waiting(self, waiting: object) -> None:
         question = waiting if isinstance(waiting, Waiting) else None
         self.question.show_waiting(question)
-        self.waiting_changed.emit(self.run_id, question)
+        paused = self.run is not None and is_paused(self.run.status)
+        title = self.title_text if self.title_text != self.run_id else None
+        self.waiting_changed.emit(PaneWaiting(self.run_id, paused, question, title))
 
     @property
     def waiting(self) -> bool:

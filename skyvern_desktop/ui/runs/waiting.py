@@ -8,6 +8,7 @@ a refusal (someone answered first, the time ran out) is said in plain words here
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -103,7 +104,7 @@ class WaitingPanel(QWidget):
         self.approve.setToolTip(f"{waiting.approve}: the run continues from where it paused")
         self.reject.setText(waiting.reject)
         self.reject.setToolTip(f"{waiting.reject}: the run stops and cannot be resumed")
-        if fresh:
+        if fresh and not self.sending:
             self.message.hide()
             self._enable(True)
         self.tick()
@@ -131,7 +132,7 @@ class WaitingPanel(QWidget):
             else "The run stops and cannot be resumed."
         )
         box = QMessageBox(
-            QMessageBox.Icon.Question, f"{label}?", f"<b>{label}</b> run {self.run_id}?",
+            QMessageBox.Icon.Question, f"{label}?", f"<b>{escape(label)}</b> run {self.run_id}?",
             QMessageBox.StandardButton.Cancel, self,
         )  # fmt: skip
         box.setObjectName("confirmApprove" if approve else "confirmReject")
@@ -152,7 +153,15 @@ class WaitingPanel(QWidget):
         self._enable(False)
         taken = False
         try:
+            asked = self.waiting
             if not await self._confirm(approve):
+                return False
+            if self.waiting != asked:  # the question changed while the box was open
+                self._say(
+                    "The run now asks something else (or no longer waits): read it again"
+                    " before you answer.",
+                    problem=True,
+                )
                 return False
             self._say("Sending…", problem=False)
             taken = await (self._approve() if approve else self._reject())

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.errors import SkyvernError
+from ...api.errors import OutcomeUnknownError, SkyvernError
 from ...core.webhooks import Level, check_webhook
 from ..dialogs import run_dialog
 from ..widgets.json_tree import JsonTree
@@ -200,6 +200,13 @@ class WebhookTab(QWidget):
             self.result.show()
             try:
                 replay = await self._client.retry_webhook(self.run_id, webhook_url=other)
+            except OutcomeUnknownError as exc:
+                self.result.setStyleSheet("color: #9a6700;")
+                self.result.setText(
+                    f"{exc} The webhook may have been sent (a slow receiver keeps the server"
+                    " waiting); the app did not ask again."
+                )
+                return None
             except SkyvernError as exc:
                 self.result.setStyleSheet("color: #cf222e;")
                 self.result.setText(f"The server did not send the webhook: {exc}")
