@@ -15,10 +15,7 @@ import httpx
 from .errors import (
     ApiError,
     ClientClosedError,
-    NetworkErrorKind,
-    OutcomeUnknownError,
     ProtocolError,
-    ServerError,
     SkyvernError,
     ValidationError,
     error_from_response,
@@ -30,9 +27,6 @@ from .models import (
     BrowserSession,
     Credential,
     RunResponse,
-    SchedulePage,
-    ScheduleUpsert,
-    ScheduleWithNextRuns,
     ServerVersion,
     TimelineItem,
     TotpCode,
@@ -42,15 +36,13 @@ from .models import (
     Workflow,
     WorkflowRun,
     WorkflowRunRequest,
-    WorkflowSchedule,
-    WorkflowScheduleList,
 )
 from .paths import CLOUD_BASE_URL, ApiPath
+from .schedule_endpoints import ScheduleEndpoints
 from .transport import (
     MAX_PAGES,
     MAX_UPLOAD_BYTES,
     USER_AGENT,
-    ClientBase,
     normalize_base_url,
     query_params,
 )
@@ -62,7 +54,7 @@ T = TypeVar("T")
 _UNKNOWN: Any = object()
 
 
-class SkyvernClient(ClientBase):
+class SkyvernClient(ScheduleEndpoints):
     """Talks to one Skyvern server with one API key.
 
     Create one per connection and share it; close it with :meth:`aclose` (or use
@@ -186,28 +178,6 @@ class SkyvernClient(ClientBase):
             method, path, body, RunResponse, "the run may have started"
         )
         return result
-
-    async def _create(self, method: str, path: str, body: Any, model: Any, maybe: str) -> Any:
-        """Send a request that creates something (a run, a schedule), once. When it cannot
-        be known whether the server did it, raise :class:`OutcomeUnknownError` saying
-        ``maybe`` ("the run may have started")."""
-        try:
-            response = await self._send(method, path, json=body, idempotent=False, starts_run=True)
-            return self._parse(response, model)
-        except ServerError as exc:
-            if exc.status_code in (502, 504):
-                raise OutcomeUnknownError(
-                    f"A gateway in front of {self._base_url} gave up waiting (HTTP"
-                    f" {exc.status_code}); {maybe}.",
-                    NetworkErrorKind.TIMEOUT,
-                ) from None
-            raise
-        except ProtocolError as exc:
-            raise OutcomeUnknownError(
-                f"{self._base_url} accepted the request but its answer could not be read"
-                f" ({exc}); {maybe}.",
-                NetworkErrorKind.OTHER,
-            ) from None
 
     async def get_run(self, run_id: str) -> RunResponse:
         result: RunResponse = await self._get(ApiPath.RUN.fill(run_id=run_id), RunResponse)
@@ -436,89 +406,6 @@ class SkyvernClient(ClientBase):
         except httpx.TransportError as exc:
             raise network_error(exc, str(httpx.URL(url).copy_with(query=None))) from None
         return b"".join(chunks)
-
-    # ------------------------------------------------------------------ schedules
-
-    async def list_schedules(
-        self,
-        *,
-        page: int = 1,
-        page_size: int = 50,
-        status: str | None = None,
-        search: str | None = None,
-    ) -> SchedulePage:
-        """The organisation's schedules, newest first, with ``total_count``."""
-        result: SchedulePage = await self._get(
-            ApiPath.SCHEDULES,
-            SchedulePage,
-            page=page,
-            page_size=min(page_size, 100),
-            status=status,
-            search=search or None,
-        )
-        return result
-
-    async def list_workflow_schedules(self, workflow_permanent_id: str) -> list[WorkflowSchedule]:
-        """All schedules of one workflow, disabled ones included."""
-        result: WorkflowScheduleList = await self._get(
-            ApiPath.WORKFLOW_SCHEDULES.fill(wpid=workflow_permanent_id), WorkflowScheduleList
-        )
-        return result.schedules
-
-    async def create_schedule(
-        self, workflow_permanent_id: str, schedule: ScheduleUpsert
-    ) -> ScheduleWithNextRuns:
-        """Create a schedule. Never retried; like a run, a create whose outcome cannot be
-        known raises :class:`~.errors.OutcomeUnknownError` (the schedule may exist)."""
-        result: ScheduleWithNextRuns = await self._create(
-            "POST",
-            ApiPath.WORKFLOW_SCHEDULES.fill(wpid=workflow_permanent_id),
-            schedule.to_body(),
-            ScheduleWithNextRuns,
-            "the schedule may have been created",
-        )
-        return result
-
-    async def get_schedule(
-        self, workflow_permanent_id: str, schedule_id: str
-    ) -> ScheduleWithNextRuns:
-        result: ScheduleWithNextRuns = await self._get(
-            ApiPath.WORKFLOW_SCHEDULE.fill(wpid=workflow_permanent_id, schedule_id=schedule_id),
-            ScheduleWithNextRuns,
-        )
-        return result
-
-    async def update_schedule(
-        self, workflow_permanent_id: str, schedule_id: str, schedule: ScheduleUpsert
-    ) -> ScheduleWithNextRuns:
-        """Replace the schedule with ``schedule`` (a full PUT: every field is sent)."""
-        response = await self._send(
-            "PUT",
-            ApiPath.WORKFLOW_SCHEDULE.fill(wpid=workflow_permanent_id, schedule_id=schedule_id),
-            json=schedule.to_body(),
-            idempotent=False,
-        )
-        result: ScheduleWithNextRuns = self._parse(response, ScheduleWithNextRuns)
-        return result
-
-    async def delete_schedule(self, workflow_permanent_id: str, schedule_id: str) -> None:
-        await self._send(
-            "DELETE",
-            ApiPath.WORKFLOW_SCHEDULE.fill(wpid=workflow_permanent_id, schedule_id=schedule_id),
-            idempotent=False,
-        )
-
-    async def set_schedule_enabled(
-        self, workflow_permanent_id: str, schedule_id: str, enabled: bool
-    ) -> ScheduleWithNextRuns:
-        """Pause or resume: the server's own enable/disable endpoints, which touch nothing
-        else of the schedule (a full PUT from a stale copy could undo someone's edit)."""
-        path = ApiPath.WORKFLOW_SCHEDULE_ENABLE if enabled else ApiPath.WORKFLOW_SCHEDULE_DISABLE
-        response = await self._send(
-            "POST", path.fill(wpid=workflow_permanent_id, schedule_id=schedule_id), idempotent=False
-        )
-        result: ScheduleWithNextRuns = self._parse(response, ScheduleWithNextRuns)
-        return result
 
 
 __all__ = ["CLOUD_BASE_URL", "MAX_UPLOAD_BYTES", "SkyvernClient", "normalize_base_url"]

@@ -19,6 +19,8 @@ from pydantic import TypeAdapter
 from .. import __version__
 from .errors import (
     ClientClosedError,
+    NetworkErrorKind,
+    OutcomeUnknownError,
     ProtocolError,
     RateLimitedError,
     ServerError,
@@ -302,6 +304,28 @@ class ClientBase:
                 raise self._not_json() from None
             return self._parse(response, tp, decoded=decoded)
         return self._parse(response, tp)
+
+    async def _create(self, method: str, path: str, body: Any, model: Any, maybe: str) -> Any:
+        """Send a request that creates something (a run, a schedule), once. When it cannot
+        be known whether the server did it, raise :class:`OutcomeUnknownError` saying
+        ``maybe`` ("the run may have started")."""
+        try:
+            response = await self._send(method, path, json=body, idempotent=False, starts_run=True)
+            return self._parse(response, model)
+        except ServerError as exc:
+            if exc.status_code in (502, 504):
+                raise OutcomeUnknownError(
+                    f"A gateway in front of {self._base_url} gave up waiting (HTTP"
+                    f" {exc.status_code}); {maybe}.",
+                    NetworkErrorKind.TIMEOUT,
+                ) from None
+            raise
+        except ProtocolError as exc:
+            raise OutcomeUnknownError(
+                f"{self._base_url} accepted the request but its answer could not be read"
+                f" ({exc}); {maybe}.",
+                NetworkErrorKind.OTHER,
+            ) from None
 
     def _not_json(self) -> UnreadableReplyError:
         return UnreadableReplyError(
