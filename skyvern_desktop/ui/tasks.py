@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -16,6 +17,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ErrorHandler = Callable[[str, BaseException], None]
+_DAEMONS: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+def is_daemon(task: asyncio.Task[Any]) -> bool:
+    """A watch that lasts as long as its runner (see ``TaskRunner.spawn(daemon=True)``)."""
+    return task in _DAEMONS
 
 
 class TaskRunner:
@@ -48,6 +55,7 @@ class TaskRunner:
         self._live.add(task)
         if daemon:
             self._daemons.add(task)
+            _DAEMONS.add(task)
         task.add_done_callback(self._done)
         return task
 

@@ -29,7 +29,7 @@ from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.loop import new_event_loop
-from skyvern_desktop.ui.tasks import TaskRunner
+from skyvern_desktop.ui.tasks import TaskRunner, is_daemon
 
 if TYPE_CHECKING:
     from skyvern_desktop.api import SkyvernClient
@@ -55,7 +55,9 @@ async def _settle(within: float = 10.0) -> list[str]:
     sniffio's AsyncLibraryNotFoundError). So no test may end with a task still running.
     """
     me = asyncio.current_task()
-    pending = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+    # A daemon (a poll that lasts as long as its app) is ended by whoever closes the app:
+    # the test itself, or an app fixture after the test.
+    pending = [t for t in asyncio.all_tasks() if t is not me and not t.done() and not is_daemon(t)]
     if not pending:
         return []
     _done, still = await asyncio.wait(pending, timeout=within)

@@ -152,6 +152,10 @@ async def test_a_run_paused_outside_the_app_is_found_counted_and_opened(
         await wait_until(lambda: any(r == run.run_id for *_x, r in told), what="a notice")
         mine = [t for t in told if t[2] == run.run_id]
         assert len(mine) == 1 and "Check the totals" in mine[0][1]
+        app.runs.open_noticed()  # what clicking that notification does
+        assert run.run_id in app.window.runs.panes
+        assert app.window.current_page() == "runs"
+        app.window.runs.close_run(run.run_id)
         count = len(app.runs.paused)
         assert app.window.nav_buttons["runs"].text() == f"Runs  ({count})"
         # The Runs button, with a count, opens the runs that wait.
