@@ -140,16 +140,17 @@ class PausedRuns:
     its request left. A list never overrules a run's own reading made after that moment,
     so a late list cannot bring back a run just answered, nor drop one just paused.
 
-    A pause is told once: by run and the time its question was asked (``Waiting.since``),
-    so a second pause of the same run is told again, and a run that drops off a list and
-    comes back is not.
+    A pause is told once. It lasts from when the run is first seen waiting until it is seen
+    not waiting; within it, a question asked at a new time (``Waiting.since``: a second
+    human-interaction block) is a new pause, told again. A pause first told without its
+    question (it could not be read) is not told again when the question is read.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._paused: dict[str, str | None] = {}  # run id -> workflow title, when known
         self._read_at: dict[str, float] = {}  # run id -> when a pane last read it
-        self._told: set[tuple[str, datetime | None]] = set()
+        self._told: dict[str, datetime | None] = {}  # run id -> the question told, if known
 
     def __contains__(self, run_id: object) -> bool:
         return run_id in self._paused
@@ -176,6 +177,7 @@ class PausedRuns:
     def _set(self, run_id: str, paused: bool, title: str | None) -> None:
         if not paused:
             self._paused.pop(run_id, None)
+            self._told.pop(run_id, None)  # the pause is over: the next one is told
         elif title or run_id not in self._paused:
             self._paused[run_id] = title or self._paused.get(run_id)
 
@@ -202,12 +204,16 @@ class PausedRuns:
         return new
 
     def tell_once(self, run_id: str, since: datetime | None) -> bool:
-        """``True`` the first time this pause (run, question's time) is to be told."""
-        key = (run_id, since)
-        if key in self._told:
+        """``True`` the first time this pause (the run, and its question's time when it is
+        known) is to be told."""
+        if run_id not in self._told:
+            self._told[run_id] = since
+            return True
+        told = self._told[run_id]
+        if since is None or since == told:
             return False
-        self._told.add(key)
-        return True
+        self._told[run_id] = since
+        return told is not None  # a new question; or the first one told, now read
 
     def clear(self) -> None:
         self._paused.clear()

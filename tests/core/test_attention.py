@@ -119,7 +119,18 @@ def test_each_pause_is_told_once_and_a_second_pause_again() -> None:
     assert "wr_1" not in paused
     paused.report("wr_1", True)
     assert paused.title("wr_1") is None  # forgotten with the pause; a list may say it again
-    assert paused.tell_once("wr_1", second) is True  # it paused again: a new question
+    assert paused.tell_once("wr_1", first) is True  # it paused again: told again
+    assert paused.tell_once("wr_1", second) is True  # a new question, the run still paused
+    assert paused.tell_once("wr_1", second) is False
+
+
+def test_a_pause_told_before_its_question_was_read_is_not_told_again() -> None:
+    paused = PausedRuns()
+    paused.report("wr_1", True)
+    assert paused.tell_once("wr_1", None) is True  # the poll could not read the question
+    assert paused.tell_once("wr_1", T0) is False  # the pane reads it: the same pause
+    assert paused.tell_once("wr_1", None) is False
+    assert paused.tell_once("wr_1", T0 + timedelta(minutes=1)) is True  # a second question
 
 
 def test_a_list_finds_new_runs_and_a_complete_one_forgets_those_no_longer_waiting() -> None:

@@ -42,7 +42,10 @@ async def test_a_run_pauses_for_a_person_and_approve_finishes_it(
         "Check the totals, then approve.", "Ship it", "Stop here",
     )  # fmt: skip
     assert waiting.timeout_s == 900 and waiting.since is not None
-    mail = smtp_server.received(run.run_id)
+    for _ in range(100):  # the block pauses the run, then sends its email
+        if mail := smtp_server.received(run.run_id):
+            break
+        await asyncio.sleep(0.1)
     assert len(mail) == 1 and mail[0]["To"] == "operator@example.com"
     assert "skyvern-test" in smtp_server.logins  # it logged in, after STARTTLS
 

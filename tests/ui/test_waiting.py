@@ -7,6 +7,7 @@ someone else answering first (404), a 5xx, and counting requests exactly.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -80,12 +81,14 @@ async def test_a_paused_run_is_noticed_shown_and_approved_with_one_request(
         assert panel.time_left.text().startswith("About 1")  # 15 minutes, less what passed
         assert pane.badge.text() == "Waiting for you"
         # Told once, with what it asks; counted on the Runs button.
-        await wait_until(lambda: len(told) == 1, what="the notification")
+        await wait_until(lambda: told, within=30, what="the notification")
+        await asyncio.sleep(1)  # and no second one about the same pause
+        assert len(told) == 1, told
         title, text, told_run = told[0]
         assert title.endswith("needs you") and told_run == run.run_id
         assert "Is the invoice total" in text
         assert app.window.nav_buttons["runs"].text() == "Runs  (1)"
-        assert len(smtp_server.received(run.run_id)) == 1
+        await wait_until(lambda: len(smtp_server.received(run.run_id)) == 1, what="the email")
 
         await _answer(qtbot, panel.approve, "confirmApprove")
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 NOTIFY_SETTING = "notifications/enabled"
 WAITING_PAGE = 100
+QUESTION_RETRIES = (0.0, 1.0, 2.0)
 MAX_QUESTIONS = 5
 """Runs found waiting at once whose questions are read for the notification; more are
 counted in one notification."""
@@ -234,12 +235,16 @@ class RunsController(QObject):
             )
 
     async def _question(self, client: SkyvernClient, run_id: str) -> Waiting | None:
-        """What a run found waiting asks (best effort: one reading of its timeline)."""
-        try:
-            return waiting_for(await client.get_run_timeline(run_id))
-        except SkyvernError as exc:
-            log.info("timeline of paused run %s: %s", run_id, exc)
-            return None
+        """What a run found waiting asks, read from its timeline (best effort: a timeline
+        that lags the run's status is read again twice)."""
+        for delay in QUESTION_RETRIES:
+            await asyncio.sleep(delay)
+            try:
+                if question := waiting_for(await client.get_run_timeline(run_id)):
+                    return question
+            except SkyvernError as exc:
+                log.info("timeline of paused run %s: %s", run_id, exc)
+        return None
 
     def _on_pane_waiting(self, report: PaneWaiting) -> None:
         """A pane read its run: it waits (with its question), or it does not."""
