@@ -129,6 +129,13 @@ async def paused_run(server: LocalServer, page: str) -> str:
         return run.run_id
 
 
+async def cancel_run(server: LocalServer, run_id: str) -> None:
+    key = server.api_key()
+    assert key
+    async with SkyvernClient(server.base_url, key) as client:
+        await client.cancel_run(run_id)
+
+
 async def prepare(server: LocalServer) -> dict[str, str]:
     key = server.api_key()
     assert key
@@ -217,6 +224,8 @@ def main() -> int:
                 if done.returncode != 0:
                     print(f"{name}: the app exited {done.returncode}")
                     return 1
+                if name == "run-waiting.png":  # answered: its pane, restored by the next
+                    asyncio.run(cancel_run(server, args[args.index("--run") + 1]))  # shots, ends
             subprocess.run(
                 [sys.executable, "-c", START_WINDOW, str(start_log),
                  str(out / "local-start.png")],

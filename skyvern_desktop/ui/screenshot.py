@@ -29,6 +29,19 @@ class Subject(Protocol):
     runs: RunsController
 
 
+async def _loaded(app: Subject, prefix: str, within: float = 20.0) -> None:
+    """Wait for a form's own tasks (its lists, named ``prefix…``) to finish; not for the
+    rest of the app's, such as the watchers of run panes restored from last time, which
+    may run for hours."""
+    deadline = time.monotonic() + within
+
+    def busy() -> bool:
+        return any(n.startswith(prefix) for n in app.tasks.names)
+
+    while busy() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+
+
 def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)  # noqa: T201
     return 1
@@ -80,7 +93,7 @@ async def take(
         launcher = await app.launch.open_launcher(workflow)
         if launcher is None:
             return _error(f"cannot open the launcher for {workflow}")
-        await app.tasks.join()
+        await _loaded(app, launcher.task_prefix)
         subject = launcher
     elif view == "schedule-editor":
         if not workflow:
@@ -92,7 +105,7 @@ async def take(
             return _error(f"cannot open the schedule editor for {workflow}")
         if cron_text is not None:
             editor.type_cron(cron_text)
-        await app.tasks.join()
+        await _loaded(app, editor.task_prefix)
         subject = editor
     elif view in ("connections", "first-run"):
         dialog = app.connections.make_dialog(first_run=view == "first-run")

@@ -3,6 +3,7 @@ fake one for the replay faults the real server will not produce on demand)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -204,3 +205,26 @@ async def test_a_replay_the_server_fails_or_cannot_deliver_is_said_plainly(
         assert pane.run is not None and pane.run.status == RunStatus.COMPLETED
         pane.stop()
         pane.deleteLater()
+
+
+async def test_a_form_screenshot_does_not_wait_for_a_run_that_waits_for_hours(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, tmp_path: Path,
+) -> None:  # fmt: skip
+    from skyvern_desktop.ui import screenshot
+
+    long_run = await workflows.create("Takes hours", [], [wait_block(seconds=600)])
+    form = await workflows.create("Form to show", [], [http_block(url=real_server.base_url)])
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
+        run = await client.run_workflow(WorkflowRunRequest(workflow_id=long_run))
+        app.runs.open_run(run.run_id)  # a pane watching it, as one restored from last time
+        target = tmp_path / "launch.png"
+        code = await asyncio.wait_for(screenshot.take(app, target, "launch", form), 60)
+        assert code == 0 and target.stat().st_size > 0
+        assert app.session.client is not None  # the screenshot mode connected anew
+        await app.session.client.cancel_run(run.run_id)
+        pane = app.window.runs.panes[run.run_id]
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=60)
+        for dialog in list(app.launch.forms):
+            dialog.reject()
+        await app.tasks.join()

@@ -159,6 +159,11 @@ class LaunchDialog(QDialog):
         return self._tasks.spawn(f"{self._prefix}.{name}", coro)
 
     @property
+    def task_prefix(self) -> str:
+        """The names of this launcher's own tasks start with this."""
+        return self._prefix
+
+    @property
     def busy(self) -> bool:
         """A run request is on its way; the launcher stays open until it is answered."""
         return self.submitting

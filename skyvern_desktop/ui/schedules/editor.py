@@ -348,6 +348,11 @@ class ScheduleEditor(QDialog):
         with contextlib.suppress(SkyvernError):
             await self.inputs.load_credentials()
 
+    @property
+    def task_prefix(self) -> str:
+        """The names of this editor's own tasks start with this."""
+        return self._prefix
+
     def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> object:
         return self._tasks.spawn(f"{self._prefix}.{name}", coro)
 
