@@ -7,6 +7,7 @@ The plumbing (one ``httpx.AsyncClient``, retries, decoding, errors) is
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -206,8 +207,11 @@ class SkyvernClient(ScheduleEndpoints):
         search_key: str | None = None,
         page: int = 1,
         page_size: int = 20,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
     ) -> list[WorkflowRun]:
-        """Workflow runs, newest first: all of them, or those of one workflow."""
+        """Workflow runs, newest first: all of them, or those of one workflow (only these
+        can be limited to ``created_after`` ≤ created < ``created_before``)."""
         path = (
             ApiPath.WORKFLOW_RUNS_OF.fill(wpid=workflow_permanent_id)
             if workflow_permanent_id
@@ -220,6 +224,8 @@ class SkyvernClient(ScheduleEndpoints):
             page_size=page_size,
             status=status,
             search_key=search_key or None,
+            created_at_start=created_after.isoformat() if created_after else None,
+            created_at_end=created_before.isoformat() if created_before else None,
         )
         return result
 

@@ -1,0 +1,160 @@
+"""Batch runs against the real server: rows checked by the launcher's rules, each valid
+row run exactly once, watched in pages, exported."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skyvern_desktop.api import SkyvernClient
+from skyvern_desktop.core import batch_export
+from skyvern_desktop.core.batch import (
+    BatchRow,
+    RowState,
+    auto_map,
+    check_texts,
+    input_texts,
+    render_title,
+)
+from skyvern_desktop.core.batch_runner import BatchRunner, RunnerPolicy
+from skyvern_desktop.core.batch_store import BatchState, BatchStore
+from skyvern_desktop.core.params import specs_for
+from skyvern_desktop.core.sheets import Table, read_csv
+
+from .helpers import WorkflowFactory, param, wait_block
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+HEADERS = ("Name", "Count", "Price", "Urgent", "Details", "Page", "Login")
+
+
+def every_type_parameters() -> list[dict[str, Any]]:
+    return [
+        param("name", "string"),
+        param("count", "integer"),
+        param("price", "float", 1.5),
+        param("urgent", "boolean", False),
+        param("details", "json", {}),
+        param("page", "file_url", "https://example.com/a.pdf"),
+        param("login", "credential_id"),
+    ]
+
+
+def thirty_rows(credential: str) -> list[list[str]]:
+    rows = []
+    for i in range(1, 31):
+        rows.append(
+            [
+                f"Customer {i}, “ünïcode”",
+                str(i),
+                f"{i}.25",
+                "yes" if i % 2 else "no",
+                json.dumps({"row": i, "tags": ["a", "b"]}),
+                f"https://example.com/invoice-{i}.pdf",
+                credential,
+            ]
+        )
+    rows[4][1] = "5.5"  # not a whole number
+    rows[11][4] = '{"row": 12,'  # not JSON
+    rows[22][5] = "not a web address"
+    return rows
+
+
+def plan(specs: Any, table: Table) -> list[BatchRow]:
+    mapping = auto_map(specs, table.headers)
+    rows = []
+    for i, cells in enumerate(table.rows):
+        texts = input_texts(specs, mapping, table.headers, cells)
+        params, errors = check_texts(specs, texts)
+        rows.append(
+            BatchRow(
+                index=i,
+                cells=cells,
+                params=params,
+                errors=errors,
+                title=render_title("Invoice {row} for {Name}", i + 1, table.headers, cells),
+                state=RowState.SKIPPED if errors else RowState.PENDING,
+            )
+        )
+    return rows
+
+
+async def test_thirty_rows_every_type_three_invalid_run_once_and_export(
+    client: SkyvernClient, workflows: WorkflowFactory, tmp_path: Path
+) -> None:
+    credential = await workflows.create_credential("Batch login", "batch@example.com", "pw-1")
+    wpid = await workflows.create("Batch every type", every_type_parameters(), [wait_block("w", 1)])
+    source = tmp_path / "rows.csv"
+    with source.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(HEADERS)
+        writer.writerows(thirty_rows(credential))
+    table = read_csv(source)
+    workflow = await client.get_workflow(wpid)
+    specs = specs_for(workflow.workflow_definition.parameters)
+    rows = plan(specs, table)
+
+    bad = {r.index: r.errors for r in rows if r.errors}
+    assert bad == {
+        4: {"count": "Enter a whole number, like 3 or -12 (not 5.5)."},
+        11: {"details": bad[11]["details"]},
+        22: {"page": "A web address has no spaces."},
+    }
+    assert bad[11]["details"].startswith("Not valid JSON:")
+
+    store = BatchStore(tmp_path / "batches.sqlite3")
+    info = store.create(
+        base_url=client.base_url, workflow_permanent_id=wpid, workflow_title=workflow.title,
+        source=table.source, headers=table.headers, mapping=auto_map(specs, table.headers),
+        options={}, title_template="Invoice {row} for {Name}", concurrency=5, rows=rows,
+    )  # fmt: skip
+    changes: list[list[int]] = []
+    runner = BatchRunner(store, info, rows, client, changes.append, policy=RunnerPolicy())
+    await asyncio.wait_for(runner.run(), timeout=240)
+
+    assert runner.state is BatchState.FINISHED
+    assert [r.state for r in rows].count(RowState.SKIPPED) == 3
+    done = [r for r in rows if r.state is RowState.DONE]
+    assert len(done) == 27
+    assert {r.status for r in done} == {"completed"}, [r.failure_reason for r in done]
+    server_runs = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=100)
+    assert sorted(r.workflow_run_id for r in server_runs) == sorted(r.run_id or "" for r in done)
+    # Each started with its row's own inputs, typed.
+    detail = await client.get_run(done[0].run_id or "")
+    sent = (detail.run_request or {}).get("parameters")
+    assert sent == rows[0].params
+    assert rows[0].params["count"] == 1 and rows[0].params["urgent"] is True
+    # The store has what the runner has.
+    stored = store.rows(info.batch_id)
+    assert [(r.state, r.run_id, r.status) for r in stored] == [
+        (r.state, r.run_id, r.status) for r in rows
+    ]
+
+    out = tmp_path / "results.csv"
+    batch_export.write(out, table.headers, stored)
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        exported = list(csv.reader(f))
+    assert exported[0][: len(HEADERS) + 5] == [
+        *HEADERS, "run id", "status", "failure reason", "started", "finished",
+    ]  # fmt: skip
+    by_run = {r.workflow_run_id: str(r.status) for r in server_runs}
+    for line, row in zip(exported[1:], stored, strict=True):
+        assert line[: len(HEADERS)] == list(row.cells)
+        run_id, status = line[len(HEADERS)], line[len(HEADERS) + 1]
+        if row.state is RowState.SKIPPED:
+            assert run_id == "" and status == "skipped"
+        else:
+            assert by_run[run_id] == status == "completed"
+    xlsx = tmp_path / "results.xlsx"
+    batch_export.write(xlsx, table.headers, stored)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx, read_only=True).active
+    assert sheet is not None
+    assert [[c or "" for c in r] for r in sheet.iter_rows(values_only=True)] == exported
+    store.close()
