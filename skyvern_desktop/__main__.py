@@ -21,6 +21,8 @@ VIEWS = (
     "schedule-editor",
     "connections",
     "first-run",
+    "batch",
+    "batches",
 )
 
 
@@ -51,7 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the view --screenshot renders (default: workflows)",
     )
     parser.add_argument(
-        "--workflow", metavar="WPID", help="the workflow --view launch opens the launcher for"
+        "--workflow",
+        metavar="WPID",
+        help="the workflow --view launch opens the launcher for (or --view batch a batch of)",
+    )
+    parser.add_argument(
+        "--rows",
+        metavar="FILE",
+        help="--view batch: the spreadsheet (CSV or XLSX) whose rows it previews and checks;"
+        " nothing is started",
     )
     parser.add_argument("--run", metavar="RUN_ID", help="the run --view run shows")
     parser.add_argument(

@@ -96,6 +96,7 @@ async def _main(
                 getattr(args, "run", None),
                 schedule=getattr(args, "schedule", None),
                 cron_text=getattr(args, "cron", None),
+                rows=getattr(args, "rows", None),
             )
         return await app.run()
     except asyncio.CancelledError:
@@ -120,7 +121,9 @@ class DesktopApp:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
+        from .core.batch_store import BatchStore
         from .core.registry import RunRegistry
+        from .ui.batch.controller import BatchController
         from .ui.codes.controller import CodesController
         from .ui.errors import ErrorReporter, install_excepthook
         from .ui.launch.controller import LaunchController
@@ -159,6 +162,11 @@ class DesktopApp:
             title_of=window.workflows.workflow_title, tasks=self.tasks, parent=window,
         )  # fmt: skip
         self.codes = CodesController(*common, parent=window)
+        self.batch_store = BatchStore(paths.data_dir / "batches.sqlite3")
+        self.batches = BatchController(
+            lambda: window.batches, self.session, self.tasks, self.reporter, self.batch_store,
+            parent=window,
+        )  # fmt: skip
         self.launch = LaunchController(*common, parent=window)
         self.schedules = SchedulesController(*common, window.workflows, parent=window)
         self.local = LocalServerFlow(
@@ -172,7 +180,7 @@ class DesktopApp:
         )  # fmt: skip
         window.route(
             launch=self.launch, runs=self.runs, schedules=self.schedules, local=self.local,
-            connections=self.connections, codes=self.codes,
+            connections=self.connections, codes=self.codes, batches=self.batches,
         )  # fmt: skip
         self._closed = asyncio.Event()
         window.closing.connect(self._closed.set)
@@ -231,10 +239,12 @@ class DesktopApp:
         self.schedules.close_all()
         self.codes.close_all()
         self.window.close_run_panes()
+        await self.batches.aclose()  # before the server stops: rows on their way are noted
         await self.local.process.stop()  # no orphan: the server and any browser it started
         await self.tasks.aclose()
         await self.session.aclose()
         self.registry.close()
+        self.batch_store.close()
         if self.window.isVisible():
             self.window.close()
         # Destroy the window now, while Python is fully alive: left to the interpreter's

@@ -26,6 +26,8 @@ from .tasks import TaskRunner
 from .workflows.page import WorkflowsPage
 
 if TYPE_CHECKING:
+    from .batch.controller import BatchController
+    from .batch.page import BatchesPage
     from .codes.controller import CodesController
     from .launch.controller import LaunchController
     from .local.flow import LocalServerFlow
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         # opened): the window shows sooner, and their modules load then.
         self._runs: RunsPage | None = None
         self._schedules: SchedulesPage | None = None
+        self._batches: BatchesPage | None = None
+        self._batch_flow: BatchController | None = None
         self._runs_flow: RunsController | None = None  # set by route()
         self._schedules_flow: SchedulesController | None = None
         self._selected_workflow: tuple[str | None, str | None] = (None, None)
@@ -135,11 +139,12 @@ class MainWindow(QMainWindow):
         side.addWidget(title)
         side.addSpacing(8)
         self.nav_buttons: dict[str, QToolButton] = {}
-        self._placeholders = {"runs": QWidget(), "schedules": QWidget()}
+        self._placeholders = {"runs": QWidget(), "schedules": QWidget(), "batches": QWidget()}
         for key, label, page, shortcut in (
             ("workflows", "Workflows", self.workflows, "Ctrl+1"),
             ("runs", "Runs", self._placeholders["runs"], "Ctrl+2"),
             ("schedules", "Schedules", self._placeholders["schedules"], "Ctrl+3"),
+            ("batches", "Batches", self._placeholders["batches"], "Ctrl+4"),
         ):
             button = QToolButton()
             button.setObjectName(f"nav{label}")
@@ -309,6 +314,19 @@ class MainWindow(QMainWindow):
             self._wire_schedules_page()
         return self._schedules
 
+    @property
+    def batches(self) -> BatchesPage:
+        """The Batches screen (built on first use)."""
+        if self._batches is None:
+            from .batch.page import BatchesPage
+
+            page = BatchesPage()
+            self._batches = page
+            self._install("batches", page)
+            if self._batch_flow is not None:
+                self._batch_flow.attach(page)
+        return self._batches
+
     def _install(self, key: str, page: QWidget) -> None:
         placeholder = self._placeholders.pop(key)
         index = self.stack.indexOf(placeholder)
@@ -345,6 +363,7 @@ class MainWindow(QMainWindow):
         local: LocalServerFlow,
         connections: ConnectionsFlow,
         codes: CodesController,
+        batches: BatchController,
     ) -> None:
         """Connect the screens' intents to the flows that own them, and the flows' results
         back to the screens. This is the only place where screens meet."""
@@ -362,7 +381,15 @@ class MainWindow(QMainWindow):
         self.workflows.edit_schedule_requested.connect(schedules.request_edit)
         self.workflows.new_schedule_requested.connect(schedules.request_new)
         schedules.changed.connect(self.on_schedules_changed)
+        self.workflows.batch_requested.connect(batches.request_new)
+        batches.page_wanted.connect(lambda: self.show_page("batches"))
+        batches.run_open_requested.connect(lambda run_id: runs.open_run(run_id))
+        batches.notify.connect(lambda title, text: runs.notify(title, text))
+        batches.message.connect(self.show_message)
         self._runs_flow, self._schedules_flow = runs, schedules
+        self._batch_flow = batches
+        if self._batches is not None:
+            batches.attach(self._batches)
         if self._runs is not None:
             runs.attach(self._runs)
         self._wire_schedules_page()
@@ -411,6 +438,8 @@ class MainWindow(QMainWindow):
             page: QWidget = runs
         elif key == "schedules":
             page = self.schedules
+        elif key == "batches":
+            page = self.batches
         else:
             page = self.workflows
         self.stack.setCurrentWidget(page)

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QWidget
 
+from .batch.controller import BatchController
 from .launch.controller import LaunchController
 from .main_window import MainWindow
 from .runs.controller import RunsController
@@ -27,6 +28,7 @@ class Subject(Protocol):
     launch: LaunchController
     schedules: SchedulesController
     runs: RunsController
+    batches: BatchController
 
 
 async def _loaded(app: Subject, prefix: str, within: float = 20.0) -> None:
@@ -56,6 +58,7 @@ async def take(
     *,
     schedule: str | None = None,
     cron_text: str | None = None,
+    rows: str | None = None,
 ) -> int:
     """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
     window = app.window
@@ -107,6 +110,16 @@ async def take(
             editor.type_cron(cron_text)
         await _loaded(app, editor.task_prefix)
         subject = editor
+    elif view == "batch":
+        if not workflow or not rows:
+            return _error("--view batch needs --workflow WPID and --rows FILE")
+        await app.connections.connect_initial(interactive=False)
+        await window.workflows.wait_loaded()
+        setup = await app.batches.open_setup(workflow)
+        if setup is None:
+            return _error(f"cannot set up a batch of {workflow}")
+        setup.open_path(Path(rows))  # read and checked; nothing is started
+        await _loaded(app, setup.task_prefix)
     elif view in ("connections", "first-run"):
         dialog = app.connections.make_dialog(first_run=view == "first-run")
         dialog.show()

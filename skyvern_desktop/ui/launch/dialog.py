@@ -29,7 +29,7 @@ from ..dialogs import size_to_content
 from ..tasks import TaskRunner
 from ..widgets.inputs_form import InputsForm
 from ..widgets.labels import BANNER_STYLE
-from .options import RunOptions
+from ..widgets.run_options import RunOptions, webhook_test_verdict
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -215,24 +215,7 @@ class LaunchDialog(QDialog):
         """Have the server send a sample result to ``url`` and say how that went."""
         text, good = "The test did not finish.", False
         try:
-            result = await self._client.test_webhook(url)
-            took = f" in {result.latency_ms} ms" if result.latency_ms is not None else ""
-            if result.error:
-                text = f"The test failed: {result.error}"
-            elif result.status_code is None:
-                text = "The server sent the sample, but it does not say how the receiver answered."
-            elif 200 <= result.status_code < 300:
-                text = f"The server reached it: the receiver answered {result.status_code}{took}."
-                good = True
-            else:
-                text = (
-                    f"The server reached it, but the receiver answered {result.status_code}"
-                    f"{took}: it did not accept the sample."
-                )
-        except OutcomeUnknownError as exc:
-            text = f"{exc} The sample may have been sent; the app did not ask again."
-        except SkyvernError as exc:
-            text = f"The server could not test it: {exc}"
+            text, good = await webhook_test_verdict(self._client, url)
         finally:
             self.options.show_webhook_test(url, text, good=good)
 

@@ -63,6 +63,7 @@ class WorkflowDetails(QWidget):
 
     run_clicked = Signal(str)
     rerun_clicked = Signal(str, str)  # workflow_permanent_id, run_id
+    batch_clicked = Signal(str)  # workflow_permanent_id: run it once per row of a sheet
     workflow_shown = Signal(object, object)  # workflow_permanent_id | None, title | None
     new_schedule_clicked = Signal(str)  # workflow_permanent_id
     edit_schedule_clicked = Signal(str, str)  # workflow_permanent_id, schedule_id
@@ -95,6 +96,13 @@ class WorkflowDetails(QWidget):
         self._rerun.setToolTip("Open the launcher filled in from this workflow's last run")
         self._rerun.setEnabled(False)
         self._rerun.clicked.connect(self._on_rerun)
+        self._batch = QPushButton("Run a spreadsheet…")
+        self._batch.setObjectName("workflowBatchButton")
+        self._batch.setAccessibleName("Run this workflow once for every row of a spreadsheet")
+        self._batch.setToolTip("Run this workflow once for every row of a spreadsheet")
+        self._batch.setEnabled(False)
+        self._batch.clicked.connect(self._on_batch)
+        header.addWidget(self._batch, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self._rerun, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self._run, 0, Qt.AlignmentFlag.AlignTop)
         self._last_run_id: str | None = None
@@ -178,6 +186,7 @@ class WorkflowDetails(QWidget):
 
     def _update_run(self) -> None:
         self._run.setEnabled(self._launch_available and self._workflow is not None)
+        self._batch.setEnabled(self._launch_available and self._workflow is not None)
         self._rerun.setEnabled(
             self._launch_available and self._workflow is not None and self._last_run_id is not None
         )
@@ -195,6 +204,10 @@ class WorkflowDetails(QWidget):
     def _on_run(self) -> None:
         if self._workflow is not None and self._launch_available:
             self.run_clicked.emit(self._workflow.workflow_permanent_id)
+
+    def _on_batch(self) -> None:
+        if self._workflow is not None and self._launch_available:
+            self.batch_clicked.emit(self._workflow.workflow_permanent_id)
 
     def _on_rerun(self) -> None:
         if self._workflow is not None and self._last_run_id and self._launch_available:

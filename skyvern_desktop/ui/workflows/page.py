@@ -52,6 +52,7 @@ PER_WORKFLOW_RUN_LOOKUPS = 300
 class WorkflowsPage(QWidget):
     launch_requested = Signal(str)  # workflow_permanent_id
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
+    batch_requested = Signal(str)  # workflow_permanent_id
     connections_requested = Signal()
     new_schedule_requested = Signal(str)  # workflow_permanent_id
     edit_schedule_requested = Signal(str, str)  # workflow_permanent_id, schedule_id
@@ -134,6 +135,7 @@ class WorkflowsPage(QWidget):
         self.details.workflow_shown.connect(self.workflow_shown)
         self.details.run_clicked.connect(self.launch_requested)
         self.details.rerun_clicked.connect(self.rerun_requested)
+        self.details.batch_clicked.connect(self.batch_requested)
         self.details.new_schedule_clicked.connect(self.new_schedule_requested)
         self.details.edit_schedule_clicked.connect(self.edit_schedule_requested)
         self.details_schedules = DetailsSchedules(self.details, session, tasks, parent=self)

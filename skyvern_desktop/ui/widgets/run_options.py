@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -25,8 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.enums import GEO_TARGET_COUNTRIES, ProxyLocation
+from ...api.errors import OutcomeUnknownError, SkyvernError
 from ...core.webhooks import Level, check_webhook
-from ..widgets.labels import ERROR_STYLE, error_label, stacked
+from .labels import ERROR_STYLE, error_label, stacked
+
+if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
 
 GEO = "__geo__"
 COUNTRY_NAMES = {
@@ -49,6 +53,28 @@ _NOTE_STYLE = {
     Level.NOTE: "color: palette(placeholder-text);",
 }
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+async def webhook_test_verdict(client: SkyvernClient, url: str) -> tuple[str, bool]:
+    """Have the server send a sample result to ``url``: what to say, and whether it went
+    well. Sent once: a lost answer is said, not asked again."""
+    try:
+        result = await client.test_webhook(url)
+    except OutcomeUnknownError as exc:
+        return f"{exc} The sample may have been sent; the app did not ask again.", False
+    except SkyvernError as exc:
+        return f"The server could not test it: {exc}", False
+    took = f" in {result.latency_ms} ms" if result.latency_ms is not None else ""
+    if result.error:
+        return f"The test failed: {result.error}", False
+    if result.status_code is None:
+        return "The server sent the sample, but it does not say how the receiver answered.", False
+    if 200 <= result.status_code < 300:
+        return f"The server reached it: the receiver answered {result.status_code}{took}.", True
+    return (
+        f"The server reached it, but the receiver answered {result.status_code}"
+        f"{took}: it did not accept the sample."
+    ), False
 
 
 def proxy_label(value: str) -> str:

@@ -1,0 +1,275 @@
+"""The Batches screen against the real server: a spreadsheet checked cell by cell, fixed in
+the preview, run, watched, exported; the same rows from XLSX and a paste; a batch reopened
+paused after the app was killed, with every row run exactly once."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from skyvern_desktop.core.batch import Bucket, RowState
+from skyvern_desktop.core.batch_store import BatchState, BatchStore
+from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui.batch.setup import BatchSetup
+from skyvern_desktop.ui.batch.view import BatchView
+
+from ..integration.helpers import WorkflowFactory, param, wait_block
+from ..realserver import RealServer
+from .conftest import connected_app, wait_until
+
+pytestmark = pytest.mark.asyncio
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _params() -> list[dict[str, object]]:
+    return [
+        param("customer", "string"),
+        param("amount", "integer"),
+        param("rush", "boolean", False),
+    ]
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Customer", "Amount", "Rush"])
+        writer.writerows(rows)
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def _child(parent: QWidget, kind: type[W], name: str) -> W:
+    found = parent.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+def _shot(widget: QWidget, name: str) -> None:
+    """Saved where SKYVERN_DESKTOP_SHOTS points (to look at them), else nowhere."""
+    if folder := os.environ.get("SKYVERN_DESKTOP_SHOTS"):
+        widget.grab().save(str(Path(folder) / name), "PNG")
+
+
+async def _setup(app: object, qtbot: QtBot, wpid: str) -> BatchSetup:
+    window = app.window  # type: ignore[attr-defined]
+    await window.workflows.wait_loaded()
+    window.workflows.select_workflow(wpid)
+    button = window.workflows.findChild(QWidget, "workflowBatchButton")
+    await wait_until(lambda: button.isEnabled(), within=10)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    await wait_until(lambda: window.findChild(BatchSetup, "batchSetup") is not None, within=15)
+    setup: BatchSetup = _child(window, BatchSetup, "batchSetup")
+    assert window.current_page() == "batches"
+    return setup
+
+
+async def test_a_sheet_is_checked_fixed_run_watched_and_exported(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, qtbot: QtBot, tmp_path: Path,
+) -> None:  # fmt: skip
+    wpid = await workflows.create("Invoices", _params(), [wait_block("w", 2)])
+    rows = [[f"Client {i}", str(i * 10), "yes" if i % 2 else "no"] for i in range(1, 9)]
+    rows[2][1] = "12,5"  # a decimal comma: not a whole number
+    rows[5][2] = "maybe"
+    source = tmp_path / "invoices.csv"
+    _write_csv(source, rows)
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
+        setup = await _setup(app, qtbot, wpid)
+        setup.open_path(source)
+        await wait_until(lambda: len(setup.rows) == 8, within=10)
+        problems = _child(setup, QLabel, "batchProblems")
+        assert problems.text().startswith("2 rows have problems.")
+        start = _child(setup, QPushButton, "batchStart")
+        assert not start.isEnabled()  # nothing invalid is sent
+        model = setup.model
+        amount = model.index(2, model.column_of("amount"))
+        assert amount.data(Qt.ItemDataRole.ToolTipRole) == "Enter a whole number, like 3 or -12."
+        setup.options.run_title.setText("Invoice {row} for {Customer}")
+        _shot(setup.window(), "batch-preview.png")
+        # Fixed on its cell; the other is left out by "only the rows without problems".
+        model.setData(amount, "125")
+        assert amount.data(Qt.ItemDataRole.ToolTipRole) is None
+        assert problems.text().startswith("1 row has problems.")
+        qtbot.mouseClick(setup.findChild(QWidget, "batchOnlyValid"), Qt.MouseButton.LeftButton)
+        assert start.isEnabled() and start.text() == "Run 7 rows"
+        qtbot.mouseClick(start, Qt.MouseButton.LeftButton)
+
+        view = app.window.findChild(BatchView, "batchView")
+        assert view is not None
+        await wait_until(lambda: view.runner.tally().get("running", 0) > 0, within=30)
+        _shot(app.window, "batch-running.png")
+        await wait_until(lambda: view.runner.state is BatchState.FINISHED, within=120)
+        _shot(app.window, "batch-done.png")
+        done = view.runner.rows
+        assert [r.state for r in done].count(RowState.SKIPPED) == 1
+        assert done[2].params["amount"] == 125 and done[2].title == "Invoice 3 for Client 3"
+        assert {r.status for r in done if r.state is RowState.DONE} == {"completed"}
+        counts = view.counts.text()
+        assert "7 completed" in counts and "1 skipped" in counts
+        server_runs = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=50)
+        assert sorted(r.workflow_run_id for r in server_runs) == sorted(
+            r.run_id or "" for r in done if r.run_id
+        )
+        # Filter to the skipped row; a double-click on a run opens its pane.
+        view.show_bucket(Bucket.SKIPPED)
+        assert view.proxy.rowCount() == 1
+        view.show_bucket(None)
+        view.table.doubleClicked.emit(view.proxy.index(0, 0))
+        await wait_until(lambda: done[0].run_id in app.window.runs.panes, within=10)
+        # Export, both kinds.
+        for name in ("results.csv", "results.xlsx"):
+            await app.batches._export(view.runner, tmp_path / name)
+        with (tmp_path / "results.csv").open(encoding="utf-8-sig", newline="") as f:
+            exported = list(csv.reader(f))
+        assert exported[0][:5] == ["Customer", "Amount", "Rush", "run id", "status"]
+        assert [line[3] for line in exported[1:]] == [r.run_id or "" for r in done]
+        assert exported[3][4] == "completed" and exported[6][4] == "skipped"
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(tmp_path / "results.xlsx", read_only=True).active
+        assert sheet is not None
+        assert [[c or "" for c in r] for r in sheet.iter_rows(values_only=True)] == exported
+
+
+async def test_xlsx_and_a_paste_give_the_same_rows_as_csv(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, qtbot: QtBot, tmp_path: Path,
+) -> None:  # fmt: skip
+    from openpyxl import Workbook
+
+    wpid = await workflows.create("Same rows", _params(), [wait_block("w", 1)])
+    rows = [["Zoë, “quoted”", "7", "yes"], ["Line\nbreak", "8", "no"]]
+    _write_csv(tmp_path / "a.csv", rows)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Other"
+    data = book.create_sheet("Orders")
+    data.append(["Customer", "Amount", "Rush"])
+    for row in rows:
+        data.append([row[0], int(row[1]), row[2] == "yes"])
+    book.save(tmp_path / "a.xlsx")
+    pasted = 'Customer\tAmount\tRush\r\nZoë, “quoted”\t7\tyes\r\n"Line\nbreak"\t8\tno\r\n'
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, _client):
+        setup = await _setup(app, qtbot, wpid)
+        setup.open_path(tmp_path / "a.csv")
+        await wait_until(lambda: len(setup.rows) == 2, within=10)
+        from_csv = [(r.params, r.errors) for r in setup.rows]
+        setup.open_path(tmp_path / "a.xlsx", "Orders")
+        await wait_until(lambda: "Orders" in setup.source.text(), within=10)
+        assert setup.sheet.count() == 2  # the sheet picker
+        assert [(r.params, r.errors) for r in setup.rows] == from_csv
+        QApplication.clipboard().setText(pasted)
+        qtbot.mouseClick(setup.findChild(QWidget, "batchPaste"), Qt.MouseButton.LeftButton)
+        assert setup.source.text().startswith("pasted")
+        assert [(r.params, r.errors) for r in setup.rows] == from_csv
+        assert from_csv[0][0] == {"customer": "Zoë, “quoted”", "amount": 7, "rush": True}
+
+
+CHILD = """
+import asyncio, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.paths import app_paths
+from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui.loop import new_event_loop
+
+async def main() -> None:
+    app = DesktopApp(app_paths().ensure(), headless=True, keys=KeyStore())
+    await app.connect_initial(interactive=False)
+    setup = await app.batches.open_setup(sys.argv[1])
+    setup.open_path(Path(sys.argv[2]))
+    while len(setup.rows) < int(sys.argv[3]):
+        await asyncio.sleep(0.05)
+    setup.concurrency.setValue(3)
+    setup.findChild(object, "batchStart").click()
+    print("started", flush=True)
+    await asyncio.Event().wait()  # killed here
+
+qapp = QApplication([])
+with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
+    runner.run(main())
+"""
+
+
+async def test_killed_mid_batch_reopens_paused_and_runs_every_row_exactly_once(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, qtbot: QtBot, tmp_path: Path,
+) -> None:  # fmt: skip
+    wpid = await workflows.create("Crash", _params(), [wait_block("w", 3)])
+    n = 12
+    source = tmp_path / "crash.csv"
+    _write_csv(source, [[f"C{i}", str(i), "no"] for i in range(n)])
+    env = {
+        **os.environ,
+        "SKYVERN_BASE_URL": real_server.base_url,
+        "SKYVERN_API_KEY": real_server.api_key,
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    child = subprocess.Popen(  # noqa: ASYNC220 - started once; it is killed, not awaited
+        [sys.executable, "-c", CHILD, wpid, str(source), str(n)],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        home = Path(os.environ["SKYVERN_DESKTOP_HOME"])
+        store_path = home / "data" / "batches.sqlite3"
+
+        def started_some() -> bool:
+            if not store_path.exists():
+                return False
+            store = BatchStore(store_path)
+            try:
+                batches = store.batches()
+                rows = store.rows(batches[0].batch_id) if batches else []
+            finally:
+                store.close()
+            return sum(1 for r in rows if r.state is RowState.RUNNING) >= 3
+
+        await wait_until(started_some, within=90)
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)  # kill -9, mid-batch
+        child.wait()
+        assert child.stdout is not None
+        child.stdout.close()
+
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, client):
+        app.window.show_page("batches")
+        await wait_until(lambda: app.batches.runners, within=15)
+        runner = next(iter(app.batches.runners.values()))
+        assert runner.state is BatchState.PAUSED  # reopened paused
+        view = app.batches.views[runner.info.batch_id]
+        assert view.resume_button.isVisible()
+        _shot(app.window, "batch-reopened.png")
+        # Rows whose request was on its way when the app died: found on the server or sent.
+        for row in [r for r in runner.rows if r.state is RowState.MAYBE]:
+            found = [c for c in await runner.find_run(row.index) if c.same_inputs]
+            if found:
+                runner.take_run(row.index, found[0].run_id)
+            else:
+                runner.start_again(row.index)
+        qtbot.mouseClick(view.resume_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: runner.state is BatchState.FINISHED, within=180)
+        assert {r.status for r in runner.rows} == {"completed"}
+        server_runs = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=50)
+        assert len(server_runs) == n  # every row exactly once
+        by_run = {r.workflow_run_id for r in server_runs}
+        assert {r.run_id for r in runner.rows} == by_run
+        sent = {
+            json.dumps((await client.get_run(r.workflow_run_id)).run_request["parameters"])  # type: ignore[index]
+            for r in server_runs
+        }
+        assert len(sent) == n
