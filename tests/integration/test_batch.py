@@ -158,3 +158,33 @@ async def test_thirty_rows_every_type_three_invalid_run_once_and_export(
     assert sheet is not None
     assert [[c or "" for c in r] for r in sheet.iter_rows(values_only=True)] == exported
     store.close()
+
+
+async def test_retry_failed_starts_new_runs_for_the_failed_rows_only(
+    client: SkyvernClient, workflows: WorkflowFactory, loopback_page: str, tmp_path: Path
+) -> None:
+    from .helpers import http_block, string_input
+
+    wpid = await workflows.create("Batch retry", [string_input("endpoint")], [http_block()])
+    closed = "http://127.0.0.1:9/nothing-listens"
+    rows = [
+        BatchRow(index=i, cells=(url,), params={"endpoint": url})
+        for i, url in enumerate([loopback_page, closed, loopback_page, closed])
+    ]
+    store = BatchStore(tmp_path / "batches.sqlite3")
+    info = store.create(
+        base_url=client.base_url, workflow_permanent_id=wpid, workflow_title="retry",
+        source="test", headers=("endpoint",), mapping={}, options={}, title_template="",
+        concurrency=4, rows=rows,
+    )  # fmt: skip
+    runner = BatchRunner(store, info, rows, client, lambda _i: None)
+    await asyncio.wait_for(runner.run(), timeout=180)
+    assert [r.status for r in rows] == ["completed", "failed", "completed", "failed"]
+    first = [r.run_id for r in rows]
+    assert runner.retry_failed() == [1, 3]
+    await asyncio.wait_for(runner.run(), timeout=180)
+    assert [r.run_id for r in rows][0::2] == first[0::2]  # the completed ones kept their run
+    assert rows[1].earlier_runs == [first[1]] and rows[1].run_id not in first
+    server_runs = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=50)
+    assert len(server_runs) == 6  # four, then one more for each failed row
+    store.close()

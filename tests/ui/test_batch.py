@@ -273,3 +273,30 @@ async def test_killed_mid_batch_reopens_paused_and_runs_every_row_exactly_once(
             for r in server_runs
         }
         assert len(sent) == n
+
+
+async def test_the_screenshot_mode_previews_a_sheet_with_its_checks_and_starts_nothing(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, tmp_path: Path,
+) -> None:  # fmt: skip
+    from .conftest import app_on
+
+    wpid = await workflows.create("Preview only", _params(), [wait_block("w", 1)])
+    source = tmp_path / "rows.csv"
+    _write_csv(source, [["A", "1", "yes"], ["B", "two", "no"]])
+    app = app_on(monkeypatch, real_server, no_keyring)
+    try:
+        code = await app.screenshot(tmp_path / "batch.png", "batch", wpid, rows=str(source))
+        assert code == 0 and (tmp_path / "batch.png").stat().st_size > 10_000
+        setup = _child(app.window, BatchSetup, "batchSetup")
+        assert len(setup.rows) == 2
+        assert (
+            setup.model.index(1, setup.model.column_of("amount")).data(Qt.ItemDataRole.ToolTipRole)
+            == "Enter a whole number, like 3 or -12."
+        )
+        assert app.batch_store.batches() == []  # nothing was started
+        client = app.session.client
+        assert client is not None
+        assert await client.list_workflow_runs(workflow_permanent_id=wpid) == []
+    finally:
+        await app.aclose()
