@@ -121,7 +121,6 @@ class DesktopApp:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
-        from .core.batch_store import BatchStore
         from .core.registry import RunRegistry
         from .ui.batch.controller import BatchController
         from .ui.codes.controller import CodesController
@@ -162,10 +161,9 @@ class DesktopApp:
             title_of=window.workflows.workflow_title, tasks=self.tasks, parent=window,
         )  # fmt: skip
         self.codes = CodesController(*common, parent=window)
-        self.batch_store = BatchStore(paths.data_dir / "batches.sqlite3")
         self.batches = BatchController(
-            lambda: window.batches, self.session, self.tasks, self.reporter, self.batch_store,
-            parent=window,
+            lambda: window.batches, self.session, self.tasks, self.reporter,
+            paths.data_dir / "batches.sqlite3", parent=window,
         )  # fmt: skip
         self.launch = LaunchController(*common, parent=window)
         self.schedules = SchedulesController(*common, window.workflows, parent=window)
@@ -244,7 +242,6 @@ class DesktopApp:
         await self.tasks.aclose()
         await self.session.aclose()
         self.registry.close()
-        self.batch_store.close()
         if self.window.isVisible():
             self.window.close()
         # Destroy the window now, while Python is fully alive: left to the interpreter's

@@ -294,7 +294,7 @@ async def test_the_screenshot_mode_previews_a_sheet_with_its_checks_and_starts_n
             setup.model.index(1, setup.model.column_of("amount")).data(Qt.ItemDataRole.ToolTipRole)
             == "Enter a whole number, like 3 or -12."
         )
-        assert app.batch_store.batches() == []  # nothing was started
+        assert app.batches.store.batches() == []  # nothing was started
         client = app.session.client
         assert client is not None
         assert await client.list_workflow_runs(workflow_permanent_id=wpid) == []

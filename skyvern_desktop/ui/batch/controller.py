@@ -18,22 +18,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from ...api.errors import SkyvernError
-from ...core import batch_export
-from ...core.batch import summary
-from ...core.batch_runner import BatchRunner
-from ...core.batch_store import BatchInfo, BatchState, BatchStore
-from ...core.params import specs_for
 from ..dialogs import ask_save_path
 from .page import BatchesPage
-from .setup import BatchDraft, BatchSetup
-from .view import BatchView
 
+# The batch code (and the API models it needs) loads when a batch is first used, not while
+# the window is being shown (tests/test_layers.py).
 if TYPE_CHECKING:
     from ...api.models import Workflow
+    from ...core.batch_runner import BatchRunner
+    from ...core.batch_store import BatchInfo, BatchStore
     from ..errors import ErrorReporter
     from ..session import Session
     from ..tasks import TaskRunner
+    from .setup import BatchDraft, BatchSetup
+    from .view import BatchView
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +51,7 @@ class BatchController(QObject):
         session: Session,
         tasks: TaskRunner,
         reporter: ErrorReporter,
-        store: BatchStore,
+        store_path: Path,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -61,7 +59,8 @@ class BatchController(QObject):
         self._session = session
         self._tasks = tasks
         self._reporter = reporter
-        self.store = store
+        self._store_path = store_path
+        self._store: BatchStore | None = None
         self.runners: dict[str, BatchRunner] = {}
         self.views: dict[str, BatchView] = {}
         self.setups: list[BatchSetup] = []
@@ -69,6 +68,15 @@ class BatchController(QObject):
         self._reopened: set[str] = set()  # batches found running at start (crash or quit)
         self._attached = False
         session.client_changed.connect(self._on_client_changed)
+
+    @property
+    def store(self) -> BatchStore:
+        """The batches on disk (opened on first use)."""
+        if self._store is None:
+            from ...core.batch_store import BatchStore
+
+            self._store = BatchStore(self._store_path)
+        return self._store
 
     @property
     def page(self) -> BatchesPage:
@@ -92,6 +100,9 @@ class BatchController(QObject):
         self._tasks.spawn(f"ui.batch.new.{wpid}", self.open_setup(wpid))
 
     async def open_setup(self, wpid: str) -> BatchSetup | None:
+        from ...api.errors import SkyvernError
+        from .setup import BatchSetup
+
         client = self._session.client
         if client is None:
             return None
@@ -146,6 +157,9 @@ class BatchController(QObject):
 
     def _open(self, info: BatchInfo) -> BatchRunner | None:
         """The runner and view of a stored batch (made once), running unless it finished."""
+        from ...core.batch_runner import BatchRunner
+        from .view import BatchView
+
         client = self._session.client
         if client is None or client.base_url != info.base_url:
             return None
@@ -181,6 +195,9 @@ class BatchController(QObject):
 
     async def _load_workflow(self, batch_id: str) -> None:
         """The view of a batch reopened later names its inputs as the workflow does."""
+        from ...api.errors import SkyvernError
+        from ...core.params import specs_for
+
         runner = self.runners.get(batch_id)
         if runner is None:
             return
@@ -195,6 +212,8 @@ class BatchController(QObject):
             view.model.set_rows(runner.rows)
 
     def _ensure_running(self, batch_id: str) -> None:
+        from ...core.batch_store import BatchState
+
         runner = self.runners[batch_id]
         name = f"batch.{batch_id}"
         if name in self._tasks.names:
@@ -207,6 +226,8 @@ class BatchController(QObject):
         self._tasks.spawn(name, self._run(runner), daemon=True)
 
     async def _run(self, runner: BatchRunner) -> None:
+        from ...core.batch import summary
+
         try:
             await runner.run()
         finally:
@@ -224,6 +245,8 @@ class BatchController(QObject):
             self._ensure_running(batch_id)  # a control brought rows back (Retry failed…)
 
     async def _cancel_running(self, batch_id: str) -> None:
+        from ...api.errors import SkyvernError
+
         runner = self.runners.get(batch_id)
         if runner is None:
             return
@@ -237,6 +260,9 @@ class BatchController(QObject):
     # ------------------------------------------------------------------ the list
 
     def refresh_list(self) -> None:
+        from ...core.batch import summary
+        from ...core.batch_store import BatchState
+
         client = self._session.client
         if not self._attached or client is None:
             return
@@ -267,6 +293,8 @@ class BatchController(QObject):
     async def _switch(self) -> None:
         """Close the runners of the server left; reopen this server's unfinished batches
         (paused, the first time this app sees them: the app ended while they ran)."""
+        from ...core.batch_store import BatchState
+
         client = self._session.client
         for batch_id, runner in list(self.runners.items()):
             if client is None or runner.client is not client:
@@ -295,6 +323,8 @@ class BatchController(QObject):
         self._tasks.spawn(f"batch.{batch_id}.find.{index}", self._find(batch_id, index))
 
     async def _find(self, batch_id: str, index: int) -> None:
+        from ...api.errors import SkyvernError
+
         runner = self.runners.get(batch_id)
         view = self.views.get(batch_id)
         if runner is None or view is None:
@@ -352,6 +382,8 @@ class BatchController(QObject):
         ask_save_path(view, "Export the batch's results", name, chosen)
 
     async def _export(self, runner: BatchRunner, path: Path) -> None:
+        from ...core import batch_export
+
         rows = [copy.copy(r) for r in runner.rows]  # as they are now; the batch may go on
         try:
             await asyncio.to_thread(batch_export.write, path, runner.info.headers, rows)
@@ -367,3 +399,5 @@ class BatchController(QObject):
             self._tasks.cancel(f"batch.{batch_id}")
             await runner.aclose()
         self.runners.clear()
+        if self._store is not None:
+            self._store.close()
