@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -174,3 +174,56 @@ def test_counts_eta_and_summary() -> None:
     assert [c[b] for b in (Bucket.FAILED, Bucket.SKIPPED)] == [1, 1]
     assert eta_seconds(rows, 2) == 20.0 + 10.0  # one wave of two at the median, plus half a run
     assert summary(rows) == "1 completed, 1 failed, 1 skipped"
+
+
+@pytest.mark.asyncio
+async def test_concurrency_pause_stop_and_cancel_while_it_runs(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    rows = _rows(6)
+    ids = [f"wr_{i}" for i in range(6)]
+    fake.enqueue("POST", RUN, *(FakeResponse.of_json(run_json(i)) for i in ids))
+    running = FakeResponse.of_json([workflow_run_json(i, status="running") for i in ids])
+    fake.always("GET", LIST, running)
+    runner, store, client = _runner(fake, tmp_path, rows, concurrency=1)
+    task = asyncio.create_task(runner.run())
+
+    async def until(check: Callable[[], bool]) -> None:
+        for _ in range(300):
+            if check():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("never")
+
+    def started() -> int:
+        return sum(1 for r in rows if r.run_id)
+
+    await until(lambda: started() == 1)
+    await asyncio.sleep(0.2)
+    assert started() == 1  # one at a time
+    runner.set_concurrency(3)  # while it runs
+    await until(lambda: started() == 3)
+    assert store.get(runner.info.batch_id).concurrency == 3  # type: ignore[union-attr]
+    runner.pause()
+    runner.set_concurrency(5)
+    await asyncio.sleep(0.3)
+    assert started() == 3 and runner.state is BatchState.PAUSED  # paused: no new starts
+    runner.stop()
+    assert [r.state for r in rows[3:]] == [RowState.STOPPED] * 3
+    for i in ids[:3]:
+        fake.always("POST", f"/v1/runs/{i}/cancel", FakeResponse.of_json({}))
+    assert await runner.cancel_running() == 3
+    assert sorted(r.path for r in fake.requests if r.path.endswith("/cancel")) == [
+        f"/v1/runs/{i}/cancel" for i in ids[:3]
+    ]
+    fake.always("GET", LIST, FakeResponse.of_json(
+        [workflow_run_json(i, status="canceled") for i in ids[:3]]
+    ))  # fmt: skip
+    for i in ids[:3]:
+        fake.always("GET", f"/v1/runs/{i}", FakeResponse.of_json(run_json(i, status="canceled")))
+    await asyncio.wait_for(task, 20)
+    assert runner.finished.is_set() and runner.info.state == "finished"
+    assert summary(rows) == "6 canceled"
+    assert len([r for r in fake.requests if r.method == "POST" and r.path == RUN]) == 3
+    await client.aclose()
+    store.close()

@@ -1,0 +1,154 @@
+"""Batch rules without a server: which column feeds which input, the checks, titles, the
+store's crash recovery, the remembered mapping, and the export's columns."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from skyvern_desktop.api.models import WorkflowParameter
+from skyvern_desktop.core import batch_export
+from skyvern_desktop.core.batch import (
+    BatchRow,
+    InputSource,
+    RowState,
+    SourceKind,
+    auto_map,
+    check_template,
+    check_texts,
+    fit_mapping,
+    input_texts,
+    problems_text,
+    render_title,
+)
+from skyvern_desktop.core.batch_store import BatchState, BatchStore
+from skyvern_desktop.core.params import FieldSpec, specs_for
+
+
+def _specs() -> list[FieldSpec]:
+    params: list[dict[str, object]] = [
+        {"key": "customer_name", "workflow_parameter_type": "string"},
+        {"key": "amount", "workflow_parameter_type": "integer"},
+        {"key": "rush", "workflow_parameter_type": "boolean", "default_value": False},
+        {"key": "notes", "workflow_parameter_type": "string", "default_value": "none"},
+    ]
+    return specs_for(
+        [WorkflowParameter.model_validate({"parameter_type": "workflow", **p}) for p in params]
+    )
+
+
+def test_inputs_find_their_columns_by_key_or_title_ignoring_case_and_spaces() -> None:
+    mapping = auto_map(_specs(), ("Customer Name", "AMOUNT", "Something else"))
+    assert mapping["customer_name"] == InputSource(SourceKind.COLUMN, "Customer Name")
+    assert mapping["amount"] == InputSource(SourceKind.COLUMN, "AMOUNT")
+    assert mapping["rush"].kind is SourceKind.DEFAULT
+
+
+def test_a_remembered_mapping_applies_where_the_file_has_its_columns() -> None:
+    saved = {
+        "amount": InputSource(SourceKind.COLUMN, "Total"),
+        "rush": InputSource(SourceKind.FIXED, "yes"),
+        "notes": InputSource(SourceKind.COLUMN, "Gone column"),
+    }
+    fitted = fit_mapping(saved, _specs(), ("customer_name", "Total"))
+    assert fitted["amount"] == InputSource(SourceKind.COLUMN, "Total")
+    assert fitted["rush"] == InputSource(SourceKind.FIXED, "yes")
+    assert fitted["notes"].kind is SourceKind.DEFAULT  # not in this file: the default
+
+
+def test_each_row_is_checked_by_the_launchers_rules() -> None:
+    specs = _specs()
+    headers = ("customer_name", "amount", "rush")
+    mapping = auto_map(specs, headers)
+    texts = input_texts(specs, mapping, headers, ("Acme", "1.5", "perhaps"))
+    params, errors = check_texts(specs, texts)
+    assert errors == {
+        "amount": "Enter a whole number, like 3 or -12 (not 1.5).",
+        "rush": "Choose yes or no.",
+    }
+    texts = input_texts(specs, mapping, headers, ("", "12", "")) | {"notes": ""}
+    params, errors = check_texts(specs, texts)
+    assert errors == {"customer_name": "Customer name is required."}  # an empty cell
+    assert params == {"amount": 12}  # empty optional cells: the workflow's defaults
+    edited = input_texts(specs, mapping, headers, ("Acme", "x", "no"), {"amount": "7"})
+    assert check_texts(specs, edited) == (
+        {"customer_name": "Acme", "amount": 7, "rush": False, "notes": "none"}, {}
+    )  # fmt: skip
+    assert problems_text(1) == "1 row has problems." and problems_text(3).startswith("3 rows")
+
+
+def test_titles_from_a_template() -> None:
+    headers = ("Customer", "Order no")
+    assert render_title("Invoice {row} for {customer}", 4, headers, ("Acme", "9")) == (
+        "Invoice 4 for Acme"
+    )
+    assert render_title("{Order No} / {{literal}}", 1, headers, ("Acme", "9")) == ("9 / {literal}")
+    assert check_template("{Nope}", headers).startswith("There is no column “Nope”")
+    assert check_template("{row", headers).startswith("The title cannot be read")
+    assert check_template("{row} {Customer}", headers) == ""
+
+
+def _rows(n: int) -> list[BatchRow]:
+    return [BatchRow(index=i, cells=(f"r{i}",), params={"name": f"r{i}"}) for i in range(n)]
+
+
+def test_a_batch_running_when_the_app_died_reopens_paused_and_its_starting_rows_may_have_started(
+    tmp_path: Path,
+) -> None:
+    store = BatchStore(tmp_path / "b.sqlite3")
+    rows = _rows(3)
+    info = store.create(
+        base_url="http://x", workflow_permanent_id="wpid_1", workflow_title="T", source="s",
+        headers=("name",), mapping={}, options={"max_elapsed_time_minutes": 5},
+        title_template="", concurrency=2, rows=rows,
+    )  # fmt: skip
+    rows[0].state, rows[0].run_id = RowState.RUNNING, "wr_1"
+    rows[1].state = RowState.STARTING
+    store.save_row(info.batch_id, rows[0])
+    store.save_row(info.batch_id, rows[1])
+    store.close()  # the process ends here (a kill -9 commits nothing more)
+
+    again = BatchStore(tmp_path / "b.sqlite3")
+    assert again.reopen_after_crash(info.batch_id) == [1]
+    back = again.get(info.batch_id)
+    assert back is not None and back.state is BatchState.PAUSED
+    assert back.options == {"max_elapsed_time_minutes": 5}
+    assert [(r.state, r.run_id) for r in again.rows(info.batch_id)] == [
+        (RowState.RUNNING, "wr_1"), (RowState.MAYBE, None), (RowState.PENDING, None),
+    ]  # fmt: skip
+    again.remember_mapping("wpid_1", {"name": InputSource(SourceKind.FIXED, "x")}, "{row}")
+    assert again.remembered_mapping("wpid_1") == (
+        {"name": InputSource(SourceKind.FIXED, "x")}, "{row}"
+    )  # fmt: skip
+    again.close()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_writes_inputs_then_results_then_each_output_key(
+    tmp_path: Path, suffix: str
+) -> None:
+    rows = _rows(2)
+    rows[0].state, rows[0].run_id, rows[0].status = RowState.DONE, "wr_1", "completed"
+    rows[0].output = {"total": 12, "lines": [{"a": 1}], "note": "=SUM(A1)"}
+    rows[1].state, rows[1].errors = RowState.SKIPPED, {"name": "Name is required."}
+    path = tmp_path / f"out{suffix}"
+    batch_export.write(path, ("name",), rows)
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            table = list(csv.reader(f))
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True).active
+        assert sheet is not None
+        table = [[c or "" for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert table[0] == [
+        "name", "run id", "status", "failure reason", "started", "finished",
+        "total", "lines", "note",
+    ]  # fmt: skip
+    assert table[1][:3] == ["r0", "wr_1", "completed"]
+    assert table[1][6:8] == ["12", '[{"a": 1}]']
+    assert table[1][8] in ("=SUM(A1)", "'=SUM(A1)")  # never a live formula in Excel
+    assert table[2][:4] == ["r1", "", "skipped", "Name is required."]
