@@ -10,7 +10,6 @@ never here; the cells are the operator's own data, as in the spreadsheet.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .batch import BatchRow, Mapping, RowState, mapping_from_json, mapping_to_json
+from .sqlite import open_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -88,12 +88,8 @@ class BatchInfo:
 
 class BatchStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_db(path, _SCHEMA)
 
     def close(self) -> None:
         self._db.close()

@@ -7,10 +7,11 @@ nothing, and the next start reopens the panes and resumes watching. No secrets h
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from .sqlite import open_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -43,12 +44,8 @@ class RegisteredRun:
 
 class RunRegistry:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_db(path, _SCHEMA)
 
     def close(self) -> None:
         self._db.close()

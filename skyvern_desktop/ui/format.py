@@ -74,7 +74,14 @@ def duration_text(start: datetime | None, end: datetime | None) -> str:
     """How long from ``start`` to ``end``, e.g. ``3 min 5 s``; empty when either is unknown."""
     if start is None or end is None:
         return ""
-    seconds = max(0, int((end - start).total_seconds()))
+    return seconds_text((end - start).total_seconds())
+
+
+def seconds_text(seconds: float | None) -> str:
+    """A number of seconds as ``3 min 5 s``; empty when unknown."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)

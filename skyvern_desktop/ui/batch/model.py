@@ -28,26 +28,13 @@ from ...core.batch import (
     output_text,
 )
 from ...core.params import FieldSpec
-from ..format import status_color, status_label
+from ..format import seconds_text, status_color, status_label
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 _PROBLEM_BG = QColor("#ffebe9")
 _FIXED = ("#", "Status")
 _RESULTS = ("Title", "Run", "Duration", "Failure reason")
-
-
-def seconds_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, whole = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {whole} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 class BatchRowsModel(QAbstractTableModel):

@@ -26,8 +26,9 @@ from ...core.batch import Bucket, RowState, counts, eta_seconds, input_texts
 from ...core.batch_runner import MAX_CONCURRENCY
 from ...core.batch_store import BatchState
 from ...core.params import specs_for
+from ..format import seconds_text
 from ..widgets.labels import ERROR_STYLE
-from .model import ROW_ROLE, BatchRowsModel, BucketFilter, seconds_text
+from .model import ROW_ROLE, BatchRowsModel, BucketFilter
 
 if TYPE_CHECKING:
     from ...api.models import Workflow
