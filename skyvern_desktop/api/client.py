@@ -22,11 +22,9 @@ from .errors import (
     error_from_response,
     network_error,
 )
+from .login_endpoints import LoginEndpoints
 from .models import (
     Artifact,
-    BrowserProfile,
-    BrowserSession,
-    Credential,
     RunResponse,
     ServerVersion,
     TimelineItem,
@@ -55,7 +53,7 @@ T = TypeVar("T")
 _UNKNOWN: Any = object()
 
 
-class SkyvernClient(ScheduleEndpoints):
+class SkyvernClient(ScheduleEndpoints, LoginEndpoints):
     """Talks to one Skyvern server with one API key.
 
     Create one per connection and share it; close it with :meth:`aclose` (or use
@@ -244,49 +242,6 @@ class SkyvernClient(ScheduleEndpoints):
         return result
 
     # ------------------------------------------------------------------ other lists
-
-    async def list_credentials(
-        self,
-        *,
-        page: int = 1,
-        page_size: int = 100,
-        search: str | None = None,
-        credential_type: str | None = None,
-    ) -> list[Credential]:
-        result: list[Credential] = await self._get(
-            ApiPath.CREDENTIALS,
-            list[Credential],
-            page=page,
-            page_size=page_size,
-            search=search or None,
-            credential_type=credential_type,
-        )
-        return result
-
-    async def list_browser_profiles(
-        self,
-        *,
-        page: int = 1,
-        page_size: int = 100,
-        search_key: str | None = None,
-        include_deleted: bool = False,
-    ) -> list[BrowserProfile]:
-        result: list[BrowserProfile] = await self._get(
-            ApiPath.BROWSER_PROFILES,
-            list[BrowserProfile],
-            page=page,
-            page_size=page_size,
-            search_key=search_key or None,
-            include_deleted=include_deleted,
-        )
-        return result
-
-    async def list_browser_sessions(self) -> list[BrowserSession]:
-        """Active browser sessions only (not paged)."""
-        result: list[BrowserSession] = await self._get(
-            ApiPath.BROWSER_SESSIONS, list[BrowserSession]
-        )
-        return result
 
     # ------------------------------------------------------------------ codes, webhooks
 

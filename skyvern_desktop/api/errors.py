@@ -192,7 +192,9 @@ def _detail_of(response: httpx.Response) -> tuple[str | None, tuple[FieldError, 
         )
         return (text or None), tuple(fields)
     if isinstance(detail, dict):
-        return json.dumps(detail), ()
+        # {"error_code": …, "message": "…"}: the words are for people; the code is not.
+        message = detail.get("message") or detail.get("detail")
+        return (scrub(message) if isinstance(message, str) else json.dumps(detail)), ()
     error = body.get("error")
     if isinstance(error, str):
         return error, ()

@@ -34,12 +34,19 @@ class ApiPath(StrEnum):
     WORKFLOW_RUNS_OF = "/v1/workflows/{wpid}/runs"
 
     CREDENTIALS = "/v1/credentials"
+    CREDENTIAL = "/v1/credentials/{credential_id}"
+    CREDENTIAL_DELETE = "/v1/credentials/{credential_id}/delete"
     TOTP_CODES = "/v1/credentials/totp"
     # Sends a sample signed payload to an address and reports how the receiver answered
     # (what Skyvern's web UI's "Test webhook" uses; hidden from the schema).
     TEST_WEBHOOK = "/v1/internal/test-webhook"
     BROWSER_PROFILES = "/v1/browser_profiles"
+    BROWSER_PROFILE = "/v1/browser_profiles/{profile_id}"
+    BROWSER_PROFILE_USAGE = "/v1/browser_profiles/{profile_id}/usage"
     BROWSER_SESSIONS = "/v1/browser_sessions"
+    BROWSER_SESSION = "/v1/browser_sessions/{session_id}"
+    BROWSER_SESSION_EXTEND = "/v1/browser_sessions/{session_id}/extend"
+    BROWSER_SESSION_CLOSE = "/v1/browser_sessions/{session_id}/close"
     UPLOAD_FILE = "/v1/upload_file"
 
     SCHEDULES = "/v1/schedules"

@@ -48,6 +48,14 @@ class BrowserSession(ApiModel):
     completed_at: UtcDatetime | None = None
     created_at: UtcDatetime
     modified_at: UtcDatetime | None = None
+    remaining_lifetime_seconds: int | None = None
+    warning: str | None = None  # e.g. an extension granted less than asked
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and (self.status or "") not in (
+            "completed", "failed", "timeout", "closed", "canceled", "expired",
+        )  # fmt: skip
 
 
 class UploadedFile(ApiModel):
