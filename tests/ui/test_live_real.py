@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QImage
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
-from skyvern_desktop.ui.runs.live import BACKGROUND
+from skyvern_desktop.ui.widgets.frames import BACKGROUND
 
 from ..integration.helpers import WorkflowFactory, wait_block
 from ..realserver import RealServer

@@ -31,9 +31,9 @@ from skyvern_desktop.api.stream import MAX_FRAME_BYTES, Frame
 from skyvern_desktop.core.live import FeedPolicy, FeedState, LiveFeed
 from skyvern_desktop.core.watcher import WatchPolicy
 from skyvern_desktop.ui.runs import following
-from skyvern_desktop.ui.runs.live import FrameSlot, FrameView
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
+from skyvern_desktop.ui.widgets.frames import FrameSlot, FrameView
 
 from ..api.support import API_KEY, run_json
 from .conftest import wait_until

@@ -29,7 +29,7 @@ from ...core.live import FeedState, LiveFeed
 from ...core.progress import BlockPlace, block_labels, current_block, timeline_stamp
 from ..format import duration_text
 from ..tasks import TaskRunner
-from .live import FrameSlot
+from ..widgets.frames import FrameSlot
 from .overview import RunOverview
 from .shots import ScreenshotsTab
 from .timeline import TimelineView

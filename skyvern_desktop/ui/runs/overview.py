@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..widgets.frames import FrameView
 from ..widgets.status_badge import StatusBadge
-from .live import FrameView
 
 LIVE_STYLE = (
     "QLabel { color: white; background: #cf222e; border-radius: 8px; padding: 1px 8px;"

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +24,7 @@ from ...core.connection import ConnectionReport, check_connection
 from ...core.profiles import BaseUrlError, Profile, ProfileKind, check_base_url, check_name
 from ..tasks import TaskRunner
 from ..widgets.labels import ERROR_STYLE, error_label
+from ..widgets.secret_field import SecretLineEdit
 
 TEST_TIMEOUT_SECONDS = 10.0
 StoredKeyLoader = Callable[[str], Awaitable[Secret | None]]
@@ -37,25 +37,6 @@ class FormResult:
     profile: Profile
     new_key: Secret | None  # None = keep the stored key
     memory_only: bool
-
-
-class SecretLineEdit(QLineEdit):
-    """A field for the API key that never puts it on the clipboard or in a drag,
-    even while "Show" displays it: copy, cut and the context menu are switched off."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setEchoMode(QLineEdit.EchoMode.Password)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.setDragEnabled(False)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.matches(QKeySequence.StandardKey.Copy) or event.matches(
-            QKeySequence.StandardKey.Cut
-        ):
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 class ProfileForm(QWidget):
