@@ -211,3 +211,81 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     r = WebhookReceiver()
     yield r
     r.close()
+
+
+LOGIN_PAGE = """<!doctype html><html><head><title>Acme: sign in</title></head>
+<body style="margin: 0; font: 24px sans-serif">
+<form method="post" action="/login" style="margin: 0">
+<input id="user" name="user" autocomplete="off" style="position: absolute; left: 100px;
+ top: 100px; width: 400px; height: 60px; font: 28px sans-serif">
+<button id="go" type="submit"
+ style="position: absolute; left: 100px; top: 200px; width: 200px; height: 60px">Sign in</button>
+</form></body></html>"""
+
+
+class LoginSite:
+    """A loopback site with a login: ``/login`` (a form whose field and button sit at
+    fixed places: the field at 100–500 × 100–160, the button at 100–300 × 200–260 in CSS
+    pixels) sets a cookie; ``/account`` answers "signed in as NAME" only with that cookie.
+    Every request's path and ``Cookie`` header are recorded."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+                data = body.encode()
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                cookie = self.headers.get("cookie") or ""
+                site.requests.append((self.path, cookie))
+                if self.path.startswith("/login"):
+                    self._send(200, LOGIN_PAGE)
+                elif self.path.startswith("/account"):
+                    user = next(
+                        (c.split("=", 1)[1] for c in cookie.split("; ") if c.startswith("who=")),
+                        None,
+                    )
+                    text = f"signed in as {user}" if user else "not signed in"
+                    self._send(200, f"<!doctype html><title>Account</title><h1>{text}</h1>")
+                else:
+                    self._send(404, "not here")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                form = self.rfile.read(length).decode()
+                site.requests.append((self.path, self.headers.get("cookie") or ""))
+                user = form.partition("user=")[2].split("&")[0] or "nobody"
+                self._send(
+                    303, "",
+                    {"location": "/account",
+                     "set-cookie": f"who={user}; Path=/; Max-Age=86400; SameSite=Lax"},
+                )  # fmt: skip
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def login_site() -> Iterator[LoginSite]:
+    site = LoginSite()
+    try:
+        yield site
+    finally:
+        site.close()

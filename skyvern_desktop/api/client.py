@@ -47,6 +47,7 @@ from .transport import (
 )
 
 if TYPE_CHECKING:
+    from .cdp_input import CdpInput
     from .stream import LiveStream
 
 T = TypeVar("T")
@@ -94,6 +95,21 @@ class SkyvernClient(ScheduleEndpoints, LoginEndpoints):
         return LiveStream(
             self._base_url, self._key, run_id=run_id, browser_session_id=browser_session_id,
             user_agent=USER_AGENT,
+        )  # fmt: skip
+
+    def cdp_input(
+        self,
+        browser_session_id: str,
+        client_id: str,
+        on_reply: Callable[[dict[str, Any]], None] | None = None,
+    ) -> CdpInput:
+        """Control of a browser session's page: mouse, keys, navigation (see
+        :mod:`.cdp_input`), with this client's key."""
+        from .cdp_input import CdpInput
+
+        return CdpInput(
+            self._base_url, self._key, browser_session_id=browser_session_id,
+            client_id=client_id, on_reply=on_reply,
         )  # fmt: skip
 
     async def check_key(self) -> None:

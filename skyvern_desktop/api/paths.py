@@ -59,6 +59,7 @@ class ApiPath(StrEnum):
     # browser session's on ``/v1``; each answers 403 under the other prefix.
     STREAM_RUN = "/api/v1/stream/workflow_runs/{run_id}"
     STREAM_SESSION = "/v1/stream/browser_sessions/{session_id}"
+    CDP_INPUT_SESSION = "/v1/stream/cdp_input/browser_session/{session_id}"
 
     def fill(self, **ids: str) -> str:
         """Fill the placeholders, percent-encoding each id so it stays one path segment.

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
 
 import pytest
 
 from skyvern_desktop.api import SkyvernClient, ValidationError
+from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.api.models.logins import CredentialType, NewCredential
+from skyvern_desktop.api.stream import Frame
 from skyvern_desktop.core.logins import profile_from_session
+from skyvern_desktop.core.remote_input import click, press, typed
 
-from ..realserver import RealServer
+from ..realserver import LoginSite, RealServer
+from .helpers import WorkflowFactory, wait_for_run
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -119,3 +125,69 @@ async def test_a_session_starts_is_listed_extended_closed_and_made_a_profile(
     assert profile.browser_profile_id not in {
         p.browser_profile_id for p in await client.list_browser_profiles()
     }
+
+
+async def test_signed_in_by_hand_over_the_input_socket_then_a_run_starts_signed_in(
+    client: SkyvernClient, workflows: WorkflowFactory, login_site: LoginSite,
+    require_browser: None,
+) -> None:  # fmt: skip
+    """The sign-in-once flow without widgets: keys typed into a session's page over the
+    CDP input socket, the session saved as a profile, a run with it sends the cookie."""
+    session = await client.create_browser_session(timeout_minutes=15)
+    sid = session.browser_session_id
+    replies: list[dict[str, object]] = []
+    control = client.cdp_input(sid, f"test-{uuid.uuid4().hex[:8]}", replies.append)
+    task = asyncio.create_task(control.run())
+    seen: list[str] = []
+
+    async def watch() -> None:
+        async with contextlib.aclosing(
+            client.live_stream(run_id=sid, browser_session_id=sid).messages()
+        ) as messages:
+            async for message in messages:
+                if isinstance(message, Frame) and message.url:
+                    seen.append(message.url)
+
+    stream = asyncio.create_task(watch())
+    try:
+        for _ in range(240):
+            if control.in_control:
+                break
+            await asyncio.sleep(0.5)
+        assert control.in_control, "never took control"
+        control.navigate(f"{login_site.url}/login")
+        for _ in range(60):
+            if any(u.endswith("/login") for u in seen):
+                break
+            await asyncio.sleep(0.5)
+        assert any(u.endswith("/login") for u in seen), seen[-3:]
+        await asyncio.sleep(1.0)
+        # Enter would not submit: skyvern 1.0.56 drops the "\r" a keyDown types (it passes
+        # only printable text), so the form is sent with its button, as a person may.
+        for event in [*click(300, 130), *typed("alice"), *press("Tab"), *click(200, 230)]:
+            control.send(event)
+        for _ in range(60):
+            if ("/account", "who=alice") in login_site.requests:
+                break
+            await asyncio.sleep(0.5)
+        assert ("/account", "who=alice") in login_site.requests, login_site.requests
+    finally:
+        task.cancel()
+        stream.cancel()
+        await asyncio.gather(task, stream, return_exceptions=True)
+    signed_in_at = time.monotonic()
+    profile = await profile_from_session(
+        client, sid, _name("Acme login"), last_input_at=signed_in_at
+    )
+    wpid = await workflows.create(
+        "Open my account", [],
+        [{"block_type": "goto_url", "label": "open", "url": f"{login_site.url}/account"}],
+    )  # fmt: skip
+    login_site.requests.clear()
+    run = await client.run_workflow(
+        WorkflowRunRequest(workflow_id=wpid, browser_profile_id=profile.browser_profile_id)
+    )
+    done = await wait_for_run(client, run.run_id, within=180)
+    assert done.status == "completed", done.failure_reason
+    assert ("/account", "who=alice") in login_site.requests, login_site.requests
+    await client.delete_browser_profile(profile.browser_profile_id)
