@@ -419,10 +419,10 @@ class BatchRunner:
                 workflow_permanent_id=self.info.workflow_permanent_id, page=page, page_size=size
             )
             for run in runs:
+                missing.discard(run.workflow_run_id)  # seen, whatever its row's state now
                 row = self._by_run.get(run.workflow_run_id)
                 if row is None or row.state is not RowState.RUNNING:
                     continue
-                missing.discard(run.workflow_run_id)
                 if self._update(row, str(run.status), run.failure_reason):
                     changed.append(row.index)
             if not missing or len(runs) < size:
@@ -430,9 +430,9 @@ class BatchRunner:
             if runs and runs[-1].created_at.timestamp() < oldest:
                 break
         for run_id in missing:  # not in the newest pages: read on its own
-            row = self._by_run[run_id] if run_id else None
-            if row is None:
-                continue
+            row = self._by_run.get(run_id) if run_id else None
+            if row is None or row.state is not RowState.RUNNING or row.index in self._reading:
+                continue  # ended meanwhile, or its details are being read already
             self.requests += 1
             try:
                 one = await self.client.get_run(run_id)
