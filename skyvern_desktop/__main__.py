@@ -23,6 +23,7 @@ VIEWS = (
     "first-run",
     "batch",
     "batches",
+    "logins",
 )
 
 

@@ -127,6 +127,7 @@ class DesktopApp:
         from .ui.errors import ErrorReporter, install_excepthook
         from .ui.launch.controller import LaunchController
         from .ui.local.flow import LocalServerFlow
+        from .ui.logins.controller import LoginsController
         from .ui.main_window import MainWindow, app_icon
         from .ui.runs.controller import RunsController
         from .ui.schedules.controller import SchedulesController
@@ -161,6 +162,9 @@ class DesktopApp:
             title_of=window.workflows.workflow_title, tasks=self.tasks, parent=window,
         )  # fmt: skip
         self.codes = CodesController(*common, parent=window)
+        self.logins = LoginsController(
+            lambda: window.logins, self.session, self.tasks, self.reporter, window, parent=window
+        )
         self.batches = BatchController(
             lambda: window.batches, self.session, self.tasks, self.reporter,
             paths.data_dir / "batches.sqlite3", parent=window,
@@ -179,6 +183,7 @@ class DesktopApp:
         window.route(
             launch=self.launch, runs=self.runs, schedules=self.schedules, local=self.local,
             connections=self.connections, codes=self.codes, batches=self.batches,
+            logins=self.logins,
         )  # fmt: skip
         self._closed = asyncio.Event()
         window.closing.connect(self._closed.set)
@@ -238,6 +243,7 @@ class DesktopApp:
         self.codes.close_all()
         self.window.close_run_panes()
         await self.batches.aclose()  # before the server stops: rows on their way are noted
+        await self.logins.aclose()  # the browser sessions the app started, unless kept
         await self.local.process.stop()  # no orphan: the server and any browser it started
         await self.tasks.aclose()
         await self.session.aclose()

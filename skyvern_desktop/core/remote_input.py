@@ -68,8 +68,8 @@ def press(key: str, *, text: str = "", modifiers: int = 0, code: str = "") -> li
             down["text"] = text
         else:
             down["eventType"] = "rawKeyDown"
-        if (vk := _vk_of(key)) is not None:
-            down["windowsVirtualKeyCode"] = vk
+        if (code_number := _vk_of(key)) is not None:
+            down["windowsVirtualKeyCode"] = code_number
     up = {k: v for k, v in down.items() if k != "text"} | {"eventType": "keyUp"}
     return [down, up]
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .codes.controller import CodesController
     from .launch.controller import LaunchController
     from .local.flow import LocalServerFlow
+    from .logins.controller import LoginsController
+    from .logins.page import LoginsPage
     from .runs.controller import RunsController
     from .runs.page import RunsPage
     from .schedules.controller import SchedulesController
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
         self._runs: RunsPage | None = None
         self._schedules: SchedulesPage | None = None
         self._batches: BatchesPage | None = None
+        self._logins: LoginsPage | None = None
+        self._logins_flow: LoginsController | None = None
         self._batch_flow: BatchController | None = None
         self._runs_flow: RunsController | None = None  # set by route()
         self._schedules_flow: SchedulesController | None = None
@@ -139,12 +143,13 @@ class MainWindow(QMainWindow):
         side.addWidget(title)
         side.addSpacing(8)
         self.nav_buttons: dict[str, QToolButton] = {}
-        self._placeholders = {"runs": QWidget(), "schedules": QWidget(), "batches": QWidget()}
+        self._placeholders = {key: QWidget() for key in ("runs", "schedules", "batches", "logins")}
         for key, label, page, shortcut in (
             ("workflows", "Workflows", self.workflows, "Ctrl+1"),
             ("runs", "Runs", self._placeholders["runs"], "Ctrl+2"),
             ("schedules", "Schedules", self._placeholders["schedules"], "Ctrl+3"),
             ("batches", "Batches", self._placeholders["batches"], "Ctrl+4"),
+            ("logins", "Logins", self._placeholders["logins"], "Ctrl+5"),
         ):
             button = QToolButton()
             button.setObjectName(f"nav{label}")
@@ -327,6 +332,19 @@ class MainWindow(QMainWindow):
                 self._batch_flow.attach(page)
         return self._batches
 
+    @property
+    def logins(self) -> LoginsPage:
+        """The Logins screen (built on first use)."""
+        if self._logins is None:
+            from .logins.page import LoginsPage
+
+            page = LoginsPage()
+            self._logins = page
+            self._install("logins", page)
+            if self._logins_flow is not None:
+                self._logins_flow.attach(page)
+        return self._logins
+
     def _install(self, key: str, page: QWidget) -> None:
         placeholder = self._placeholders.pop(key)
         index = self.stack.indexOf(placeholder)
@@ -364,6 +382,7 @@ class MainWindow(QMainWindow):
         connections: ConnectionsFlow,
         codes: CodesController,
         batches: BatchController,
+        logins: LoginsController,
     ) -> None:
         """Connect the screens' intents to the flows that own them, and the flows' results
         back to the screens. This is the only place where screens meet."""
@@ -388,6 +407,11 @@ class MainWindow(QMainWindow):
         batches.message.connect(self.show_message)
         self._runs_flow, self._schedules_flow = runs, schedules
         self._batch_flow = batches
+        logins.launch_requested.connect(lambda wpid, options: launch.request(wpid, prefill=options))
+        logins.message.connect(self.show_message)
+        self._logins_flow = logins
+        if self._logins is not None:
+            logins.attach(self._logins)
         if self._batches is not None:
             batches.attach(self._batches)
         if self._runs is not None:
@@ -440,6 +464,8 @@ class MainWindow(QMainWindow):
             page = self.schedules
         elif key == "batches":
             page = self.batches
+        elif key == "logins":
+            page = self.logins
         else:
             page = self.workflows
         self.stack.setCurrentWidget(page)

@@ -130,6 +130,8 @@ async def take(
             await window.workflows.wait_loaded()
             if view == "schedules":
                 await window.schedules.load()
+            if view == "logins":
+                await _loaded(app, "ui.logins.load")
     # Let layouts settle and paint. The qasync loop is Qt's loop, so sleeping on it
     # processes Qt events; calling processEvents() here would nest a second loop.
     await asyncio.sleep(0.25)

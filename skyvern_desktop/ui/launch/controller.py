@@ -6,7 +6,7 @@ change of connection closes them (one that is sending closes once the server ans
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 
@@ -22,11 +22,18 @@ class LaunchController(FormOwner["LaunchDialog"]):
 
     run_started = Signal(object)  # RunResponse
 
-    def request(self, wpid: str, rerun_of: str | None = None) -> None:
-        """The launcher for ``wpid`` (Run…), or filled in from run ``rerun_of`` (Rerun)."""
-        self._tasks.spawn(f"ui.launch.{wpid}", self.open_launcher(wpid, rerun_of=rerun_of))
+    def request(
+        self, wpid: str, rerun_of: str | None = None, *, prefill: dict[str, Any] | None = None
+    ) -> None:
+        """The launcher for ``wpid`` (Run…), filled in from run ``rerun_of`` (Rerun), or
+        with some options chosen (``prefill``, e.g. a browser profile)."""
+        self._tasks.spawn(
+            f"ui.launch.{wpid}", self.open_launcher(wpid, rerun_of=rerun_of, prefill=prefill)
+        )
 
-    async def open_launcher(self, wpid: str, *, rerun_of: str | None = None) -> LaunchDialog | None:
+    async def open_launcher(
+        self, wpid: str, *, rerun_of: str | None = None, prefill: dict[str, Any] | None = None
+    ) -> LaunchDialog | None:
         """Open the run launcher for a workflow (its latest version), optionally filled in
         from an earlier run. Returns ``None`` when not connected or the workflow is gone."""
         from .dialog import LaunchDialog
@@ -55,5 +62,7 @@ class LaunchController(FormOwner["LaunchDialog"]):
                 f"The earlier run {rerun_of} could not be read ({earlier_error}), so the form"
                 " shows the workflow's defaults."
             )
+        if prefill:
+            dialog.prefill(prefill)
         dialog.run_started.connect(self.run_started)
         return show_form(dialog, self.forms)

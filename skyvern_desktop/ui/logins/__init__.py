@@ -1,0 +1,1 @@
+"""The Logins screen: credentials, browser sessions, browser profiles, sign in once."""

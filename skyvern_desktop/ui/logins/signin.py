@@ -1,0 +1,510 @@
+"""Sign in once, by hand: a browser session shown live, taken control of, and saved as a
+browser profile that runs start from.
+
+The view is a real browser surface: it takes the keyboard while it has focus (Escape gives
+the keyboard back to the window), shows where the pointer is on the page, scales clicks and
+the wheel to the remote page, and keeps its address bar on the page's address. Frames keep
+coming while one types: input goes out on its own socket, pictures come on another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...api.cdp_input import (
+    MODIFIER_ALT,
+    MODIFIER_CTRL,
+    MODIFIER_META,
+    MODIFIER_SHIFT,
+    NAVIGATE_ERRORS,
+    InputRefusedError,
+)
+from ...api.errors import NetworkError, SkyvernError
+from ...core.live import FeedState, LiveFeed
+from ...core.remote_input import Event, Picture, click, mouse, press, typed, wheel
+from ..widgets.frames import FrameSlot, FrameView
+from ..widgets.labels import error_label
+
+if TYPE_CHECKING:
+    from ...api.cdp_input import CdpInput
+    from ...api.client import SkyvernClient
+    from ...api.models import BrowserSession
+    from ...api.stream import Frame
+    from ..tasks import TaskRunner
+
+_QT_KEYS: dict[int, str] = {
+    Qt.Key.Key_Return: "Enter", Qt.Key.Key_Enter: "Enter", Qt.Key.Key_Tab: "Tab",
+    Qt.Key.Key_Backspace: "Backspace", Qt.Key.Key_Delete: "Delete", Qt.Key.Key_Home: "Home",
+    Qt.Key.Key_End: "End", Qt.Key.Key_PageUp: "PageUp", Qt.Key.Key_PageDown: "PageDown",
+    Qt.Key.Key_Left: "ArrowLeft", Qt.Key.Key_Right: "ArrowRight", Qt.Key.Key_Up: "ArrowUp",
+    Qt.Key.Key_Down: "ArrowDown", Qt.Key.Key_Insert: "Insert",
+}  # fmt: skip
+_BUTTONS = {
+    Qt.MouseButton.LeftButton: "left",
+    Qt.MouseButton.RightButton: "right",
+    Qt.MouseButton.MiddleButton: "middle",
+}
+
+
+def modifiers_of(mods: Qt.KeyboardModifier) -> int:
+    value = 0
+    if mods & Qt.KeyboardModifier.AltModifier:
+        value |= MODIFIER_ALT
+    if mods & Qt.KeyboardModifier.ControlModifier:
+        value |= MODIFIER_CTRL
+    if mods & Qt.KeyboardModifier.MetaModifier:
+        value |= MODIFIER_META
+    if mods & Qt.KeyboardModifier.ShiftModifier:
+        value |= MODIFIER_SHIFT
+    return value
+
+
+class RemoteView(FrameView):
+    """The remote page: pictures in, mouse and keys out (``sent(events)``)."""
+
+    sent = Signal(object)  # list of events
+    key_pressed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("signinView", parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.remote_size: tuple[int, int] | None = None
+        self.pointer: tuple[int, int] | None = None  # on the page, in its pixels
+        self.input_enabled = False
+        self.setAccessibleName("The remote browser's page")
+
+    # ------------------------------------------------------------------ geometry
+
+    def picture(self) -> Picture | None:
+        image = self.image()
+        if image is None or self.remote_size is None:
+            return None
+        rect = self._target()
+        width, height = self.remote_size
+        return Picture(rect.x(), rect.y(), rect.width(), rect.height(), width, height)
+
+    def remote_point(self, pos: QPointF | QPoint) -> tuple[int, int] | None:
+        picture = self.picture()
+        return None if picture is None else picture.to_remote(pos.x(), pos.y())
+
+    def view_point(self, x: int, y: int) -> QPoint | None:
+        """Where page point ``(x, y)`` is in this view (tests click there)."""
+        picture = self.picture()
+        if picture is None:
+            return None
+        vx, vy = picture.to_view(x, y)
+        return QPoint(round(vx), round(vy))
+
+    # ------------------------------------------------------------------ input
+
+    def _send(self, events: list[Event]) -> None:
+        if self.input_enabled and events:
+            self.sent.emit(events)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        point = self.remote_point(event.position())
+        button = _BUTTONS.get(event.button())
+        if point is not None:
+            self.pointer = point
+            self.update()
+        if point is not None and button:
+            self._send([mouse("mousePressed", *point, button=button, clicks=1,
+                              modifiers=modifiers_of(event.modifiers()))])  # fmt: skip
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        point = self.remote_point(event.position())
+        button = _BUTTONS.get(event.button())
+        if point is not None and button:
+            self._send([mouse("mouseReleased", *point, button=button, clicks=1,
+                              modifiers=modifiers_of(event.modifiers()))])  # fmt: skip
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        point = self.remote_point(event.position())
+        if point is None:
+            return
+        self.pointer = point
+        self.update()
+        held = next((n for b, n in _BUTTONS.items() if event.buttons() & b), "none")
+        self._send([mouse("mouseMoved", *point, button=held,
+                          modifiers=modifiers_of(event.modifiers()))])  # fmt: skip
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        point = self.remote_point(event.position())
+        if point is None:
+            return
+        delta = event.angleDelta()
+        # One notch is 120 eighths of a degree; a browser scrolls about 100 px for it.
+        self._send([wheel(*point, -delta.x() * 100 / 120, -delta.y() * 100 / 120,
+                          modifiers=modifiers_of(event.modifiers()))])  # fmt: skip
+        event.accept()
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return False  # Tab belongs to the page while the page has the keyboard
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.clearFocus()  # the keyboard goes back to the window
+            self.focusNextChild()
+            return
+        mods = modifiers_of(event.modifiers())
+        if event.matches(QKeySequence.StandardKey.Paste):
+            self._send(typed(QGuiApplication.clipboard().text()[:2000]))
+            self.key_pressed.emit()
+            return
+        if key in _QT_KEYS:
+            events = press(_QT_KEYS[key], modifiers=mods)
+        elif text := event.text():
+            name = text if len(text) == 1 else text[:1]
+            events = press(name, text=name if name.isprintable() else "", modifiers=mods)
+        else:
+            return  # a lone modifier
+        # A key held down repeats: each repeat is one more press.
+        self._send(events)
+        self.key_pressed.emit()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        event.accept()  # the release went with the press
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        painter = QPainter(self)
+        if self.hasFocus():
+            painter.setPen(QPen(QColor("#0969da"), 3))
+            painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
+        if self.pointer is not None and (at := self.view_point(*self.pointer)) is not None:
+            painter.setPen(QPen(QColor("#ff4d4f"), 2))
+            painter.drawEllipse(at, 6, 6)
+            painter.drawPoint(at)
+        painter.end()
+
+
+class SignInWindow(QWidget):
+    """A browser session to sign in by hand. ``save_requested(name)`` when Save is pressed;
+    ``closed()`` when the window closes (the owner decides about the session)."""
+
+    save_requested = Signal(str)
+    closed = Signal()
+
+    def __init__(
+        self,
+        session: BrowserSession,
+        client: SkyvernClient,
+        tasks: TaskRunner,
+        start_url: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("signinWindow")
+        self.setWindowTitle("New login: sign in by hand")
+        self.session = session
+        self._client = client
+        self._tasks = tasks
+        self._prefix = f"ui.logins.signin.{session.browser_session_id}"
+        self.ended = False
+        self.control: CdpInput | None = None
+        self.latencies: list[float] = []  # key press → next picture, in ms
+        self._key_at: float | None = None
+        self.last_input_at: float | None = None
+        self._start_url = start_url
+        self.page_url = ""
+
+        outer = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.back = self._tool("signinBack", "◀", "Back", lambda: self._history("goBackEvent"))
+        self.forward = self._tool(
+            "signinForward", "▶", "Forward", lambda: self._history("goForwardEvent")
+        )
+        self.reload = self._tool(
+            "signinReload", "⟳", "Reload", lambda: self._history("reloadEvent")
+        )
+        self.address = QLineEdit()
+        self.address.setObjectName("signinAddress")
+        self.address.setAccessibleName("Address")
+        self.address.setPlaceholderText("Type the sign-in page's address, then Enter")
+        self.address.returnPressed.connect(self.go)
+        for w in (self.back, self.forward, self.reload):
+            bar.addWidget(w)
+        bar.addWidget(self.address, 1)
+        outer.addLayout(bar)
+        self.address_error = error_label("signinAddressError")
+        outer.addWidget(self.address_error)
+        self.view = RemoteView()
+        self.view.set_text("Starting a browser on the server…")
+        self.view.sent.connect(self._send)
+        self.view.key_pressed.connect(self._on_key)
+        outer.addWidget(self.view, 1)
+        self.slot = FrameSlot(self.view, self._spawn_named, f"{self._prefix}.decode")
+        self.slot.on_shown = self._on_shown
+        self.status = QLabel()
+        self.status.setObjectName("signinStatus")
+        self.status.setWordWrap(True)
+        outer.addWidget(self.status)
+        foot = QHBoxLayout()
+        foot.addWidget(QLabel("Keep it as"))
+        self.profile_name = QLineEdit()
+        self.profile_name.setObjectName("signinProfileName")
+        self.profile_name.setAccessibleName("Profile name")
+        self.profile_name.setPlaceholderText("e.g. Acme portal, signed in")
+        foot.addWidget(self.profile_name, 1)
+        self.save = QPushButton("Save as profile")
+        self.save.setObjectName("signinSave")
+        self.save.setToolTip("Keep this browser, signed in, as a profile; the session then ends")
+        self.save.clicked.connect(self._on_save)
+        foot.addWidget(self.save)
+        self.close_button = QPushButton("Close")
+        self.close_button.setObjectName("signinClose")
+        self.close_button.clicked.connect(self.close)
+        foot.addWidget(self.close_button)
+        outer.addLayout(foot)
+        self.name_error = error_label("signinNameError")
+        outer.addWidget(self.name_error)
+        self.resize(1100, 760)
+        self._say("Starting a browser on the server…")
+
+    def _tool(self, name: str, text: str, tip: str, slot: Any) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.clicked.connect(slot)
+        return button
+
+    @property
+    def task_prefix(self) -> str:
+        return self._prefix
+
+    def _spawn_named(self, name: str, coro: Any) -> object:
+        return self._tasks.spawn(name, coro)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+
+    # ------------------------------------------------------------------ running
+
+    def start(self) -> None:
+        """Show the session live and take control of it."""
+        self.slot.set_active(True)
+        self._tasks.spawn(f"{self._prefix}.feed", self._feed())
+        self._tasks.spawn(f"{self._prefix}.control", self._control())
+
+    async def _feed(self) -> None:
+        sid = self.session.browser_session_id
+        feed = LiveFeed(
+            self._client.live_stream(run_id=sid, browser_session_id=sid),
+            run_over=lambda: self.ended,
+            # A still page sends no pictures: that is no fault. Just after a click, a key or
+            # a new address a picture is due, so a socket that stays silent then is opened
+            # again (the screencast sometimes stalls after a navigation).
+            running=lambda: (
+                self.last_input_at is not None and time.monotonic() - self.last_input_at < 15
+            ),
+            on_frame=self._on_frame,
+            on_state=self._on_feed_state,
+        )
+        await feed.run()
+
+    def _on_feed_state(self, state: FeedState, message: str) -> None:
+        if state is FeedState.REFUSED:
+            self.view.set_text(f"The server refused to show this browser: {message}")
+        elif state is FeedState.RECONNECTING and not self.ended:
+            self._say(f"Reconnecting to the picture ({message})…")
+        elif state is FeedState.ENDED:
+            self._session_ended("The browser session has ended.")
+
+    def _on_frame(self, frame: Frame) -> None:
+        if frame.width and frame.height:
+            self.view.remote_size = (frame.width, frame.height)
+        self.slot.offer(frame)
+        if frame.url and frame.url != self.page_url:
+            self.page_url = frame.url
+            if not self.address.hasFocus():
+                self.address.setText(frame.url if frame.url != "about:blank" else "")
+
+    def _on_shown(self) -> None:
+        if self._key_at is not None:
+            self.latencies.append((time.monotonic() - self._key_at) * 1000)
+            self._key_at = None
+            self._say_ready()
+
+    async def _control(self) -> None:
+        sid = self.session.browser_session_id
+        failures = 0
+        while not self.ended:
+            self.control = self._client.cdp_input(
+                sid, f"desktop-{uuid.uuid4().hex[:10]}", self._on_reply
+            )
+            waiting = asyncio.create_task(self._wait_control(self.control))
+            try:
+                await self.control.run()
+                failures = 0
+            except InputRefusedError as exc:
+                self._session_ended(str(exc))
+                return
+            except NetworkError as exc:
+                failures += 1
+                self.view.input_enabled = False
+                self._say(f"Typing into the browser is paused: {exc} Trying again…")
+                await asyncio.sleep(min(10.0, 1.0 * 2**failures))
+            except SkyvernError as exc:
+                self.view.input_enabled = False
+                self._say(
+                    f"View only: this server cannot take input for the browser ({exc}). You"
+                    " can still watch it."
+                )
+                return
+            finally:
+                waiting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiting
+
+    async def _wait_control(self, control: CdpInput) -> None:
+        while not control.in_control:  # noqa: ASYNC110 - a flag the socket task sets
+            await asyncio.sleep(0.05)
+        self.view.input_enabled = True
+        if self._start_url and not self.page_url:
+            self.address.setText(self._start_url)
+            self.go()
+        self._say_ready()
+
+    def _say_ready(self) -> None:
+        text = (
+            "Click in the page and type, as in any browser (Escape gives the keyboard back;"
+            " Enter does not send forms on this server: use the page's button). Then name"
+            " the profile and press Save."
+        )
+        if self.latencies:
+            text += (
+                f" Typing reaches the picture in about {statistics.median(self.latencies):.0f} ms."
+            )
+        self._say(text)
+
+    def _on_reply(self, message: dict[str, Any]) -> None:
+        if message.get("kind") == "navigate-error":
+            reason = str(message.get("reason") or "")
+            self.address_error.setText(
+                NAVIGATE_ERRORS.get(reason, f"The page could not open ({reason}).")
+            )
+            self.address_error.show()
+
+    def _send(self, events: list[Event]) -> None:
+        control = self.control
+        if control is None or not control.in_control:
+            return
+        for event in events:
+            control.send(event)
+        if any(e.get("eventType") in ("mousePressed", "keyDown", "rawKeyDown") for e in events):
+            self.last_input_at = time.monotonic()
+
+    def _on_key(self) -> None:
+        if self._key_at is None:
+            self._key_at = time.monotonic()
+
+    def click_page(self, x: int, y: int) -> None:
+        """Click page point ``(x, y)`` (what a click there in the view sends)."""
+        self._send(click(x, y))
+
+    def go(self) -> None:
+        url = self.address.text().strip()
+        self.address_error.hide()
+        if not url:
+            return
+        if "://" not in url:
+            url = "https://" + url
+            self.address.setText(url)
+        if self.control is None or not self.control.in_control:
+            self.address_error.setText("The browser is not ready yet; try again in a moment.")
+            self.address_error.show()
+            return
+        self.control.navigate(url)
+        self.last_input_at = time.monotonic()
+        self.view.setFocus()
+
+    def _history(self, kind: str) -> None:
+        if self.control is not None and self.control.in_control:
+            self.control.history(kind)
+
+    def _session_ended(self, why: str) -> None:
+        self.ended = True
+        self.view.input_enabled = False
+        self.save.setEnabled(False)
+        self._say(why)
+
+    # ------------------------------------------------------------------ saving
+
+    def _on_save(self) -> None:
+        name = self.profile_name.text().strip()
+        if not name:
+            self.name_error.setText("Name the profile first, e.g. “Acme portal, signed in”.")
+            self.name_error.show()
+            self.profile_name.setFocus()
+            return
+        self.name_error.hide()
+        self.save.setEnabled(False)
+        self.view.input_enabled = False
+        self.save_requested.emit(name)
+
+    def saving(self, seconds_left: float) -> None:
+        self._say(
+            f"Saving… The browser writes a new sign-in to disk within half a minute, so the"
+            f" session is kept for {seconds_left:.0f} s more before it closes."
+            if seconds_left > 0
+            else "Saving…"
+        )
+
+    def save_failed(self, text: str) -> None:
+        self.save.setEnabled(not self.ended)
+        self.view.input_enabled = not self.ended
+        self.name_error.setText(text)
+        self.name_error.show()
+
+    def stop(self) -> None:
+        for name in self._tasks.names:
+            if name.startswith(self._prefix):
+                self._tasks.cancel(name)
+
+    def closeEvent(self, event: Any) -> None:
+        self.stop()
+        self.ended = True
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,203 @@
+"""The Logins screen against the real server: credentials made in its forms (their secrets
+in no file the app writes), sessions started, extended and closed, and the sign-in-once
+flow driven through the live view with the mouse and keyboard."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from skyvern_desktop.api.models import WorkflowRunRequest
+from skyvern_desktop.api.models.logins import CredentialType, NewCredential
+from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui.logins.signin import SignInWindow
+
+from ..integration.helpers import WorkflowFactory, wait_for_run
+from ..realserver import LoginSite, RealServer
+from .conftest import app_on, connected_app, wait_until
+
+W = TypeVar("W", bound=QWidget)
+
+
+def _child(parent: QWidget, kind: type[W], name: str) -> W:
+    found = parent.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+def _shot(widget: QWidget, name: str) -> None:
+    if folder := os.environ.get("SKYVERN_DESKTOP_SHOTS"):
+        widget.grab().save(str(Path(folder) / name), "PNG")
+
+
+def _top(kind: type[W], name: str) -> W | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, kind) and widget.objectName() == name and widget.isVisible():
+            return widget
+    return None
+
+
+def _files_text(root: Path) -> str:
+    return "".join(
+        p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*") if p.is_file()
+    )
+
+
+@pytest.mark.asyncio
+async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_every_file(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    qtbot: QtBot,
+) -> None:  # fmt: skip
+    password = f"pw-{uuid.uuid4().hex}"
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, _client):
+        app.window.show_page("logins")
+        page = app.window.logins
+        await wait_until(lambda: "ui.logins.load" not in app.tasks.names, within=20)
+        dialog = app.logins.new_credential("password")
+        fields = dialog.fields
+        qtbot.keyClicks(fields["name"], f"Shop {uuid.uuid4().hex[:6]}")
+        qtbot.keyClicks(fields["username"], "alice@example.com")
+        secret = fields["password"]
+        assert isinstance(secret, QLineEdit)
+        qtbot.keyClicks(secret, password)
+        assert secret.echoMode() == QLineEdit.EchoMode.Password
+        show = _child(dialog, QWidget, "credShowPassword")
+        qtbot.mousePress(show, Qt.MouseButton.LeftButton)
+        assert secret.echoMode() == QLineEdit.EchoMode.Normal  # while held
+        qtbot.mouseRelease(show, Qt.MouseButton.LeftButton)
+        assert secret.echoMode() == QLineEdit.EchoMode.Password
+        QApplication.clipboard().setText("before")
+        secret.selectAll()
+        qtbot.keySequence(secret, QKeySequence.StandardKey.Copy)
+        assert QApplication.clipboard().text() == "before"  # never copied
+        # A problem lands on its field, and nothing typed is lost.
+        totp_type = fields["totp_type"]
+        assert not isinstance(totp_type, QLineEdit)
+        totp_type.setCurrentIndex(1)
+        qtbot.keyClicks(fields["totp"], "JBSWY3DPEHPK3PXP")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert dialog.errors["totp"].text().startswith("That setup key is too short")
+        assert secret.text() == password
+        fields["totp"].clear()
+        qtbot.keyClicks(fields["totp"], "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: dialog not in app.logins.dialogs, within=20)
+        await wait_until(lambda: page.credentials.rowCount() > 0, within=20)
+        made = [c for c in page.credentials.items if c.credential and
+                c.credential.get("username") == "alice@example.com"]  # fmt: skip
+        assert made and made[0].credential["totp_type"] == "authenticator"  # type: ignore[index]
+
+        # The server's own refusal lands on its field too.
+        refused = app.logins.new_credential("password")
+        refused.submitted.emit(
+            NewCredential(name="x", credential_type=CredentialType.PASSWORD,
+                          credential={"username": "", "password": password})
+        )  # fmt: skip
+        await wait_until(lambda: refused.errors["username"].isVisible(), within=20)
+        refused.reject()
+
+        # Delete asks first.
+        page.credential_table.selectRow(page.credentials.items.index(made[0]))
+        qtbot.mouseClick(page.credential_delete, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: _top(QMessageBox, "confirmDeleteCredential"), within=20)
+        box = _top(QMessageBox, "confirmDeleteCredential")
+        assert box is not None and made[0].name in box.text()
+        _child(box, QPushButton, "confirmDeleteCredentialYes").click()
+        await wait_until(
+            lambda: made[0].credential_id not in {c.credential_id for c in page.credentials.items},
+            within=20,
+        )
+        _shot(app.window, "logins.png")
+    home = Path(os.environ["SKYVERN_DESKTOP_HOME"])
+    assert password not in _files_text(home)  # settings, registry, logs: none has it
+
+
+@pytest.mark.asyncio
+async def test_signed_in_by_hand_in_the_live_view_then_a_run_starts_signed_in(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, login_site: LoginSite, qtbot: QtBot, require_browser: None,
+) -> None:  # fmt: skip
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, _client):
+        app.window.show_page("logins")
+        page = app.window.logins
+        qtbot.mouseClick(page.new_login, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: app.logins.windows, within=60)
+        window: SignInWindow = next(iter(app.logins.windows.values()))
+        await wait_until(lambda: window.view.input_enabled, within=120, what="control")
+        qtbot.keyClicks(window.address, f"{login_site.url}/login")
+        qtbot.keyClick(window.address, Qt.Key.Key_Return)
+        await wait_until(lambda: window.page_url.endswith("/login"), within=60, what="login page")
+        await wait_until(lambda: window.view.picture() is not None, within=30)
+        field = window.view.view_point(300, 130)
+        assert field is not None
+        qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=field)
+        assert window.view.hasFocus()  # the page has the keyboard
+        qtbot.keyClicks(window.view, "alice")
+        await wait_until(lambda: window.latencies, within=20, what="a picture after a key")
+        _shot(window, "signin.png")
+        button = window.view.view_point(200, 230)
+        assert button is not None
+        qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=button)
+        pointer = window.view.pointer  # where the pointer is, marked on the page
+        assert pointer is not None and abs(pointer[0] - 200) <= 2 and abs(pointer[1] - 230) <= 2
+        await wait_until(lambda: ("/account", "who=alice") in login_site.requests, within=30)
+        await wait_until(lambda: window.page_url.endswith("/account"), within=30)
+        qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+        assert not window.view.hasFocus()  # Escape gave the keyboard back
+        name = f"Acme {uuid.uuid4().hex[:6]}"
+        qtbot.keyClicks(window.profile_name, name)
+        sid = window.session.browser_session_id
+        qtbot.mouseClick(window.save, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: not app.logins.windows, within=150, what="saved")
+        await wait_until(lambda: any(p.name == name for p in page.profiles.items), within=30)
+        profile = next(p for p in page.profiles.items if p.name == name)
+        assert sid not in app.logins.ours
+        latencies = list(window.latencies)
+    print(f"key press to next picture, ms: {sorted(round(v) for v in latencies)}")  # noqa: T201
+    wpid = await workflows.create(
+        "My account", [],
+        [{"block_type": "goto_url", "label": "open", "url": f"{login_site.url}/account"}],
+    )  # fmt: skip
+    login_site.requests.clear()
+    async with connected_app(monkeypatch, real_server, no_keyring) as (_app, client):
+        run = await client.run_workflow(
+            WorkflowRunRequest(workflow_id=wpid, browser_profile_id=profile.browser_profile_id)
+        )
+        done = await wait_for_run(client, run.run_id, within=180)
+        assert done.status == "completed", done.failure_reason
+        await client.delete_browser_profile(profile.browser_profile_id)
+    assert ("/account", "who=alice") in login_site.requests
+
+
+@pytest.mark.asyncio
+async def test_the_screenshot_mode_renders_the_logins_screen(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    app = app_on(monkeypatch, real_server, no_keyring)
+    try:
+        assert await app.screenshot(tmp_path / "logins.png", "logins") == 0
+        assert (tmp_path / "logins.png").stat().st_size > 10_000
+        assert app.window.current_page() == "logins"
+    finally:
+        await app.aclose()
+
+
+def test_a_point_of_the_view_is_its_point_on_the_page(qtbot: QtBot) -> None:
+    from skyvern_desktop.core.remote_input import Picture
+
+    picture = Picture(left=10, top=20, width=960, height=540, remote_width=1920, remote_height=1080)
+    assert picture.to_remote(10, 20) == (0, 0)
+    assert picture.to_remote(490, 290) == (960, 540)
+    assert picture.to_remote(5, 20) is None and picture.to_remote(970, 300) is None
+    x, y = picture.to_view(300, 130)
+    assert picture.to_remote(x, y) == (300, 130)
+    assert QPoint(round(x), round(y)) == QPoint(160, 85)
