@@ -155,17 +155,25 @@ class CdpInput:
 
                 reader = asyncio.create_task(read(), name="cdp-input.read")
                 try:
-                    while True:
-                        event = await self._queue.get()
-                        if reader.done():
+                    while not reader.done():
+                        getter = asyncio.ensure_future(self._queue.get())
+                        await asyncio.wait(
+                            {getter, reader}, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        if not getter.done():
+                            getter.cancel()  # the socket closed: nothing more is sent
                             break
-                        await socket.send(json.dumps(event))
+                        await socket.send(json.dumps(getter.result()))
                         self.sent += 1
+                    error = None if reader.cancelled() else reader.exception()
+                    if error is not None:
+                        raise error
+                    # The server closed the socket: say why (a clean close, no reason, is
+                    # a drop: the caller connects again).
+                    await socket.recv()
                 finally:
                     reader.cancel()
                     await asyncio.gather(reader, return_exceptions=True)
-                    if reader.done() and not reader.cancelled() and reader.exception():
-                        raise reader.exception()  # type: ignore[misc]
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd is not None else None
             if code in CLOSE_REASONS:
