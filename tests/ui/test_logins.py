@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.api.models.logins import CredentialType, NewCredential
 from skyvern_desktop.core.secrets import KeyStore
@@ -36,6 +37,10 @@ def _child(parent: QWidget, kind: type[W], name: str) -> W:
 def _shot(widget: QWidget, name: str) -> None:
     if folder := os.environ.get("SKYVERN_DESKTOP_SHOTS"):
         widget.grab().save(str(Path(folder) / name), "PNG")
+
+
+def SkyvernClientFor(server: RealServer) -> SkyvernClient:
+    return SkyvernClient(server.base_url, server.api_key)
 
 
 def _top(kind: type[W], name: str) -> W | None:
@@ -201,3 +206,75 @@ def test_a_point_of_the_view_is_its_point_on_the_page(qtbot: QtBot) -> None:
     x, y = picture.to_view(300, 130)
     assert picture.to_remote(x, y) == (300, 130)
     assert QPoint(round(x), round(y)) == QPoint(160, 85)
+
+
+@pytest.mark.asyncio
+async def test_sessions_start_extend_close_and_the_apps_own_end_with_it(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    workflows: WorkflowFactory, qtbot: QtBot, require_browser: None,
+) -> None:  # fmt: skip
+    from PySide6.QtWidgets import QDialog, QInputDialog
+
+    from skyvern_desktop.ui.launch.dialog import LaunchDialog
+
+    wpid = await workflows.create("Uses a profile", [], [{"block_type": "wait", "label": "w",
+                                                           "wait_sec": 1}])  # fmt: skip
+    app = app_on(monkeypatch, real_server, no_keyring)
+    try:
+        app.window.show()
+        await app.connect_initial(interactive=False)
+        client = app.session.client
+        assert client is not None
+        app.window.show_page("logins")
+        page = app.window.logins
+        before = {s.browser_session_id for s in await client.list_browser_sessions()}
+        qtbot.mouseClick(page.session_start, Qt.MouseButton.LeftButton)
+        start = _top(QDialog, "sessionStartDialog")
+        assert start is not None
+        _child(start, QPushButton, "sessionStartOk").click()
+        await wait_until(lambda: app.logins.ours, within=60, what="a session started")
+        sid = next(iter(app.logins.ours))
+        assert sid not in before
+        await wait_until(
+            lambda: sid in {s.browser_session_id for s in page.sessions.items}, within=30
+        )
+        row = [s.browser_session_id for s in page.sessions.items].index(sid)
+        assert page.sessions.index(row, 5).data() == "yes"  # started here
+        page.session_table.selectRow(row)
+        qtbot.mouseClick(page.session_extend, Qt.MouseButton.LeftButton)
+        extend = _top(QInputDialog, "sessionExtendDialog")
+        assert extend is not None
+        extend.setIntValue(10)
+        extend.accept()
+        await wait_until(lambda: "ui.logins.session.extend" not in app.tasks.names, within=30)
+        # A blank profile, used in a run: the launcher opens with it chosen.
+        profile = await client.create_browser_profile(f"Blank {uuid.uuid4().hex[:6]}")
+        page.tabs.setCurrentIndex(2)
+        app.logins.load()
+        await wait_until(
+            lambda: (
+                profile.browser_profile_id in {p.browser_profile_id for p in page.profiles.items}
+            ),
+            within=30,
+        )
+        page.profile_table.selectRow(
+            [p.browser_profile_id for p in page.profiles.items].index(profile.browser_profile_id)
+        )
+        qtbot.mouseClick(page.profile_use, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: _top(QInputDialog, "profileUseDialog"), within=30)
+        pick = _top(QInputDialog, "profileUseDialog")
+        assert pick is not None
+        choice = next(i for i in pick.comboBoxItems() if wpid in i)
+        pick.setTextValue(choice)
+        pick.accept()
+        await wait_until(lambda: app.launch.forms, within=30, what="the launcher")
+        launcher = app.launch.forms[0]
+        assert isinstance(launcher, LaunchDialog)
+        assert launcher.options.profile.currentData() == profile.browser_profile_id
+        launcher.reject()
+        await client.delete_browser_profile(profile.browser_profile_id)
+    finally:
+        await app.aclose()  # closes the session the app started
+    async with SkyvernClientFor(real_server) as check:
+        left = {s.browser_session_id for s in await check.list_browser_sessions()}
+    assert sid not in left
