@@ -29,7 +29,7 @@ def test_no_path_ends_with_a_slash_and_all_are_v1(path: ApiPath) -> None:
     # The one exception: a run's live stream exists only on the legacy ``/api/v1`` router.
     assert path.value.startswith("/api/v1/stream/" if path is ApiPath.STREAM_RUN else "/v1/")
     assert "//" not in path.value
-    ids = {"wpid", "run_id", "schedule_id", "session_id"}
+    ids = {"wpid", "run_id", "schedule_id", "session_id", "credential_id", "profile_id"}
     assert set(re.findall(r"{(\w+)}", path.value)) <= ids
 
 

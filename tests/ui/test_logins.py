@@ -4,6 +4,7 @@ flow driven through the live view with the mouse and keyboard."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from pathlib import Path
@@ -91,6 +92,7 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         assert dialog.errors["totp"].text().startswith("That setup key is too short")
         assert secret.text() == password
+        _shot(dialog, "credential.png")
         fields["totp"].clear()
         qtbot.keyClicks(fields["totp"], "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -109,6 +111,7 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         await wait_until(lambda: refused.errors["username"].isVisible(), within=20)
         refused.reject()
 
+        _shot(app.window, "logins.png")
         # Delete asks first.
         page.credential_table.selectRow(page.credentials.items.index(made[0]))
         qtbot.mouseClick(page.credential_delete, Qt.MouseButton.LeftButton)
@@ -120,7 +123,6 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
             lambda: made[0].credential_id not in {c.credential_id for c in page.credentials.items},
             within=20,
         )
-        _shot(app.window, "logins.png")
     home = Path(os.environ["SKYVERN_DESKTOP_HOME"])
     assert password not in _files_text(home)  # settings, registry, logs: none has it
 
@@ -147,6 +149,7 @@ async def test_signed_in_by_hand_in_the_live_view_then_a_run_starts_signed_in(
         assert window.view.hasFocus()  # the page has the keyboard
         qtbot.keyClicks(window.view, "alice")
         await wait_until(lambda: window.latencies, within=20, what="a picture after a key")
+        await asyncio.sleep(1.5)  # the last letters' pictures
         _shot(window, "signin.png")
         button = window.view.view_point(200, 230)
         assert button is not None
