@@ -16,14 +16,15 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import keyring
 import pytest
 import pytest_asyncio
 from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.paths import app_paths
@@ -198,3 +199,20 @@ async def connected_app(
         yield app, app.session.client
     finally:
         await app.aclose()
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def child(parent: QWidget, kind: type[W], name: str) -> W:
+    """The widget named ``name`` under ``parent`` (GUI tests find widgets by objectName)."""
+    found = parent.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Save a picture of ``widget`` where ``SKYVERN_DESKTOP_SHOTS`` points (to look at
+    what a test drove), else nowhere."""
+    if folder := os.environ.get("SKYVERN_DESKTOP_SHOTS"):
+        widget.grab().save(str(Path(folder) / name), "PNG")

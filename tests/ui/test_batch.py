@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
@@ -26,7 +25,7 @@ from skyvern_desktop.ui.batch.view import BatchView
 
 from ..integration.helpers import WorkflowFactory, param, wait_block
 from ..realserver import RealServer
-from .conftest import connected_app, wait_until
+from .conftest import child, connected_app, shot, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -48,21 +47,6 @@ def _write_csv(path: Path, rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
-W = TypeVar("W", bound=QWidget)
-
-
-def _child(parent: QWidget, kind: type[W], name: str) -> W:
-    found = parent.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def _shot(widget: QWidget, name: str) -> None:
-    """Saved where SKYVERN_DESKTOP_SHOTS points (to look at them), else nowhere."""
-    if folder := os.environ.get("SKYVERN_DESKTOP_SHOTS"):
-        widget.grab().save(str(Path(folder) / name), "PNG")
-
-
 async def _setup(app: object, qtbot: QtBot, wpid: str) -> BatchSetup:
     window = app.window  # type: ignore[attr-defined]
     await window.workflows.wait_loaded()
@@ -71,7 +55,7 @@ async def _setup(app: object, qtbot: QtBot, wpid: str) -> BatchSetup:
     await wait_until(lambda: button.isEnabled(), within=10)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     await wait_until(lambda: window.findChild(BatchSetup, "batchSetup") is not None, within=15)
-    setup: BatchSetup = _child(window, BatchSetup, "batchSetup")
+    setup: BatchSetup = child(window, BatchSetup, "batchSetup")
     assert window.current_page() == "batches"
     return setup
 
@@ -90,15 +74,15 @@ async def test_a_sheet_is_checked_fixed_run_watched_and_exported(
         setup = await _setup(app, qtbot, wpid)
         setup.open_path(source)
         await wait_until(lambda: len(setup.rows) == 8, within=10)
-        problems = _child(setup, QLabel, "batchProblems")
+        problems = child(setup, QLabel, "batchProblems")
         assert problems.text().startswith("2 rows have problems.")
-        start = _child(setup, QPushButton, "batchStart")
+        start = child(setup, QPushButton, "batchStart")
         assert not start.isEnabled()  # nothing invalid is sent
         model = setup.model
         amount = model.index(2, model.column_of("amount"))
         assert amount.data(Qt.ItemDataRole.ToolTipRole) == "Enter a whole number, like 3 or -12."
         setup.options.run_title.setText("Invoice {row} for {Customer}")
-        _shot(setup.window(), "batch-preview.png")
+        shot(setup.window(), "batch-preview.png")
         # Fixed on its cell; the other is left out by "only the rows without problems".
         model.setData(amount, "125")
         assert amount.data(Qt.ItemDataRole.ToolTipRole) is None
@@ -110,9 +94,9 @@ async def test_a_sheet_is_checked_fixed_run_watched_and_exported(
         view = app.window.findChild(BatchView, "batchView")
         assert view is not None
         await wait_until(lambda: view.runner.tally().get("running", 0) > 0, within=30)
-        _shot(app.window, "batch-running.png")
+        shot(app.window, "batch-running.png")
         await wait_until(lambda: view.runner.state is BatchState.FINISHED, within=120)
-        _shot(app.window, "batch-done.png")
+        shot(app.window, "batch-done.png")
         done = view.runner.rows
         assert [r.state for r in done].count(RowState.SKIPPED) == 1
         assert done[2].params["amount"] == 125 and done[2].title == "Invoice 3 for Client 3"
@@ -253,7 +237,7 @@ async def test_killed_mid_batch_reopens_paused_and_runs_every_row_exactly_once(
         assert runner.state is BatchState.PAUSED  # reopened paused
         view = app.batches.views[runner.info.batch_id]
         assert view.resume_button.isVisible()
-        _shot(app.window, "batch-reopened.png")
+        shot(app.window, "batch-reopened.png")
         # Rows whose request was on its way when the app died: found on the server or sent.
         for row in [r for r in runner.rows if r.state is RowState.MAYBE]:
             found = [c for c in await runner.find_run(row.index) if c.same_inputs]
@@ -288,7 +272,7 @@ async def test_the_screenshot_mode_previews_a_sheet_with_its_checks_and_starts_n
     try:
         code = await app.screenshot(tmp_path / "batch.png", "batch", wpid, rows=str(source))
         assert code == 0 and (tmp_path / "batch.png").stat().st_size > 10_000
-        setup = _child(app.window, BatchSetup, "batchSetup")
+        setup = child(app.window, BatchSetup, "batchSetup")
         assert len(setup.rows) == 2
         assert (
             setup.model.index(1, setup.model.column_of("amount")).data(Qt.ItemDataRole.ToolTipRole)

@@ -8,7 +8,6 @@ import asyncio
 import os
 import uuid
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -24,20 +23,7 @@ from skyvern_desktop.ui.logins.signin import SignInWindow
 
 from ..integration.helpers import WorkflowFactory, wait_for_run
 from ..realserver import LoginSite, RealServer
-from .conftest import app_on, connected_app, wait_until
-
-W = TypeVar("W", bound=QWidget)
-
-
-def _child(parent: QWidget, kind: type[W], name: str) -> W:
-    found = parent.findChild(kind, name)
-    assert found is not None, name
-    return found
-
-
-def _shot(widget: QWidget, name: str) -> None:
-    if folder := os.environ.get("SKYVERN_DESKTOP_SHOTS"):
-        widget.grab().save(str(Path(folder) / name), "PNG")
+from .conftest import W, app_on, child, connected_app, shot, wait_until
 
 
 def SkyvernClientFor(server: RealServer) -> SkyvernClient:
@@ -75,7 +61,7 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         assert isinstance(secret, QLineEdit)
         qtbot.keyClicks(secret, password)
         assert secret.echoMode() == QLineEdit.EchoMode.Password
-        show = _child(dialog, QWidget, "credShowPassword")
+        show = child(dialog, QWidget, "credShowPassword")
         qtbot.mousePress(show, Qt.MouseButton.LeftButton)
         assert secret.echoMode() == QLineEdit.EchoMode.Normal  # while held
         qtbot.mouseRelease(show, Qt.MouseButton.LeftButton)
@@ -92,7 +78,7 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         assert dialog.errors["totp"].text().startswith("That setup key is too short")
         assert secret.text() == password
-        _shot(dialog, "credential.png")
+        shot(dialog, "credential.png")
         fields["totp"].clear()
         qtbot.keyClicks(fields["totp"], "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -111,14 +97,14 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         await wait_until(lambda: refused.errors["username"].isVisible(), within=20)
         refused.reject()
 
-        _shot(app.window, "logins.png")
+        shot(app.window, "logins.png")
         # Delete asks first.
         page.credential_table.selectRow(page.credentials.items.index(made[0]))
         qtbot.mouseClick(page.credential_delete, Qt.MouseButton.LeftButton)
         await wait_until(lambda: _top(QMessageBox, "confirmDeleteCredential"), within=20)
         box = _top(QMessageBox, "confirmDeleteCredential")
         assert box is not None and made[0].name in box.text()
-        _child(box, QPushButton, "confirmDeleteCredentialYes").click()
+        child(box, QPushButton, "confirmDeleteCredentialYes").click()
         await wait_until(
             lambda: made[0].credential_id not in {c.credential_id for c in page.credentials.items},
             within=20,
@@ -150,7 +136,7 @@ async def test_signed_in_by_hand_in_the_live_view_then_a_run_starts_signed_in(
         qtbot.keyClicks(window.view, "alice")
         await wait_until(lambda: window.latencies, within=20, what="a picture after a key")
         await asyncio.sleep(1.5)  # the last letters' pictures
-        _shot(window, "signin.png")
+        shot(window, "signin.png")
         button = window.view.view_point(200, 230)
         assert button is not None
         qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=button)
@@ -234,7 +220,7 @@ async def test_sessions_start_extend_close_and_the_apps_own_end_with_it(
         qtbot.mouseClick(page.session_start, Qt.MouseButton.LeftButton)
         start = _top(QDialog, "sessionStartDialog")
         assert start is not None
-        _child(start, QPushButton, "sessionStartOk").click()
+        child(start, QPushButton, "sessionStartOk").click()
         await wait_until(lambda: app.logins.ours, within=60, what="a session started")
         sid = next(iter(app.logins.ours))
         assert sid not in before
