@@ -154,12 +154,11 @@ class CdpInput:
                             self._on_reply(message)
 
                 reader = asyncio.create_task(read(), name="cdp-input.read")
+                getter: asyncio.Task[dict[str, Any]] | None = None
                 try:
                     while not reader.done():
-                        getter = asyncio.ensure_future(self._queue.get())
-                        await asyncio.wait(
-                            {getter, reader}, return_when=asyncio.FIRST_COMPLETED
-                        )
+                        getter = asyncio.create_task(self._queue.get(), name="cdp-input.next")
+                        await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
                         if not getter.done():
                             getter.cancel()  # the socket closed: nothing more is sent
                             break
@@ -172,8 +171,12 @@ class CdpInput:
                     # a drop: the caller connects again).
                     await socket.recv()
                 finally:
-                    reader.cancel()
-                    await asyncio.gather(reader, return_exceptions=True)
+                    for task in (reader, getter):
+                        if task is not None:
+                            task.cancel()
+                    await asyncio.gather(
+                        *(t for t in (reader, getter) if t is not None), return_exceptions=True
+                    )
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd is not None else None
             if code in CLOSE_REASONS:

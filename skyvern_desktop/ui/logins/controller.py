@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...api.enums import ProxyLocation
 from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
+from ..widgets.run_options import proxy_label
 from .page import LoginsPage
 
 # The dialogs, the sign-in window and the rules they use (pydantic models among them) load
@@ -288,6 +290,12 @@ class LoginsController(QObject):
             for p in self._attached.profiles.items:
                 profile.addItem(p.name, p.browser_profile_id)
         form.addRow("Starts from", profile)
+        proxy = QComboBox()
+        proxy.setObjectName("sessionProxy")
+        proxy.addItem("The server's default", None)
+        for location in ProxyLocation:
+            proxy.addItem(proxy_label(location.value), location.value)
+        form.addRow("Proxy location", proxy)
         keep = QCheckBox("Keep it running when the app quits")
         keep.setObjectName("sessionKeep")
         form.addRow("", keep)
@@ -303,7 +311,7 @@ class LoginsController(QObject):
         box.addWidget(buttons)
         dialog.accepted.connect(
             lambda: self._spawn("session.start", self._start_session(
-                minutes.value(), profile.currentData(), keep.isChecked()
+                minutes.value(), profile.currentData(), keep.isChecked(), proxy.currentData()
             ))
         )  # fmt: skip
         self._keep(dialog)
@@ -311,14 +319,14 @@ class LoginsController(QObject):
         return dialog
 
     async def _start_session(
-        self, minutes: int, profile_id: str | None, keep: bool
+        self, minutes: int, profile_id: str | None, keep: bool, proxy: str | None = None
     ) -> BrowserSession | None:
         client = self._client
         if client is None:
             return None
         try:
             session = await client.create_browser_session(
-                timeout_minutes=minutes, browser_profile_id=profile_id
+                timeout_minutes=minutes, browser_profile_id=profile_id, proxy_location=proxy
             )
         except OutcomeUnknownError as exc:
             self._reporter.report(

@@ -201,6 +201,12 @@ class CredentialDialog(QDialog):
             rest.insert(0, banner)
         self.banner.setText(" ".join(rest))
         self.banner.setVisible(bool(rest))
+        # Room for the messages: wrapped lines make the form taller, never clipped.
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
         first = next((k for k in self.fields if errors.get(k)), None)
         if first is not None:
             self.fields[first].setFocus()

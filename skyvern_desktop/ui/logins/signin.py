@@ -242,8 +242,9 @@ class SignInWindow(QWidget):
         self._prefix = f"ui.logins.signin.{session.browser_session_id}"
         self.ended = False
         self.control: CdpInput | None = None
-        self.latencies: list[float] = []  # key press → next picture, in ms
+        self.latencies: list[float] = []  # key press → the first changed picture, in ms
         self._key_at: float | None = None
+        self._before_key: bytes | None = None  # the picture when the key was pressed
         self.last_input_at: float | None = None
         self._start_url = start_url
         self.page_url = ""
@@ -274,7 +275,6 @@ class SignInWindow(QWidget):
         self.view.key_pressed.connect(self._on_key)
         outer.addWidget(self.view, 1)
         self.slot = FrameSlot(self.view, self._spawn_named, f"{self._prefix}.decode")
-        self.slot.on_shown = self._on_shown
         self.status = QLabel()
         self.status.setObjectName("signinStatus")
         self.status.setWordWrap(True)
@@ -353,6 +353,12 @@ class SignInWindow(QWidget):
             self._session_ended("The browser session has ended.")
 
     def _on_frame(self, frame: Frame) -> None:
+        if self._key_at is not None and frame.image != self._before_key:
+            # The first picture that differs from the one on screen at the key press: the
+            # page has drawn what was typed (a picture already on its way shows no change).
+            self.latencies.append((time.monotonic() - self._key_at) * 1000)
+            self._key_at = None
+            self._say_ready()
         if frame.width and frame.height:
             self.view.remote_size = (frame.width, frame.height)
         self.slot.offer(frame)
@@ -361,12 +367,6 @@ class SignInWindow(QWidget):
             if not self.address.hasFocus():
                 self.address.setText(frame.url if frame.url != "about:blank" else "")
 
-    def _on_shown(self) -> None:
-        if self._key_at is not None:
-            self.latencies.append((time.monotonic() - self._key_at) * 1000)
-            self._key_at = None
-            self._say_ready()
-
     async def _control(self) -> None:
         sid = self.session.browser_session_id
         failures = 0
@@ -374,7 +374,9 @@ class SignInWindow(QWidget):
             self.control = self._client.cdp_input(
                 sid, f"desktop-{uuid.uuid4().hex[:10]}", self._on_reply
             )
-            waiting = asyncio.create_task(self._wait_control(self.control))
+            waiting = asyncio.create_task(
+                self._wait_control(self.control), name=f"{self._prefix}.ready"
+            )
             try:
                 await self.control.run()
                 failures = 0
@@ -439,6 +441,8 @@ class SignInWindow(QWidget):
     def _on_key(self) -> None:
         if self._key_at is None:
             self._key_at = time.monotonic()
+            latest = self.slot.latest
+            self._before_key = latest.image if latest is not None else None
 
     def click_page(self, x: int, y: int) -> None:
         """Click page point ``(x, y)`` (what a click there in the view sends)."""
