@@ -159,6 +159,26 @@ def check_texts(
     return values, errors
 
 
+def check_rows(
+    specs: list[FieldSpec],
+    mapping: Mapping,
+    headers: tuple[str, ...],
+    rows: tuple[tuple[str, ...], ...],
+    edits: dict[int, dict[str, str]],
+    template: str,
+) -> tuple[list[CheckedRow], str]:
+    """Every row through the launcher's rules, with its title: ``(rows, template problem)``.
+    Pure, so a large sheet can be checked off the window's thread."""
+    problem = check_template(template, headers) if template.strip() else ""
+    checked = []
+    for i, cells in enumerate(rows):
+        texts = input_texts(specs, mapping, headers, cells, edits.get(i))
+        params, errors = check_texts(specs, texts)
+        title = "" if problem else render_title(template, i + 1, headers, cells)
+        checked.append(CheckedRow(i, cells, texts, params, errors, title))
+    return checked, problem
+
+
 def problems_text(count: int) -> str:
     if count == 0:
         return "Every row can run."

@@ -284,3 +284,43 @@ async def test_the_screenshot_mode_previews_a_sheet_with_its_checks_and_starts_n
         assert await client.list_workflow_runs(workflow_permanent_id=wpid) == []
     finally:
         await app.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_large_sheet_is_checked_off_the_windows_thread_and_an_edit_meanwhile_counts(
+    qtbot: QtBot,
+) -> None:
+    from skyvern_desktop.api import SkyvernClient
+    from skyvern_desktop.api.models import Workflow
+    from skyvern_desktop.core.sheets import Table
+    from skyvern_desktop.ui.batch.setup import LARGE_SHEET
+    from skyvern_desktop.ui.tasks import TaskRunner
+
+    from ..api.support import workflow_json
+
+    definition = workflow_json()["workflow_definition"] | {
+        "parameters": [
+            {"parameter_type": "workflow", "key": "amount", "workflow_parameter_type": "integer"}
+        ]
+    }
+    workflow = Workflow.model_validate(workflow_json(workflow_definition=definition))
+    tasks = TaskRunner()
+    client = SkyvernClient("http://127.0.0.1:9", "k")  # never asked: the check is local
+    setup = BatchSetup(workflow, client, tasks, ({}, ""))
+    qtbot.addWidget(setup)
+    n = LARGE_SHEET * 3
+    rows = tuple((str(i) if i % 1000 else "x",) for i in range(n))
+    setup.set_table(Table(("amount",), rows, "big.csv"))
+    assert setup.problems.text().startswith(f"Checking {n:,} rows")
+    assert not setup.start_button.isEnabled()
+    await wait_until(lambda: len(setup.rows) == n, within=60)
+    assert setup.problem_count == n // 1000
+    # A fix made while a check runs is not lost to it.
+    setup.set_table(Table(("amount",), rows, "big.csv"))
+    setup.model.setData(setup.model.index(0, setup.model.column_of("amount")), "5")
+    await wait_until(lambda: "ui.batch.setup" not in " ".join(tasks.names), within=60)
+    await wait_until(lambda: len(setup.rows) == n and setup.rows[0].params == {"amount": 5},
+                     within=60)  # fmt: skip
+    assert setup.problem_count == n // 1000 - 1
+    await tasks.aclose()
+    await client.aclose()

@@ -34,17 +34,17 @@ from PySide6.QtWidgets import (
 from ...api.errors import SkyvernError
 from ...core.batch import (
     BatchRow,
+    CheckedRow,
     InputSource,
     Mapping,
     RowState,
     SourceKind,
     auto_map,
+    check_rows,
     check_template,
     check_texts,
     fit_mapping,
-    input_texts,
     problems_text,
-    render_title,
 )
 from ...core.batch_runner import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from ...core.params import FieldSpec, specs_for
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from ..tasks import TaskRunner
 
 _FIXED, _DEFAULT = "__fixed__", "__default__"
+LARGE_SHEET = 2000  # rows checked at once; a larger sheet is checked in a worker thread
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class BatchSetup(QWidget):
         self._path: Path | None = None
         self.mapping: Mapping = {}
         self.edits: dict[int, dict[str, str]] = {}
+        self._edited = 0  # edits made so far (a check in a thread started before one is stale)
         self.rows: list[BatchRow] = []
         self.texts: list[dict[str, str]] = []
 
@@ -418,27 +420,43 @@ class BatchSetup(QWidget):
     # ------------------------------------------------------------------ checking
 
     def recheck(self) -> None:
-        """Every row again, through the launcher's rules."""
+        """Every row again, through the launcher's rules: at once for a small sheet; in a
+        worker thread for a large one (100,000 rows take seconds), the newest check wins."""
         table = self.table
         template = self.options.run_title.text()
         headers = table.headers if table else ()
-        problem = check_template(template, headers) if template.strip() else ""
-        self.title_error.setText(problem)
-        self.title_error.setVisible(bool(problem))
         if table is None:
+            problem = check_template(template, headers) if template.strip() else ""
+            self._show_title_problem(problem)
             self.model.set_rows([], [])
             self._update_start()
             return
-        rows: list[BatchRow] = []
-        texts: list[dict[str, str]] = []
-        for i, cells in enumerate(table.rows):
-            row_texts = input_texts(self.specs, self.mapping, headers, cells, self.edits.get(i))
-            params, errors = check_texts(self.specs, row_texts)
-            title = "" if problem else render_title(template, i + 1, headers, cells)
-            rows.append(BatchRow(i, cells, params, title=title, errors=errors))
-            texts.append(row_texts)
-        self.rows, self.texts = rows, texts
-        self.model.set_rows(rows, texts)
+        args = (self.specs, dict(self.mapping), headers, table.rows,
+                {k: dict(v) for k, v in self.edits.items()}, template)  # fmt: skip
+        if len(table.rows) <= LARGE_SHEET:
+            self._show_checked(*check_rows(*args))
+            return
+        self.problems.setText(f"Checking {len(table.rows):,} rows…")
+        self.start_button.setEnabled(False)
+        self._tasks.spawn(f"{self._prefix}.check", self._check_in_thread(args, self._edited))
+
+    async def _check_in_thread(self, args: tuple[Any, ...], edited: int) -> None:
+        checked, problem = await asyncio.to_thread(check_rows, *args)
+        if edited != self._edited:  # a cell was fixed meanwhile: check what it says now
+            self.recheck()
+            return
+        self._show_checked(checked, problem)
+
+    def _show_title_problem(self, problem: str) -> None:
+        self.title_error.setText(problem)
+        self.title_error.setVisible(bool(problem))
+
+    def _show_checked(self, checked: list[CheckedRow], problem: str) -> None:
+        self._show_title_problem(problem)
+        rows = [BatchRow(c.index, c.cells, c.params, title=c.title, errors=c.errors)
+                for c in checked]  # fmt: skip
+        self.rows, self.texts = rows, [c.texts for c in checked]
+        self.model.set_rows(rows, self.texts)
         self.preview.resizeColumnsToContents()
         for column in range(self.model.columnCount()):
             if self.preview.columnWidth(column) > 260:
@@ -446,6 +464,7 @@ class BatchSetup(QWidget):
         self._update_start()
 
     def _on_edit(self, number: int, key: str, text: str) -> None:
+        self._edited += 1
         self.edits.setdefault(number, {})[key] = text
         row = self.rows[number]
         params, errors = check_texts(self.specs, self.texts[number])
