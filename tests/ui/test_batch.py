@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -111,6 +111,13 @@ async def test_a_sheet_is_checked_fixed_run_watched_and_exported(
         view.show_bucket(Bucket.SKIPPED)
         assert view.proxy.rowCount() == 1
         view.show_bucket(None)
+        # The columns shown are chosen from the header's menu.
+        view.table.horizontalHeader().customContextMenuRequested.emit(QPoint(5, 5))
+        menu = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "batchColumns")
+        title = next(a for a in menu.actions() if a.text() == "Title")
+        title.toggle()
+        assert view.table.isColumnHidden(view.model.first_input_column + 3)
+        menu.close()
         view.table.doubleClicked.emit(view.proxy.index(0, 0))
         await wait_until(lambda: done[0].run_id in app.window.runs.panes, within=10)
         # Export, both kinds.

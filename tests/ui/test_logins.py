@@ -46,7 +46,7 @@ def _files_text(root: Path) -> str:
 @pytest.mark.asyncio
 async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_every_file(
     monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
-    qtbot: QtBot,
+    workflows: WorkflowFactory, qtbot: QtBot,
 ) -> None:  # fmt: skip
     password = f"pw-{uuid.uuid4().hex}"
     async with connected_app(monkeypatch, real_server, no_keyring) as (app, _client):
@@ -98,12 +98,19 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         refused.reject()
 
         shot(app.window, "logins.png")
-        # Delete asks first.
+        # Delete asks first, naming the workflows whose inputs default to it.
+        uses = await workflows.create(
+            "Signs in to the shop",
+            [{"parameter_type": "workflow", "key": "login", "default_value": made[0].credential_id,
+              "workflow_parameter_type": "credential_id"}],
+            [{"block_type": "wait", "label": "w", "wait_sec": 1}],
+        )  # fmt: skip
         page.credential_table.selectRow(page.credentials.items.index(made[0]))
         qtbot.mouseClick(page.credential_delete, Qt.MouseButton.LeftButton)
         await wait_until(lambda: _top(QMessageBox, "confirmDeleteCredential"), within=20)
         box = _top(QMessageBox, "confirmDeleteCredential")
         assert box is not None and made[0].name in box.text()
+        assert "Signs in to the shop" in box.text() and uses
         child(box, QPushButton, "confirmDeleteCredentialYes").click()
         await wait_until(
             lambda: made[0].credential_id not in {c.credential_id for c in page.credentials.items},

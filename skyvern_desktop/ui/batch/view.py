@@ -7,12 +7,13 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -162,6 +163,10 @@ class BatchView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._on_double)
+        header = self.table.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.setToolTip("Right-click to choose the columns shown")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_row_actions())
         outer.addWidget(self.table, 1)
         self.model.modelReset.connect(self._fit_columns)  # a new output column
@@ -183,6 +188,18 @@ class BatchView(QWidget):
         for column in range(self.model.columnCount()):
             width = max(self.table.columnWidth(column), minimum.get(column, 0))
             self.table.setColumnWidth(column, min(width, 260))
+
+    def _column_menu(self, at: QPoint) -> None:
+        """Which columns show (the inputs, the results, each output field)."""
+        menu = QMenu(self)
+        menu.setObjectName("batchColumns")
+        for column in range(1, self.model.columnCount()):
+            name = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(at))
 
     def _button(self, name: str, text: str, tip: str, slot: object) -> QPushButton:
         button = QPushButton(text)
