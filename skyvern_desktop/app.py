@@ -167,7 +167,7 @@ class DesktopApp:
         )
         self.batches = BatchController(
             lambda: window.batches, self.session, self.tasks, self.reporter,
-            paths.data_dir / "batches.sqlite3", parent=window,
+            paths.data_dir / "batches.sqlite3", parent=window, headless=headless,
         )  # fmt: skip
         self.launch = LaunchController(*common, parent=window)
         self.schedules = SchedulesController(*common, window.workflows, parent=window)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .batch import STATE_LABELS, BatchRow, RowState, output_columns, output_text
 
@@ -37,13 +38,20 @@ def table(headers: tuple[str, ...], rows: list[BatchRow]) -> list[list[str]]:
                 *cells,
                 row.run_id or "",
                 status,
-                reason,
+                _inert(reason),
                 _when(row.started_at),
                 _when(row.finished_at),
-                *(output_text(values.get(k)) for k in outputs),
+                *(_inert(output_text(values.get(k))) for k in outputs),
             ]
         )
     return out
+
+
+def _inert(text: str) -> str:
+    """Text that came from the web (a run's output, a failure reason) is never a formula
+    when the export is opened in a spreadsheet: a leading ``= + - @`` gets a ``'``. The
+    operator's own input columns are written as they were."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def write_csv(path: Path, headers: tuple[str, ...], rows: list[BatchRow]) -> None:
@@ -60,17 +68,22 @@ def write_xlsx(path: Path, headers: tuple[str, ...], rows: list[BatchRow]) -> No
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Results")
     for values in table(headers, rows):
-        sheet.append([_safe_cell(v) for v in values])
+        sheet.append([_safe_cell(sheet, v) for v in values])
     tmp = path.with_name(path.name + ".part")
     book.save(tmp)
     tmp.replace(path)
 
 
-def _safe_cell(value: str) -> str:
-    """Excel cells hold at most 32,767 characters and no control characters; and a text
-    starting with ``=`` is written as text, not run as a formula."""
+def _safe_cell(sheet: Any, value: str) -> Any:
+    """Excel cells hold at most 32,767 characters and no control characters; a text
+    starting with ``=`` (an input of the operator's) is stored as text, never as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
     cleaned = "".join(c for c in value if c in "\t\n\r" or ord(c) >= 32)[:32767]
-    return "'" + cleaned if cleaned.startswith("=") else cleaned
+    cell = WriteOnlyCell(sheet, value=cleaned)
+    if cleaned.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def write(path: Path, headers: tuple[str, ...], rows: list[BatchRow]) -> None:

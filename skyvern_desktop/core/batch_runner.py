@@ -23,6 +23,7 @@ import contextlib
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,7 +44,7 @@ from ..api.errors import (
 )
 from ..api.models import WorkflowRunRequest
 from .batch import BatchRow, RowState, counts
-from .batch_store import BatchInfo, BatchState, BatchStore
+from .batch_store import HEADERS_NOT_KEPT, BatchInfo, BatchState, BatchStore
 from .watcher import backoff
 
 if TYPE_CHECKING:
@@ -116,7 +117,20 @@ class BatchRunner:
         self._details = asyncio.Semaphore(self.policy.details_at_once)
         self._reading: set[int] = set()  # rows whose details are being read
         self._by_run = {r.run_id: r for r in rows if r.run_id}
+        # The rows to start, in order, and those holding a slot: kept as rows change, so
+        # starting or settling never scans every row (a batch may have 100,000).
+        self._pending: deque[int] = deque(r.index for r in rows if r.state is RowState.PENDING)
+        self._active: set[int] = {r.index for r in rows if r.active}
         self.finished = asyncio.Event()
+        lost = info.options.get(HEADERS_NOT_KEPT)
+        if lost and "extra_http_headers" not in info.options:
+            self.problem = (
+                f"its extra HTTP headers ({', '.join(lost)}) are kept in memory only, never on"
+                " disk, so they ended with the app. Resume starts the rows left without them;"
+                " to send them, start a new batch of those rows."
+            )
+            if info.state is BatchState.RUNNING:
+                self._set_state(BatchState.PAUSED)
 
     # ------------------------------------------------------------------ state
 
@@ -165,7 +179,8 @@ class BatchRunner:
 
     async def cancel_running(self) -> int:
         """Ask the server to cancel every running run of the batch; how many it took."""
-        rows = [r for r in self.rows if r.state is RowState.RUNNING and r.run_id]
+        rows = [self.rows[i] for i in sorted(self._active)]
+        rows = [r for r in rows if r.state is RowState.RUNNING and r.run_id]
         done = 0
         for row in rows:
             assert row.run_id is not None
@@ -188,9 +203,11 @@ class BatchRunner:
                     self._by_run.pop(row.run_id, None)
                 _reset(row)
                 self._save(row)
+                self._pending.append(row.index)
                 again.append(row.index)
         if again:
-            self.resume()
+            if self.state in (BatchState.FINISHED, BatchState.STOPPED):
+                self._set_state(BatchState.RUNNING)  # a paused batch stays paused
             self._poke(again)
         return again
 
@@ -200,6 +217,7 @@ class BatchRunner:
         if row.state in (RowState.MAYBE, RowState.STOPPED, RowState.SKIPPED) and not row.errors:
             _reset(row)
             self._save(row)
+            self._pending.append(index)
             if self.state in (BatchState.FINISHED, BatchState.STOPPED):
                 self._set_state(BatchState.RUNNING)
             self._poke([index])
@@ -211,25 +229,36 @@ class BatchRunner:
             self._save(row)
             self._poke([index])
 
-    def take_run(self, index: int, run_id: str) -> None:
-        """A "may have started" row's run was found: the row follows it from now on."""
+    def take_run(self, index: int, run_id: str) -> bool:
+        """A "may have started" row's run was found: the row follows it from now on.
+        ``False`` when another row of the batch has that run already."""
         row = self.rows[index]
-        if row.state is not RowState.MAYBE:
-            return
+        if row.state is not RowState.MAYBE or run_id in self._by_run:
+            return False
         row.state, row.run_id, row.status = RowState.RUNNING, run_id, None
         row.started_at = row.started_at or row.sent_at or time.time()
+        row.failure_reason = None
         self._by_run[run_id] = row
+        self._active.add(index)
         self._save(row)
         if self.state is BatchState.FINISHED:
-            self._set_state(BatchState.PAUSED)
+            self._set_state(BatchState.RUNNING)  # watched until it ends; nothing else starts
         self._poke([index])
+        return True
+
+    def _next_pending(self) -> int | None:
+        while self._pending and self.rows[self._pending[0]].state is not RowState.PENDING:
+            self._pending.popleft()  # stopped, skipped or started meanwhile
+        return self._pending[0] if self._pending else None
+
+    def _active_count(self) -> int:
+        self._active = {i for i in self._active if self.rows[i].active}
+        return len(self._active)
 
     @property
     def settled(self) -> bool:
         """Nothing waits to start and nothing runs."""
-        return not any(
-            r.state in (RowState.PENDING, RowState.STARTING, RowState.RUNNING) for r in self.rows
-        )
+        return self._next_pending() is None and self._active_count() == 0
 
     def _save(self, row: BatchRow) -> None:
         self.store.save_row(self.info.batch_id, row)
@@ -246,7 +275,7 @@ class BatchRunner:
         watcher = self._spawn("watch", self._watch())
         try:
             while True:
-                if self.settled and self.state is not BatchState.PAUSED:
+                if self.settled:  # paused or not: nothing is left to start or to watch
                     break
                 self._wake.clear()
                 delay = self._start_what_can()
@@ -271,25 +300,38 @@ class BatchRunner:
             return self._not_before - now
         if self.spacing and now < self._last_start + self.spacing:
             return self._last_start + self.spacing - now
-        active = sum(1 for r in self.rows if r.active)
-        free = self.concurrency - active
+        free = self.concurrency - self._active_count()
         if free <= 0:
             return None
-        waiting = [r for r in self.rows if r.state is RowState.PENDING]
-        if not waiting:
-            return None
-        take = waiting[: 1 if self.spacing else free]
-        for row in take:
+        take: list[BatchRow] = []
+        while len(take) < (1 if self.spacing else free):
+            index = self._next_pending()
+            if index is None:
+                break
+            self._pending.popleft()
+            row = self.rows[index]
+            try:
+                request = self._request(row)  # a row that cannot be sent never holds a slot
+            except ValueError as exc:
+                row.state, row.failure_reason = RowState.REFUSED, f"It could not be sent: {exc}"
+                self._save(row)
+                self._changed([index])
+                continue
             row.state = RowState.STARTING
             row.sent_at = time.time()
             self._save(row)  # before the request leaves: a crash now means "may have started"
-            self._spawn(f"start.{row.index}", self._start(row))
-        self._last_start = now
-        self._changed([r.index for r in take])
-        return 0 if not self.spacing and len(waiting) > len(take) and free > len(take) else None
+            self._active.add(index)
+            self._spawn(f"start.{row.index}", self._start(row, request))
+            take.append(row)
+        if take:
+            self._last_start = now
+            self._changed([r.index for r in take])
+        return None
 
     def _request(self, row: BatchRow) -> WorkflowRunRequest:
-        options = {k: v for k, v in self.info.options.items() if k != "title"}
+        options = {
+            k: v for k, v in self.info.options.items() if k not in ("title", HEADERS_NOT_KEPT)
+        }
         return WorkflowRunRequest(
             workflow_id=self.info.workflow_permanent_id,
             parameters=row.params or None,
@@ -297,10 +339,10 @@ class BatchRunner:
             **options,
         )
 
-    async def _start(self, row: BatchRow) -> None:
+    async def _start(self, row: BatchRow, request: WorkflowRunRequest) -> None:
         try:
             self.requests += 1
-            run = await self.client.run_workflow(self._request(row))
+            run = await self.client.run_workflow(request)
         except RateLimitedError as exc:
             self._back_to_waiting(row)
             self._slow_down(exc.retry_after)
@@ -313,7 +355,9 @@ class BatchRunner:
             self._back_to_waiting(row)
             self._go_offline(str(exc))
         except ClientClosedError:
-            self._back_to_waiting(row)
+            self._back_to_waiting(row)  # never sent: the connection was switched
+            self.problem = "The connection changed; this batch waits for its own server."
+            self.pause()
         except (AuthError, NotFoundError) as exc:
             self._back_to_waiting(row)
             self.problem = str(exc)
@@ -340,6 +384,7 @@ class BatchRunner:
     def _back_to_waiting(self, row: BatchRow) -> None:
         row.state, row.sent_at = RowState.PENDING, None
         self._save(row)
+        self._pending.appendleft(row.index)  # its turn again, first
         self._poke([row.index])
 
     def _maybe(self, row: BatchRow, why: str) -> None:
@@ -383,7 +428,10 @@ class BatchRunner:
         interval = self.policy.watch_first
         failures = 0
         while True:
-            running = [r for r in self.rows if r.state is RowState.RUNNING]
+            running = [
+                self.rows[i] for i in sorted(self._active)
+                if self.rows[i].state is RowState.RUNNING
+            ]  # fmt: skip
             if running:
                 try:
                     changed = await self._watch_once(running)

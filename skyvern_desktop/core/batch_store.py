@@ -62,6 +62,19 @@ CREATE TABLE IF NOT EXISTS batch_mappings (
 """
 
 
+HEADERS_NOT_KEPT = "extra_http_headers_not_kept"
+"""What a stored batch keeps of its extra HTTP headers: their names, not their values."""
+
+
+def disk_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The run options as written to disk: extra HTTP headers may carry a password or a
+    token, so only their names are written; the values live in memory."""
+    kept = {k: v for k, v in options.items() if k != "extra_http_headers"}
+    if headers := options.get("extra_http_headers"):
+        kept[HEADERS_NOT_KEPT] = sorted(headers)
+    return kept
+
+
 class BatchState(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"  # starts no new rows; started ones are still watched
@@ -130,7 +143,8 @@ class BatchStore:
                 "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     info.batch_id, base_url, workflow_permanent_id, workflow_title, source,
-                    json.dumps(list(headers)), mapping_to_json(mapping), json.dumps(options),
+                    json.dumps(list(headers)), mapping_to_json(mapping),
+                    json.dumps(disk_options(options)),
                     title_template, concurrency, info.state.value, info.created_at, None,
                 ),
             )  # fmt: skip
@@ -193,9 +207,11 @@ class BatchStore:
             )
             maybe = [int(r[0]) for r in cursor.fetchall()]
             self._db.execute(
-                "UPDATE batch_rows SET state = ? WHERE batch_id = ? AND state = ?",
-                (RowState.MAYBE.value, batch_id, RowState.STARTING.value),
-            )
+                "UPDATE batch_rows SET state = ?, failure_reason = ? WHERE batch_id = ? AND"
+                " state = ?",
+                (RowState.MAYBE.value, "The app ended while its request was on its way.",
+                 batch_id, RowState.STARTING.value),
+            )  # fmt: skip
             self._db.execute(
                 "UPDATE batches SET state = ? WHERE batch_id = ? AND state = ?",
                 (BatchState.PAUSED.value, batch_id, BatchState.RUNNING.value),

@@ -122,10 +122,24 @@ async def wait_closed(dialog: QDialog) -> int:
             dialog.finished.disconnect(finished)
 
 
-def ask_save_path(parent: QWidget, title: str, name: str, then: Callable[[str], object]) -> None:
-    """A non-blocking "Save as" dialog (no nested event loop); ``then(path)`` when chosen."""
+def ask_save_path(
+    parent: QWidget,
+    title: str,
+    name: str,
+    then: Callable[[str], object],
+    *,
+    filters: list[str] | None = None,
+) -> None:
+    """A non-blocking "Save as" dialog (no nested event loop); ``then(path)`` when chosen.
+    With ``filters`` ("Name (*.ext)"), the chosen one's suffix is added when none is typed."""
     dialog = QFileDialog(parent, title)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    if filters:
+        dialog.setNameFilters(filters)
+        dialog.filterSelected.connect(
+            lambda chosen: dialog.setDefaultSuffix(chosen.rsplit("*.", 1)[-1].rstrip(")"))
+        )
+        dialog.setDefaultSuffix(filters[0].rsplit("*.", 1)[-1].rstrip(")"))
     dialog.selectFile(name)
     dialog.fileSelected.connect(then)
     dialog.finished.connect(lambda _r: dialog.deleteLater())

@@ -152,3 +152,34 @@ def test_export_writes_inputs_then_results_then_each_output_key(
     assert table[1][6:8] == ["12", '[{"a": 1}]']
     assert table[1][8] in ("=SUM(A1)", "'=SUM(A1)")  # never a live formula in Excel
     assert table[2][:4] == ["r1", "", "skipped", "Name is required."]
+
+
+def test_extra_headers_are_never_written_and_a_reopened_batch_says_they_are_gone(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from skyvern_desktop.core.batch_runner import BatchRunner
+
+    token = "Bearer s3cr3t-token-value"
+    store = BatchStore(tmp_path / "b.sqlite3")
+    info = store.create(
+        base_url="http://x", workflow_permanent_id="wpid_1", workflow_title="T", source="s",
+        headers=("name",), mapping={}, options={"extra_http_headers": {"Authorization": token}},
+        title_template="", concurrency=1, rows=_rows(2),
+    )  # fmt: skip
+    assert info.options["extra_http_headers"] == {"Authorization": token}  # in memory
+    store.close()
+    assert token.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    again = BatchStore(tmp_path / "b.sqlite3")
+    again.reopen_after_crash(info.batch_id)
+    back = again.get(info.batch_id)
+    assert back is not None
+
+    async def runner() -> BatchRunner:
+        return BatchRunner(again, back, again.rows(back.batch_id), None, lambda _i: None)  # type: ignore[arg-type]
+
+    made = asyncio.run(runner())
+    assert made.problem is not None and "Authorization" in made.problem
+    assert made.state is BatchState.PAUSED
+    again.close()

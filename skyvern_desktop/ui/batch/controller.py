@@ -53,6 +53,8 @@ class BatchController(QObject):
         reporter: ErrorReporter,
         store_path: Path,
         parent: QObject | None = None,
+        *,
+        headless: bool = False,
     ) -> None:
         super().__init__(parent)
         self._page_of = page
@@ -60,6 +62,9 @@ class BatchController(QObject):
         self._tasks = tasks
         self._reporter = reporter
         self._store_path = store_path
+        # A headless start (--screenshot, --self-test) stands beside a running app: it
+        # never takes over that app's batches.
+        self._headless = headless
         self._store: BatchStore | None = None
         self.runners: dict[str, BatchRunner] = {}
         self.views: dict[str, BatchView] = {}
@@ -241,7 +246,11 @@ class BatchController(QObject):
         if view is not None:
             view.rows_changed(indices)
         runner = self.runners.get(batch_id)
-        if runner is not None and not runner.settled:
+        if (
+            runner is not None
+            and f"batch.{batch_id}" not in self._tasks.names
+            and not runner.settled
+        ):
             self._ensure_running(batch_id)  # a control brought rows back (Retry failed…)
 
     async def _cancel_running(self, batch_id: str) -> None:
@@ -305,7 +314,7 @@ class BatchController(QObject):
                 if view is not None and self._attached:
                     self._page_of().remove_widget(view)
                     view.deleteLater()
-        if client is None:
+        if client is None or self._headless:
             return
         for info in self.store.batches(client.base_url):
             if info.state is BatchState.FINISHED or info.batch_id in self.runners:
@@ -326,13 +335,15 @@ class BatchController(QObject):
         from ...api.errors import SkyvernError
 
         runner = self.runners.get(batch_id)
-        view = self.views.get(batch_id)
-        if runner is None or view is None:
+        if runner is None or batch_id not in self.views:
             return
         try:
             found = await runner.find_run(index)
         except SkyvernError as exc:
             self._reporter.report("The server's runs could not be searched.", exc)
+            return
+        view = self.views.get(batch_id)
+        if view is None:  # the connection changed meanwhile
             return
         same = [c for c in found if c.same_inputs]
         number = index + 1
@@ -351,9 +362,15 @@ class BatchController(QObject):
             take = box.addButton("Take this run", QMessageBox.ButtonRole.AcceptRole)
             take.setObjectName("batchTakeRun")
             box.addButton(QMessageBox.StandardButton.Cancel)
-            box.buttonClicked.connect(
-                lambda b: runner.take_run(index, best.run_id) if b is take else None
-            )
+
+            def taken(button: object) -> None:
+                if button is take and not runner.take_run(index, best.run_id):
+                    self.message.emit(
+                        f"{best.run_id} is another row's run already; row {number} was left as"
+                        " it was."
+                    )
+
+            box.buttonClicked.connect(taken)
         else:
             box.setIcon(QMessageBox.Icon.Information)
             others = f" ({len(found)} other run(s) then have other inputs.)" if found else ""
@@ -379,7 +396,10 @@ class BatchController(QObject):
             if path:
                 self._tasks.spawn(f"batch.{batch_id}.export", self._export(runner, Path(path)))
 
-        ask_save_path(view, "Export the batch's results", name, chosen)
+        ask_save_path(
+            view, "Export the batch's results", name, chosen,
+            filters=["Excel workbook (*.xlsx)", "CSV, for any spreadsheet (*.csv)"],
+        )  # fmt: skip
 
     async def _export(self, runner: BatchRunner, path: Path) -> None:
         from ...core import batch_export

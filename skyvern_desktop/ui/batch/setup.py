@@ -103,6 +103,7 @@ class BatchSetup(QWidget):
         self.mapping: Mapping = {}
         self.edits: dict[int, dict[str, str]] = {}
         self._edited = 0  # edits made so far (a check in a thread started before one is stale)
+        self._checking = False  # a large sheet is being checked: nothing can start meanwhile
         self.rows: list[BatchRow] = []
         self.texts: list[dict[str, str]] = []
 
@@ -437,11 +438,15 @@ class BatchSetup(QWidget):
             self._show_checked(*check_rows(*args))
             return
         self.problems.setText(f"Checking {len(table.rows):,} rows…")
+        self._checking = True
         self.start_button.setEnabled(False)
         self._tasks.spawn(f"{self._prefix}.check", self._check_in_thread(args, self._edited))
 
     async def _check_in_thread(self, args: tuple[Any, ...], edited: int) -> None:
-        checked, problem = await asyncio.to_thread(check_rows, *args)
+        try:
+            checked, problem = await asyncio.to_thread(check_rows, *args)
+        finally:
+            self._checking = False
         if edited != self._edited:  # a cell was fixed meanwhile: check what it says now
             self.recheck()
             return
@@ -476,6 +481,9 @@ class BatchSetup(QWidget):
         return sum(1 for r in self.rows if r.errors)
 
     def _update_start(self) -> None:
+        if self._checking:
+            self.start_button.setEnabled(False)
+            return
         bad = self.problem_count
         good = len(self.rows) - bad
         title_ok = not self.title_error.text()
@@ -501,7 +509,7 @@ class BatchSetup(QWidget):
 
     def draft(self) -> BatchDraft | None:
         """The batch as set up, or ``None`` (the reason shown where it belongs)."""
-        if self.table is None or not self.start_button.isEnabled():
+        if self.table is None or self._checking or not self.start_button.isEnabled():
             return None
         options, ok = self.options.collect()
         if not ok:

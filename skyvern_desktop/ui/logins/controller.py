@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -86,6 +87,7 @@ class LoginsController(QObject):
         self._window = window
         self._attached: LoginsPage | None = None
         self.ours: set[str] = set()  # sessions this app started and closes at quit
+        self._serial = 0
         self.windows: dict[str, SignInWindow] = {}
         self.dialogs: list[QDialog] = []
         session.client_changed.connect(self._on_client_changed)
@@ -118,6 +120,11 @@ class LoginsController(QObject):
         self.load()
 
     def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> None:
+        """Each action is a task of its own: a second Start… never cancels the first's
+        request midway. Only the lists (``load``) and a profile's usage are "latest wins"."""
+        if name not in ("load", "profile.usage"):
+            self._serial += 1
+            name = f"{name}.{self._serial}"
         self._tasks.spawn(f"ui.logins.{name}", coro)
 
     @property
@@ -125,8 +132,19 @@ class LoginsController(QObject):
         return self._session.client
 
     def _on_client_changed(self) -> None:
+        """Another server: the sign-in windows close. The sessions this app started on the
+        server left cannot be closed from here any more (its client is gone): they end at
+        their time limit, and the app says so rather than closing sessions of the same id
+        on the new server."""
         for window in list(self.windows.values()):
-            window.close()
+            window.force_close()
+        if self.ours:
+            n = len(self.ours)
+            self.message.emit(
+                f"{n} browser session{'s' if n != 1 else ''} started on the previous server"
+                " keep running until their time runs out; close them there if you need to."
+            )
+            self.ours.clear()
         if self._attached is not None:
             self.load()
 
@@ -192,23 +210,30 @@ class LoginsController(QObject):
             return
         try:
             made = await client.create_credential(new)
-        except ValidationError as exc:
+        except SkyvernError as exc:
+            if shiboken6.isValid(dialog):  # the app may be quitting: the form is gone
+                self._refused(dialog, exc)
+            if isinstance(exc, OutcomeUnknownError):
+                self.load()
+            return
+        if shiboken6.isValid(dialog):
+            dialog.done_sending()
+        self.message.emit(f"Saved the credential “{made.name}” ({made.credential_id}).")
+        self.load()
+
+    @staticmethod
+    def _refused(dialog: CredentialDialog, exc: SkyvernError) -> None:
+        """The server's refusal on the form's fields (the rest in its banner)."""
+        if isinstance(exc, ValidationError):
             fields = {f.field: f.message for f in exc.field_errors if f.field}
             known = {k: v for k, v in fields.items() if k in dialog.fields}
             dialog.show_errors(known, "" if known else f"The server refused it: {exc}")
-            return
-        except OutcomeUnknownError as exc:
+        elif isinstance(exc, OutcomeUnknownError):
             dialog.show_errors(
                 {}, f"{exc} It was not sent again: look for it in the list before saving again."
             )
-            self.load()
-            return
-        except SkyvernError as exc:
+        else:
             dialog.show_errors({}, f"It could not be saved: {exc}")
-            return
-        dialog.done_sending()
-        self.message.emit(f"Saved the credential “{made.name}” ({made.credential_id}).")
-        self.load()
 
     def rename_credential(self, credential: Credential) -> None:
         self._ask_text(
@@ -410,6 +435,9 @@ class LoginsController(QObject):
         return self._open_window(session, start_url)
 
     def _open_window(self, session: BrowserSession, start_url: str = "") -> SignInWindow | None:
+        """A session live. It is taken control of (and may be saved as a profile) only when
+        this app started it: a session a run uses, or one started elsewhere (perhaps
+        without keeping a profile), is shown, not driven."""
         from .signin import SignInWindow
 
         client = self._client
@@ -419,7 +447,10 @@ class LoginsController(QObject):
         if (window := self.windows.get(sid)) is not None:
             window.raise_()
             return window
-        window = SignInWindow(session, client, self._tasks, start_url, parent=self._window)
+        ours = sid in self.ours and not session.runnable_id
+        window = SignInWindow(
+            session, client, self._tasks, start_url, parent=self._window, control=ours,
+        )  # fmt: skip
         self.windows[sid] = window
         window.save_requested.connect(
             lambda name: self._spawn(f"save.{sid}", self._save(window, name))
@@ -436,17 +467,29 @@ class LoginsController(QObject):
         if client is None:
             return
         sid = window.session.browser_session_id
-        left = wait_before_saving(window.last_input_at)
-        while left > 0:
-            window.saving(left)
-            await asyncio.sleep(min(1.0, left))
-            left = wait_before_saving(window.last_input_at)
-        window.saving(0)
+        window.busy_saving = True  # the window does not close while its sign-in is saved
         try:
-            profile = await profile_from_session(client, sid, name)
-        except SkyvernError as exc:
-            window.save_failed(f"The profile could not be saved: {exc}")
-            return
+            left = wait_before_saving(window.last_input_at)
+            while left > 0:
+                window.saving(left)
+                await asyncio.sleep(min(1.0, left))
+                left = wait_before_saving(window.last_input_at)
+            window.saving(0)
+            try:
+                profile = await profile_from_session(client, sid, name)
+            except OutcomeUnknownError as exc:
+                self.ours.discard(sid)  # closed already, by the save
+                window.ended = True
+                window.save_failed(
+                    f"{exc} It was not asked again: look in Browser profiles before saving again."
+                )
+                self.load()
+                return
+            except SkyvernError as exc:
+                window.save_failed(f"The profile could not be saved: {exc}")
+                return
+        finally:
+            window.busy_saving = False
         self.ours.discard(sid)
         window.ended = True
         self.message.emit(f"Saved the profile “{profile.name}”: runs can now start signed in.")
@@ -581,6 +624,9 @@ class LoginsController(QObject):
         except SkyvernError as exc:
             self._reporter.report("The workflows could not be listed.", exc)
             return
+        if not workflows:
+            self.message.emit("This server has no workflow to run with the profile yet.")
+            return
         dialog = QInputDialog(self._window)
         dialog.setObjectName("profileUseDialog")
         dialog.setWindowTitle("Use the profile in a run")
@@ -613,9 +659,9 @@ class LoginsController(QObject):
 
     def close_all(self) -> None:
         for window in list(self.windows.values()):
-            window.close()
+            window.force_close()
         for dialog in list(self.dialogs):
-            dialog.close()
+            dialog.done(0)
 
     async def aclose(self) -> None:
         """Close the sessions this app started and was not asked to keep (within 5 s)."""

@@ -45,7 +45,12 @@ def _hold_to_show(field: SecretLineEdit, name: str) -> QToolButton:
     button.setText("Show")
     button.setToolTip("Hold down to see what you typed")
     button.setAccessibleName("Hold to show")
-    button.pressed.connect(lambda: field.setEchoMode(QLineEdit.EchoMode.Normal))
+
+    def show() -> None:
+        field.deselect()  # nothing shown is left selected (X11 copies a selection)
+        field.setEchoMode(QLineEdit.EchoMode.Normal)
+
+    button.pressed.connect(show)
     button.released.connect(lambda: field.setEchoMode(QLineEdit.EchoMode.Password))
     return button
 
@@ -210,6 +215,13 @@ class CredentialDialog(QDialog):
         first = next((k for k in self.fields if errors.get(k)), None)
         if first is not None:
             self.fields[first].setFocus()
+
+    def reject(self) -> None:
+        if self.sending:  # the server's answer decides; the form then says what happened
+            self.banner.setText("Saving… wait for the server's answer.")
+            self.banner.show()
+            return
+        super().reject()
 
     def done_sending(self) -> None:
         self.sending = False

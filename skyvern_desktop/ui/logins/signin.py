@@ -183,8 +183,14 @@ class RemoteView(FrameView):
             self._send(typed(QGuiApplication.clipboard().text()[:2000]))
             self.key_pressed.emit()
             return
-        if key in _QT_KEYS:
+        if key == Qt.Key.Key_Backtab:
+            events = press("Tab", modifiers=mods | MODIFIER_SHIFT)
+        elif key in _QT_KEYS:
             events = press(_QT_KEYS[key], modifiers=mods)
+        elif mods & (MODIFIER_CTRL | MODIFIER_META) and Qt.Key.Key_A <= key <= Qt.Key.Key_Z:
+            # A shortcut (Ctrl+A, Ctrl+Z…): Qt's text is a control character; the page
+            # wants the letter with the modifier.
+            events = press(chr(key).lower(), modifiers=mods)
         elif text := event.text():
             name = text if len(text) == 1 else text[:1]
             events = press(name, text=name if name.isprintable() else "", modifiers=mods)
@@ -232,8 +238,13 @@ class SignInWindow(QWidget):
         tasks: TaskRunner,
         start_url: str = "",
         parent: QWidget | None = None,
+        *,
+        control: bool = True,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
+        self._take_control = control
+        self.busy_saving = False
+        self._forced = False
         self.setObjectName("signinWindow")
         self.setWindowTitle("New login: sign in by hand")
         self.session = session
@@ -300,6 +311,13 @@ class SignInWindow(QWidget):
         outer.addWidget(self.name_error)
         self.resize(1100, 760)
         self._say("Starting a browser on the server…")
+        if not control:
+            shown_only: tuple[QWidget, ...] = (
+                self.save, self.profile_name, self.address, self.back, self.forward, self.reload,
+            )  # fmt: skip
+            for widget in shown_only:
+                widget.setEnabled(False)
+            self.save.setToolTip("Only a session started here (New login…) can be saved")
 
     def _tool(self, name: str, text: str, tip: str, slot: Any) -> QToolButton:
         button = QToolButton()
@@ -326,7 +344,13 @@ class SignInWindow(QWidget):
         """Show the session live and take control of it."""
         self.slot.set_active(True)
         self._tasks.spawn(f"{self._prefix}.feed", self._feed())
-        self._tasks.spawn(f"{self._prefix}.control", self._control())
+        if self._take_control:
+            self._tasks.spawn(f"{self._prefix}.control", self._control())
+        else:
+            self._say(
+                "Shown only: this session was not started here, or a run is using it, so the"
+                " app does not take its keyboard and mouse."
+            )
 
     async def _feed(self) -> None:
         sid = self.session.browser_session_id
@@ -508,7 +532,16 @@ class SignInWindow(QWidget):
                 self._tasks.cancel(name)
 
     def closeEvent(self, event: Any) -> None:
+        if self.busy_saving and not self._forced:
+            event.ignore()  # closing now would lose the sign-in being saved
+            self._say("Saving the profile… the window closes by itself when it is saved.")
+            return
         self.stop()
         self.ended = True
         super().closeEvent(event)
         self.closed.emit()
+
+    def force_close(self) -> None:
+        """Close even while saving (the app quits, or the connection changed)."""
+        self._forced = True
+        self.close()
