@@ -133,8 +133,9 @@ class CdpInput:
             async with connect(
                 self._address(),
                 open_timeout=self._open_timeout,
-                ping_interval=20,
-                ping_timeout=20,
+                # No keepalive pings: input flows while the window is used, and a closed
+                # window leaves no ping task behind (the picture's socket has its own).
+                ping_interval=None,
                 close_timeout=2,
                 max_size=1 << 20,
                 logger=_QUIET,

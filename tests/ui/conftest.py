@@ -66,7 +66,16 @@ async def _settle(within: float = 10.0) -> list[str]:
         task.cancel()
     if still:
         await asyncio.gather(*still, return_exceptions=True)
-    return sorted(task.get_name() for task in still)
+    return sorted(_described(task) for task in still)
+
+
+def _described(task: asyncio.Task[Any]) -> str:
+    """A task's name, and for an unnamed one ("Task-12") what it runs."""
+    name = task.get_name()
+    if name.startswith("Task-"):
+        coro = task.get_coro()
+        name += f" ({getattr(coro, '__qualname__', coro)})"
+    return name
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
