@@ -139,11 +139,10 @@ def test_export_writes_inputs_then_results_then_each_output_key(
         with path.open(encoding="utf-8-sig", newline="") as f:
             table = list(csv.reader(f))
     else:
-        from openpyxl import load_workbook
+        from skyvern_desktop.core.sheets import read_xlsx
 
-        sheet = load_workbook(path, read_only=True).active
-        assert sheet is not None
-        table = [[c or "" for c in r] for r in sheet.iter_rows(values_only=True)]
+        book = read_xlsx(path)
+        table = [list(book.headers), *map(list, book.rows)]
     assert table[0] == [
         "name", "run id", "status", "failure reason", "started", "finished",
         "total", "lines", "note",
