@@ -19,7 +19,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from ..dialogs import ask_save_path
-from .page import BatchesPage
 
 # The batch code (and the API models it needs) loads when a batch is first used, not while
 # the window is being shown (tests/test_layers.py).
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from ..errors import ErrorReporter
     from ..session import Session
     from ..tasks import TaskRunner
+    from .page import BatchesPage
     from .setup import BatchDraft, BatchSetup
     from .view import BatchView
 

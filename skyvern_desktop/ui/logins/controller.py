@@ -29,10 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.enums import ProxyLocation
 from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
-from ..widgets.run_options import proxy_label
-from .page import LoginsPage
 
 # The dialogs, the sign-in window and the rules they use (pydantic models among them) load
 # when the Logins screen is first used, not while the window is shown (tests/test_layers.py).
@@ -44,6 +41,7 @@ if TYPE_CHECKING:
     from ..session import Session
     from ..tasks import TaskRunner
     from .credential_dialog import CredentialDialog
+    from .page import LoginsPage
     from .signin import SignInWindow
 
 log = logging.getLogger(__name__)
@@ -315,6 +313,9 @@ class LoginsController(QObject):
             for p in self._attached.profiles.items:
                 profile.addItem(p.name, p.browser_profile_id)
         form.addRow("Starts from", profile)
+        from ...api.enums import ProxyLocation
+        from ..widgets.run_options import proxy_label
+
         proxy = QComboBox()
         proxy.setObjectName("sessionProxy")
         proxy.addItem("The server's default", None)
