@@ -237,6 +237,8 @@ async def test_sessions_start_extend_close_and_the_apps_own_end_with_it(
         row = [s.browser_session_id for s in page.sessions.items].index(sid)
         assert page.sessions.index(row, 5).data() == "yes"  # started here
         page.session_table.selectRow(row)
+        page.tabs.setCurrentIndex(1)
+        shot(app.window, "logins-sessions.png")
         qtbot.mouseClick(page.session_extend, Qt.MouseButton.LeftButton)
         extend = _top(QInputDialog, "sessionExtendDialog")
         assert extend is not None
@@ -259,6 +261,8 @@ async def test_sessions_start_extend_close_and_the_apps_own_end_with_it(
         page.profile_table.selectRow(
             [p.browser_profile_id for p in page.profiles.items].index(profile.browser_profile_id)
         )
+        await wait_until(lambda: bool(page.profile_usage.text()), within=20)
+        shot(app.window, "logins-profiles.png")
         qtbot.mouseClick(page.profile_use, Qt.MouseButton.LeftButton)
         await wait_until(lambda: _top(QInputDialog, "profileUseDialog"), within=30)
         pick = _top(QInputDialog, "profileUseDialog")
