@@ -279,8 +279,6 @@ class BatchRunner:
                     break
                 self._wake.clear()
                 delay = self._start_what_can()
-                if delay == 0:
-                    continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
         finally:
@@ -292,7 +290,7 @@ class BatchRunner:
 
     def _start_what_can(self) -> float | None:
         """Start rows while slots are free; how long to wait before looking again (``None``:
-        until something changes; 0: at once)."""
+        until something changes)."""
         if self.state is not BatchState.RUNNING or self.offline is not None:
             return None
         now = time.monotonic()
