@@ -26,8 +26,13 @@ async def test_lists_answer(client: SkyvernClient, workflows: WorkflowFactory) -
     assert (
         await client.list_credentials(search="nothing like this", credential_type="password") == []
     )
-    assert await client.list_browser_profiles() == []
-    assert await client.list_browser_sessions() == []
+    # The server is shared by the whole run: other tests' profiles and sessions may be
+    # listed. Each is read whole, and only live sessions are listed.
+    for profile in await client.list_browser_profiles():
+        assert profile.browser_profile_id.startswith("bp_"), profile
+    for session in await client.list_browser_sessions():
+        assert session.browser_session_id.startswith("pbs_"), session
+        assert session.completed_at is None, session
 
 
 async def test_upload_stores_the_file(client: SkyvernClient) -> None:
