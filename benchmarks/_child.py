@@ -2,7 +2,9 @@
 
 Modes: ``bare`` (a plain PySide6 + qasync window), ``app`` (Skyvern Desktop's main window,
 no connection), ``list`` (Skyvern Desktop connected through SKYVERN_BASE_URL/SKYVERN_API_KEY,
-until the workflow list is on screen).
+until the workflow list is on screen), ``bare_list`` (the least any PySide6 + qasync +
+httpx + pydantic client can do for that: the bare window shown, then one GET of the first
+page parsed into a pydantic model and put in a table).
 """
 
 from __future__ import annotations
@@ -63,7 +65,39 @@ def main() -> None:
         await desktop.aclose()
         return out
 
+    async def bare_list() -> dict[str, float]:
+        from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+        window = QMainWindow()
+        window.resize(1280, 800)
+        table = QTableWidget(0, 2)
+        window.setCentralWidget(table)
+        window.show()
+        await asyncio.sleep(0)
+        import httpx
+        from pydantic import BaseModel, TypeAdapter
+
+        class Workflow(BaseModel):
+            workflow_permanent_id: str
+            title: str
+            description: str | None = None
+
+        async with httpx.AsyncClient(
+            base_url=os.environ["SKYVERN_BASE_URL"],
+            headers={"x-api-key": os.environ["SKYVERN_API_KEY"]},
+        ) as http:
+            answer = await http.get("/v1/workflows", params={"page": 1, "page_size": 20})
+        rows = TypeAdapter(list[Workflow]).validate_json(answer.content)
+        table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            table.setItem(i, 0, QTableWidgetItem(row.title))
+            table.setItem(i, 1, QTableWidgetItem(row.description or ""))
+        await asyncio.sleep(0)  # one paint
+        return {"list": time.time(), "rows": len(rows), "pss_kb": pss_kb()}
+
     async def run() -> dict[str, float]:
+        if mode == "bare_list":
+            return await bare_list()
         if mode == "bare":
             result = await bare()
             result["pss_kb"] = pss_kb()
