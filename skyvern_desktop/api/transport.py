@@ -156,11 +156,11 @@ class ClientBase:
         self._clock = clock
         mounts: dict[str, httpx.AsyncBaseTransport | None] | None = None
         if transport is None:
-            # Plain http never does TLS, so its transport skips loading certificates.
-            mounts = {
-                "http://": httpx.AsyncHTTPTransport(verify=False),
-                "https://": _LazyTransport(lambda: httpx.AsyncHTTPTransport(verify=verify)),
-            }
+            # Plain http never does TLS, so its transport (the default: httpx would
+            # otherwise build one that loads certificates) skips them; https's transport
+            # loads them when first used.
+            transport = httpx.AsyncHTTPTransport(verify=False)
+            mounts = {"https://": _LazyTransport(lambda: httpx.AsyncHTTPTransport(verify=verify))}
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
             auth=_ApiKeyAuth(key, httpx.URL(self._base_url)),

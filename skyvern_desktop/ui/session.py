@@ -28,6 +28,11 @@ class Session(QObject):
     """Owns the one shared ``SkyvernClient``. Screens listen to its signals."""
 
     client_changed = Signal()
+    """A new client (or none): screens drop the old server's data and load the new one's."""
+    checked = Signal()
+    """The new client's connection check has answered, whatever its verdict. Background
+    work (polls, reopened batches) starts here rather than at ``client_changed``, so the
+    visible screen's first list does not queue behind it on the server or in this app."""
     state_changed = Signal(object)  # ConnectionReport
 
     def __init__(self, retry: RetryPolicy | None = None) -> None:
@@ -72,9 +77,11 @@ class Session(QObject):
         self.client_changed.emit()
         if old is not None:
             await old.aclose()
+        await asyncio.sleep(0)  # the screens' first requests leave before the check's
         report = await check_connection(client, has_key=bool(key))
         if client is self._client:
             self._set_report(report)
+            self.checked.emit()
         return report
 
     def note_error(self, exc: BaseException) -> None:

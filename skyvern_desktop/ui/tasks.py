@@ -64,6 +64,12 @@ class TaskRunner:
         if task is not None:
             task.cancel()
 
+    async def wait(self, name: str) -> None:
+        """Wait for task ``name`` to end, if one runs (its failure is surfaced as usual)."""
+        task = self._tasks.get(name)
+        if task is not None and not task.done():
+            await asyncio.wait([task])
+
     @property
     def names(self) -> list[str]:
         return [n for n, t in self._tasks.items() if not t.done()]

@@ -73,6 +73,7 @@ class BatchController(QObject):
         self._reopened: set[str] = set()  # batches found running at start (crash or quit)
         self._attached = False
         session.client_changed.connect(self._on_client_changed)
+        session.checked.connect(self._on_checked)
 
     @property
     def store(self) -> BatchStore:
@@ -297,13 +298,14 @@ class BatchController(QObject):
                 self._open(info)
 
     def _on_client_changed(self) -> None:
-        self._tasks.spawn("ui.batch.switch", self._switch())
+        self._tasks.spawn("ui.batch.switch", self._close_others())
 
-    async def _switch(self) -> None:
-        """Close the runners of the server left; reopen this server's unfinished batches
-        (paused, the first time this app sees them: the app ended while they ran)."""
-        from ...core.batch_store import BatchState
+    def _on_checked(self) -> None:
+        if self._session.client is not None and not self._headless:
+            self._tasks.spawn("ui.batch.reopen", self._reopen())
 
+    async def _close_others(self) -> None:
+        """Close the runners of the server left."""
         client = self._session.client
         for batch_id, runner in list(self.runners.items()):
             if client is None or runner.client is not client:
@@ -314,7 +316,15 @@ class BatchController(QObject):
                 if view is not None and self._attached:
                     self._page_of().remove_widget(view)
                     view.deleteLater()
-        if client is None or self._headless:
+
+    async def _reopen(self) -> None:
+        """Reopen this server's unfinished batches (paused, the first time this app sees
+        them: the app ended while they ran), once its connection is checked."""
+        from ...core.batch_store import BatchState
+
+        await self._tasks.wait("ui.batch.switch")
+        client = self._session.client
+        if client is None:
             return
         for info in self.store.batches(client.base_url):
             if info.state is BatchState.FINISHED or info.batch_id in self.runners:

@@ -85,7 +85,8 @@ class RunsController(QObject):
         self._title_of = title_of  # a workflow's title, when the Workflows screen knows it
         self._tray: QSystemTrayIcon | None = None
         session.client_changed.connect(self.restore_panes)
-        session.client_changed.connect(self._watch_waiting)
+        session.client_changed.connect(self._forget_waiting)
+        session.checked.connect(self._watch_waiting)
 
     @property
     def page(self) -> RunsPage:
@@ -164,15 +165,18 @@ class RunsController(QObject):
 
     # ------------------------------------------------------------------ waiting for a person
 
-    def _watch_waiting(self) -> None:
-        """A new connection: forget the old server's paused runs, and watch this one's."""
+    def _forget_waiting(self) -> None:
+        """A new connection: forget the old server's paused runs."""
         for name in [n for n in self._tasks.names if n.startswith("runs.waiting")]:
             self._tasks.cancel(name)
         self.paused.clear()
         self._notice_run = None
         self.waiting_count.emit(0)
+
+    def _watch_waiting(self) -> None:
+        """The new connection is checked: watch its paused runs."""
         client = self._session.client
-        if client is not None:
+        if client is not None and "runs.waiting" not in self._tasks.names:
             self._tasks.spawn("runs.waiting", self._poll_waiting(client), daemon=True)
 
     async def _poll_waiting(self, client: SkyvernClient) -> None:

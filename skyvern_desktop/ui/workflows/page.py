@@ -253,6 +253,7 @@ class WorkflowsPage(QWidget):
                 return
             arrived(first)
             if len(first) == FIRST_PAGE_SIZE:
+                await asyncio.sleep(0)  # the first rows paint before more are asked for
                 async for page in client.iter_workflow_pages(page_size=PAGE_SIZE):
                     if client is not self._session.client:
                         return
