@@ -27,15 +27,25 @@ from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import quote
 
-from .errors import AuthError, NetworkError, NetworkErrorKind, NotFoundError, SkyvernError
+from .errors import NetworkError, NetworkErrorKind, SkyvernError
 from .paths import ApiPath
-from .secrets import Secret, scrub
+from .secrets import Secret
+from .sockets import SocketWords, socket_error
 from .stream import websocket_base
 
 _QUIET = logging.getLogger("skyvern_desktop.api.cdp_input.websockets")
 _QUIET.propagate = False
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.setLevel(logging.CRITICAL + 1)
+
+_WORDS = SocketWords(
+    refused="The server refused control of this browser (HTTP {status}).",
+    missing="This server cannot take input for a browser (HTTP 404); it may be too old.",
+    other_status="Control of the browser could not start: HTTP {status}.",
+    timeout="The server did not answer the request to control the browser in time.",
+    failed="Control of the browser failed: {reason}.",
+    dropped="The connection for typing into the browser dropped.",
+)
 
 MODIFIER_ALT: Final = 1
 MODIFIER_CTRL: Final = 2
@@ -121,12 +131,7 @@ class CdpInput:
         :class:`~.errors.AuthError`, :class:`~.errors.NotFoundError`, or
         :class:`~.errors.NetworkError` when the connection fails or drops."""
         from websockets.asyncio.client import connect
-        from websockets.exceptions import (
-            ConnectionClosed,
-            InvalidHandshake,
-            InvalidStatus,
-            InvalidURI,
-        )
+        from websockets.exceptions import ConnectionClosed
 
         where = self.url
         try:
@@ -185,33 +190,11 @@ class CdpInput:
             raise NetworkError(
                 "The connection for typing into the browser dropped.", NetworkErrorKind.OTHER
             ) from None
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            if status in (401, 403):
-                raise AuthError(
-                    f"The server refused control of this browser (HTTP {status}).",
-                    status_code=status,
-                ) from None
-            if status == 404:
-                raise NotFoundError(
-                    "This server cannot take input for a browser (HTTP 404); it may be too old.",
-                    status_code=status,
-                ) from None
-            raise NetworkError(
-                f"Control of the browser could not start: HTTP {status}.", NetworkErrorKind.OTHER
-            ) from None
-        except InvalidURI:
-            raise NetworkError(f"{where} is not a valid address.", NetworkErrorKind.OTHER) from None
-        except TimeoutError:
-            raise NetworkError(
-                "The server did not answer the request to control the browser in time.",
-                NetworkErrorKind.TIMEOUT,
-            ) from None
-        except (OSError, InvalidHandshake) as exc:
-            raise NetworkError(
-                f"Control of the browser failed: {scrub(str(exc)) or type(exc).__name__}.",
-                NetworkErrorKind.OTHER,
-            ) from None
+        except Exception as exc:  # websockets' failures and the network's, in our words
+            error = socket_error(exc, where, _WORDS)
+            if error is None:
+                raise
+            raise error from None
         finally:
             self.in_control = False
 

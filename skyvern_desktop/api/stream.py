@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .errors import AuthError, NetworkError, NetworkErrorKind, NotFoundError, SkyvernError
+from .errors import SkyvernError
 from .paths import ApiPath
 from .secrets import Secret, scrub
+from .sockets import SocketWords, socket_error
 
 MAX_FRAME_BYTES: Final = 8 * 1024 * 1024
 """A decoded frame larger than this is dropped (a 1920×1080 JPEG is about 100 KB)."""
@@ -40,6 +41,15 @@ _QUIET = logging.getLogger("skyvern_desktop.api.stream.websockets")
 _QUIET.propagate = False
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.setLevel(logging.CRITICAL + 1)
+
+_WORDS = SocketWords(
+    refused="The server refused the live view of this run (HTTP {status}).",
+    missing="This server has no live view at {where} (HTTP 404).",
+    other_status="The live view could not start: HTTP {status} from {where}.",
+    timeout="The live view at {where} did not answer in time.",
+    failed="The live view's connection failed: {reason}.",
+    dropped="The live view's connection dropped ({reason}).",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +190,7 @@ class LiveStream:
         :class:`~.errors.NetworkError` when the connection cannot be made or drops.
         """
         from websockets.asyncio.client import connect  # loaded with the first live view
-        from websockets.exceptions import (
-            ConnectionClosedError,
-            ConnectionClosedOK,
-            InvalidHandshake,
-            InvalidStatus,
-            InvalidURI,
-        )
+        from websockets.exceptions import ConnectionClosedOK
 
         where = self.url
         try:
@@ -214,45 +218,8 @@ class LiveStream:
                     yield message
                     if isinstance(message, SignOff):
                         return
-        except InvalidStatus as exc:
-            code = exc.response.status_code
-            if code in (401, 403):
-                raise AuthError(
-                    f"The server refused the live view of this run (HTTP {code}).",
-                    status_code=code,
-                ) from None
-            if code == 404:
-                raise NotFoundError(
-                    f"This server has no live view at {where} (HTTP 404).", status_code=code
-                ) from None
-            raise NetworkError(
-                f"The live view could not start: HTTP {code} from {where}.", NetworkErrorKind.OTHER
-            ) from None
-        except InvalidURI:
-            raise NetworkError(f"{where} is not a valid address.", NetworkErrorKind.OTHER) from None
-        except TimeoutError:
-            raise NetworkError(
-                f"The live view at {where} did not answer in time.", NetworkErrorKind.TIMEOUT
-            ) from None
-        except ConnectionRefusedError:
-            raise NetworkError(
-                f"Nothing answers at {where}: is the server running?", NetworkErrorKind.REFUSED
-            ) from None
-        except ConnectionClosedError as exc:
-            raise NetworkError(
-                f"The live view's connection dropped ({_close_reason(exc)}).",
-                NetworkErrorKind.OTHER,
-            ) from None
-        except (OSError, InvalidHandshake) as exc:
-            raise NetworkError(
-                f"The live view's connection failed: {scrub(str(exc)) or type(exc).__name__}.",
-                NetworkErrorKind.OTHER,
-            ) from None
-
-
-def _close_reason(exc: Exception) -> str:
-    rcvd = getattr(exc, "rcvd", None) or getattr(exc, "sent", None)  # ours: e.g. 1009, too big
-    if rcvd is None:
-        return "no close frame"
-    reason = getattr(rcvd, "reason", "")
-    return f"code {rcvd.code}{': ' + reason if reason else ''}"
+        except Exception as exc:  # websockets' failures and the network's, in our words
+            error = socket_error(exc, where, _WORDS)
+            if error is None:
+                raise
+            raise error from None

@@ -13,8 +13,9 @@ import pytest
 import pytest_asyncio
 from websockets.asyncio.server import ServerConnection, serve
 
-from skyvern_desktop.api import NetworkError, Secret, SkyvernClient
+from skyvern_desktop.api import NetworkError, NetworkErrorKind, Secret, SkyvernClient
 from skyvern_desktop.api.cdp_input import CdpInput, InputRefusedError
+from skyvern_desktop.api.sockets import SocketWords, socket_error
 from skyvern_desktop.core.remote_input import click, mouse, typed
 
 pytestmark = pytest.mark.asyncio
@@ -145,3 +146,31 @@ async def test_a_refused_key_is_an_auth_error() -> None:
         with pytest.raises(AuthError):
             await client.cdp_input("pbs_1", "c").run()
         await client.aclose()
+
+
+async def test_nothing_listening_is_said_as_the_live_view_says_it() -> None:
+    """Both sockets map websockets' failures through one table (api/sockets.py): a closed
+    port is "nothing answers", of the REFUSED kind, and never shows the key."""
+    import socket as socket_module
+
+    with socket_module.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    control = CdpInput(
+        f"http://127.0.0.1:{port}", Secret("sk-key-0123456789"),
+        browser_session_id="pbs_1", client_id="c1",
+    )  # fmt: skip
+    with pytest.raises(NetworkError) as caught:
+        await control.run()
+    assert caught.value.kind is NetworkErrorKind.REFUSED
+    assert str(caught.value).startswith("Nothing answers at ws://127.0.0.1:")
+    assert "sk-key" not in str(caught.value)
+    assert not control.in_control
+
+
+async def test_a_failure_that_is_not_the_sockets_is_left_to_the_caller() -> None:
+    words = SocketWords("r", "m", "o", "t", "f {reason}", "d {reason}")
+    assert socket_error(ValueError("a bug"), "ws://x", words) is None
+    assert socket_error(KeyError("a bug"), "ws://x", words) is None
+    error = socket_error(TimeoutError(), "ws://x", words)
+    assert isinstance(error, NetworkError) and error.kind is NetworkErrorKind.TIMEOUT
