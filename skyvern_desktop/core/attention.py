@@ -9,8 +9,9 @@ workflow's definition. No Qt.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -130,6 +131,29 @@ def time_left_text(waiting: Waiting, now: datetime) -> str:
     hours, minutes = divmod(minutes, 60)
     span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
     return f"About {span} left to answer (until {until}); then the run stops."
+
+
+QUESTION_DELAYS = (0.0, 1.0, 3.0)
+"""When a paused run's question is read: at once (the human-interaction block writes it
+just before it pauses the run), then twice more for a timeline that lagged."""
+
+
+async def read_question(
+    read: Callable[[], Awaitable[Waiting | None]],
+    *,
+    still_paused: Callable[[], bool] = lambda: True,
+    delays: Sequence[float] = QUESTION_DELAYS,
+) -> Waiting | None:
+    """Read a paused run's question with ``read`` (one timeline reading, ``None`` when it
+    has none or could not be read) after each of ``delays``, until it is found or the run
+    is no longer paused."""
+    for delay in delays:
+        await asyncio.sleep(delay)
+        if not still_paused():
+            return None
+        if (question := await read()) is not None:
+            return question
+    return None
 
 
 class PausedRuns:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from skyvern_desktop.api.models import TimelineItem
 from skyvern_desktop.core.attention import (
     DEFAULT_TIMEOUT_S,
     PausedRuns,
+    Waiting,
     block_timeout,
+    read_question,
     time_left_text,
     waiting_for,
 )
@@ -163,3 +167,30 @@ def test_a_late_list_never_overrules_a_fresher_reading_of_one_run() -> None:
     assert "wr_1" not in paused  # not brought back by the stale list
     clock.now += 1
     assert paused.sync({"wr_1": None}, complete=True, asked_at=paused.now()) == ["wr_1"]
+
+
+@pytest.mark.asyncio
+async def test_the_question_is_read_until_found_or_the_run_goes_on() -> None:
+    """One helper for the pane and the controller: read at once, then after each delay,
+    and stop when the question is there or the run is no longer paused."""
+    found = Waiting(
+        label="approve", instructions="Approve?", approve="Yes", reject="No",
+        since=None, timeout_s=60,
+    )  # fmt: skip
+    readings: list[Waiting | None] = [None, found]
+    calls = 0
+
+    async def read() -> Waiting | None:
+        nonlocal calls
+        calls += 1
+        return readings.pop(0)
+
+    assert await read_question(read, delays=(0.0, 0.0, 0.0)) is found
+    assert calls == 2
+    paused = [True, False]
+
+    async def never() -> Waiting | None:
+        return None
+
+    assert await read_question(never, still_paused=lambda: paused.pop(0), delays=(0, 0, 0)) is None
+    assert paused == []  # asked twice: read once, then the run went on

@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from ...api.errors import SkyvernError
-from ...core.attention import PausedRuns, Waiting, is_paused, waiting_for
+from ...core.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
 from ...core.urls import is_loopback
 from ...core.watcher import backoff
 from ..session import Session
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 NOTIFY_SETTING = "notifications/enabled"
 WAITING_PAGE = 100
-QUESTION_RETRIES = (0.0, 1.0, 2.0)
 MAX_QUESTIONS = 5
 """Runs found waiting at once whose questions are read for the notification; more are
 counted in one notification."""
@@ -241,14 +240,15 @@ class RunsController(QObject):
     async def _question(self, client: SkyvernClient, run_id: str) -> Waiting | None:
         """What a run found waiting asks, read from its timeline (best effort: a timeline
         that lags the run's status is read again twice)."""
-        for delay in QUESTION_RETRIES:
-            await asyncio.sleep(delay)
+
+        async def read() -> Waiting | None:
             try:
-                if question := waiting_for(await client.get_run_timeline(run_id)):
-                    return question
+                return waiting_for(await client.get_run_timeline(run_id))
             except SkyvernError as exc:
                 log.info("timeline of paused run %s: %s", run_id, exc)
-        return None
+                return None
+
+        return await read_question(read)
 
     def _on_pane_waiting(self, report: PaneWaiting) -> None:
         """A pane read its run: it waits (with its question), or it does not."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...api.errors import SkyvernError
-from ...core.attention import Waiting, is_paused, waiting_for
+from ...core.attention import Waiting, is_paused, read_question, waiting_for
 from ...core.live import FeedState, LiveFeed
 from ...core.progress import BlockPlace, block_labels, current_block, timeline_stamp
 from ..format import duration_text
@@ -243,13 +243,14 @@ class RunFollower(QObject):
         """The run has paused: read what it asks. The human-interaction block writes its
         question just before it pauses the run, so the first reading has it; one more try
         covers a timeline that lagged."""
-        for delay in (0.0, 1.0, 3.0):
-            await asyncio.sleep(delay)
-            if self.run is None or not is_paused(self.run.status):
-                return
-            await self._read_timeline()
-            if self.waiting is not None:
-                return
+
+        async def read() -> Waiting | None:
+            await self._read_timeline()  # shows the timeline too, and sets self.waiting
+            return self.waiting
+
+        await read_question(
+            read, still_paused=lambda: self.run is not None and is_paused(self.run.status)
+        )
 
     def _set_waiting(self, waiting: Waiting | None) -> None:
         if waiting != self.waiting:
