@@ -100,7 +100,7 @@ class CheckedRow:
     """One row as the launcher's rules see it."""
 
     index: int  # 0-based, in the source's order
-    cells: tuple[str, ...]  # the source row
+    cells: tuple[str, ...]  # the source row, with the preview's fixes in their columns
     texts: dict[str, str]  # each input's text, after the mapping and any edit
     params: dict[str, Any]  # what would be sent
     errors: dict[str, str]  # input key → the launcher's wording
@@ -134,6 +134,28 @@ def input_texts(
         else:
             texts[spec.key] = spec.initial_text()
     return texts
+
+
+def edited_cells(
+    mapping: Mapping,
+    headers: tuple[str, ...],
+    cells: tuple[str, ...],
+    edits: dict[str, str] | None,
+) -> tuple[str, ...]:
+    """The row with each fix made in the preview written into the column its input takes:
+    what was sent is what the title, the table and the export show."""
+    if not edits:
+        return cells
+    column = {h: i for i, h in enumerate(headers)}
+    out = list(cells)
+    for key, text in edits.items():
+        source = mapping.get(key)
+        if source is None or source.kind is not SourceKind.COLUMN or source.value not in column:
+            continue
+        i = column[source.value]
+        out.extend([""] * (i + 1 - len(out)))
+        out[i] = text
+    return tuple(out)
 
 
 def check_texts(
@@ -171,7 +193,8 @@ def check_rows(
     Pure, so a large sheet can be checked off the window's thread."""
     problem = check_template(template, headers) if template.strip() else ""
     checked = []
-    for i, cells in enumerate(rows):
+    for i, source in enumerate(rows):
+        cells = edited_cells(mapping, headers, source, edits.get(i))
         texts = input_texts(specs, mapping, headers, cells, edits.get(i))
         params, errors = check_texts(specs, texts)
         title = "" if problem else render_title(template, i + 1, headers, cells)

@@ -16,6 +16,7 @@ from skyvern_desktop.core.batch import (
     RowState,
     SourceKind,
     auto_map,
+    check_rows,
     check_template,
     check_texts,
     fit_mapping,
@@ -88,6 +89,29 @@ def test_titles_from_a_template() -> None:
     assert check_template("{Nope}", headers).startswith("There is no column “Nope”")
     assert check_template("{row", headers).startswith("The title cannot be read")
     assert check_template("{row} {Customer}", headers) == ""
+
+
+def test_a_fix_made_in_the_preview_is_what_the_title_the_table_and_the_export_show(
+    tmp_path: Path,
+) -> None:
+    specs = _specs()
+    headers = ("customer_name", "amount", "Ref")
+    mapping = auto_map(specs, headers) | {"rush": InputSource(SourceKind.FIXED, "yes")}
+    rows = (("Acme", "x", "A-1"), ("Bolt", "3"))  # the second row is short a cell
+    edits = {0: {"amount": "7", "rush": "no"}, 1: {"customer_name": "Bolt Ltd"}}
+    checked, problem = check_rows(specs, mapping, headers, rows, edits, "{customer_name} {amount}")
+    assert problem == ""
+    assert checked[0].cells == ("Acme", "7", "A-1")  # "rush" has no column: nothing written
+    assert checked[0].params["amount"] == 7 and checked[0].params["rush"] is False
+    assert checked[0].title == "Acme 7"
+    assert checked[1].cells == ("Bolt Ltd", "3") and checked[1].title == "Bolt Ltd 3"
+    path = tmp_path / "out.csv"
+    batch_export.write(
+        path, headers, [BatchRow(c.index, c.cells, c.params, title=c.title) for c in checked]
+    )
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert [r[:3] for r in table[1:]] == [["Acme", "7", "A-1"], ["Bolt Ltd", "3", ""]]
 
 
 def _rows(n: int) -> list[BatchRow]:
