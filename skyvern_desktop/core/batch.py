@@ -8,6 +8,7 @@ a crash never starts a row twice (:mod:`.batch_runner`).
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -376,19 +377,59 @@ def counts(rows: list[BatchRow]) -> Counter[Bucket]:
     return Counter(bucket(r) for r in rows)
 
 
-def eta_seconds(rows: list[BatchRow], concurrency: int) -> float | None:
-    """Time left, from the durations of the runs that ended so far: the rows still to run,
-    ``concurrency`` at a time, each taking the median so far. ``None`` before two ended."""
-    durations = sorted(d for r in rows if (d := r.duration) is not None)
-    if len(durations) < 2:
-        return None
-    median = durations[len(durations) // 2]
-    waiting = sum(1 for r in rows if r.state in (RowState.PENDING, RowState.STARTING))
-    running = sum(1 for r in rows if r.state is RowState.RUNNING)
-    if not waiting and not running:
-        return 0.0
-    waves = math.ceil(waiting / max(1, concurrency))
-    return median * waves + (median / 2 if running else 0.0)
+class RowCounts:
+    """A batch's counts, its runs' durations and its running rows, kept row by row as rows
+    change (:meth:`changed`), so that drawing them each second costs nothing: a full pass
+    over 100,000 rows took about 0.4 s here."""
+
+    def __init__(self, rows: list[BatchRow]) -> None:
+        self.rows = rows
+        self._bucket = [bucket(r) for r in rows]
+        self._duration = [r.duration for r in rows]
+        self._failed = [r.failed for r in rows]
+        self.counts: Counter[Bucket] = Counter(self._bucket)
+        self.durations = sorted(d for d in self._duration if d is not None)
+        self.failed = sum(self._failed)
+        self.running = {i for i, b in enumerate(self._bucket) if b is Bucket.RUNNING}
+
+    def changed(self, indices: list[int]) -> None:
+        """These rows changed: their counts, duration and running state follow."""
+        for i in set(indices):
+            row = self.rows[i]
+            now, was = bucket(row), self._bucket[i]
+            if now is not was:
+                self._bucket[i] = now
+                self.counts[was] -= 1
+                self.counts[now] += 1
+                if was is Bucket.RUNNING:
+                    self.running.discard(i)
+                if now is Bucket.RUNNING:
+                    self.running.add(i)
+            duration, before = row.duration, self._duration[i]
+            if duration != before:
+                self._duration[i] = duration
+                if before is not None:
+                    del self.durations[bisect.bisect_left(self.durations, before)]
+                if duration is not None:
+                    bisect.insort(self.durations, duration)
+            failed = row.failed
+            if failed is not self._failed[i]:
+                self._failed[i] = failed
+                self.failed += 1 if failed else -1
+
+    def eta_seconds(self, concurrency: int) -> float | None:
+        """Time left, from the durations of the runs that ended so far: the rows still to
+        run, ``concurrency`` at a time, each taking the median so far. ``None`` before two
+        ended."""
+        if len(self.durations) < 2:
+            return None
+        median = self.durations[len(self.durations) // 2]
+        waiting = self.counts[Bucket.WAITING]
+        running = self.counts[Bucket.RUNNING]
+        if not waiting and not running:
+            return 0.0
+        waves = math.ceil(waiting / max(1, concurrency))
+        return median * waves + (median / 2 if running else 0.0)
 
 
 def summary(rows: list[BatchRow]) -> str:

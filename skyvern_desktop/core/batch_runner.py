@@ -43,7 +43,7 @@ from ..api.errors import (
     ValidationError,
 )
 from ..api.models import WorkflowRunRequest
-from .batch import BatchRow, RowState, counts
+from .batch import BatchRow, RowCounts, RowState
 from .batch_store import HEADERS_NOT_KEPT, BatchInfo, BatchState, BatchStore
 from .watcher import backoff
 
@@ -102,7 +102,9 @@ class BatchRunner:
         self.info = info
         self.rows = rows
         self.client = client
-        self._changed = changed
+        self._listener = changed
+        self.counts = RowCounts(rows)
+        """Kept as rows change: the view draws its progress from it each second."""
         self.policy = policy or RunnerPolicy()
         self._on_error = on_error
         self._wake = asyncio.Event()
@@ -262,6 +264,11 @@ class BatchRunner:
 
     def _save(self, row: BatchRow) -> None:
         self.store.save_row(self.info.batch_id, row)
+
+    def _changed(self, indices: list[int]) -> None:
+        if indices:
+            self.counts.changed(indices)
+        self._listener(indices)
 
     def _poke(self, indices: list[int]) -> None:
         self._wake.set()
@@ -613,7 +620,7 @@ class BatchRunner:
                 self._maybe(row, "The app stopped while its request was on its way.")
 
     def tally(self) -> dict[str, int]:
-        return {b.value: n for b, n in counts(self.rows).items()}
+        return {b.value: n for b, n in self.counts.counts.items() if n}
 
 
 def _reset(row: BatchRow) -> None:

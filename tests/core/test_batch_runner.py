@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunResponse, WorkflowRunRequest
-from skyvern_desktop.core.batch import BatchRow, Bucket, RowState, counts, eta_seconds, summary
+from skyvern_desktop.core.batch import BatchRow, Bucket, RowCounts, RowState, counts, summary
 from skyvern_desktop.core.batch_runner import BatchRunner, RunnerPolicy
 from skyvern_desktop.core.batch_store import BatchState, BatchStore
 
@@ -92,6 +94,7 @@ async def test_429_waits_its_retry_after_and_spaces_the_next_starts(
     assert sorted(r.run_id or "" for r in rows) == ["wr_a", "wr_b", "wr_c"]
     assert time.monotonic() - started >= 1.0
     await client.aclose()
+    _counts_match(runner)
     store.close()
 
 
@@ -117,6 +120,7 @@ async def test_a_lost_answer_is_may_have_started_and_never_sent_again(
     assert runner.state is BatchState.FINISHED
     assert summary(rows) == "1 completed, 1 may have started"
     await client.aclose()
+    _counts_match(runner)
     store.close()
 
 
@@ -155,7 +159,16 @@ async def test_network_trouble_stops_starts_until_the_server_answers(
     assert runner.offline is None
     await client.aclose()
     await unreachable.aclose()
+    _counts_match(runner)
     store.close()
+
+
+def _counts_match(runner: BatchRunner) -> None:
+    """What the runner kept row by row is what a full count says."""
+    whole = RowCounts(runner.rows)
+    assert +runner.counts.counts == +whole.counts
+    assert runner.counts.durations == whole.durations
+    assert (runner.counts.failed, runner.counts.running) == (whole.failed, whole.running)
 
 
 def test_counts_eta_and_summary() -> None:
@@ -172,8 +185,43 @@ def test_counts_eta_and_summary() -> None:
     c = counts(rows)
     assert [c[b] for b in (Bucket.WAITING, Bucket.RUNNING, Bucket.COMPLETED)] == [2, 1, 1]
     assert [c[b] for b in (Bucket.FAILED, Bucket.SKIPPED)] == [1, 1]
-    assert eta_seconds(rows, 2) == 20.0 + 10.0  # one wave of two at the median, plus half a run
+    # one wave of two at the median, plus half a run
+    assert RowCounts(rows).eta_seconds(2) == 20.0 + 10.0
     assert summary(rows) == "1 completed, 1 failed, 1 skipped"
+
+
+_STATES = [
+    (RowState.PENDING, None), (RowState.STARTING, None), (RowState.RUNNING, "running"),
+    (RowState.DONE, "completed"), (RowState.DONE, "failed"), (RowState.DONE, "canceled"),
+    (RowState.MAYBE, None), (RowState.SKIPPED, None), (RowState.STOPPED, None),
+    (RowState.REFUSED, None),
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 19), st.sampled_from(_STATES),
+            st.one_of(st.none(), st.floats(0, 100)), st.one_of(st.none(), st.floats(0, 100)),
+        ),
+        max_size=60,
+    )
+)  # fmt: skip
+def test_counts_kept_row_by_row_always_equal_a_full_count(
+    changes: list[tuple[int, tuple[RowState, str | None], float | None, float | None]],
+) -> None:
+    rows = _rows(20)
+    kept = RowCounts(rows)
+    for index, (state, status), started, finished in changes:
+        row = rows[index]
+        row.state, row.status, row.started_at, row.finished_at = state, status, started, finished
+        kept.changed([index])
+        whole = RowCounts(rows)
+        assert +kept.counts == +whole.counts == +counts(rows)
+        assert kept.durations == whole.durations
+        assert (kept.failed, kept.running) == (whole.failed, whole.running)
+        assert kept.eta_seconds(3) == whole.eta_seconds(3)
 
 
 @pytest.mark.asyncio
@@ -226,4 +274,5 @@ async def test_concurrency_pause_stop_and_cancel_while_it_runs(
     assert summary(rows) == "6 canceled"
     assert len([r for r in fake.requests if r.method == "POST" and r.path == RUN]) == 3
     await client.aclose()
+    _counts_match(runner)
     store.close()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.batch import Bucket, RowState, counts, eta_seconds, input_texts
+from ...core.batch import Bucket, RowState, input_texts
 from ...core.batch_runner import MAX_CONCURRENCY
 from ...core.batch_store import BatchState
 from ...core.params import specs_for
@@ -232,16 +232,15 @@ class BatchView(QWidget):
 
     def refresh_summary(self) -> None:
         runner = self.runner
-        rows = runner.rows
-        c = counts(rows)
-        total = len(rows) - c[Bucket.SKIPPED]
+        c = runner.counts.counts
+        total = len(runner.rows) - c[Bucket.SKIPPED]
         ended = c[Bucket.COMPLETED] + c[Bucket.FAILED] + c[Bucket.CANCELED]
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(ended)
         self.progress.setFormat(f"{ended} of {total} ended")
         parts = [f"{c[b]} {b.value}" for b in _BUCKETS if c[b] or b in _BUCKETS[:5]]
         self.counts.setText(" · ".join(parts))
-        left = eta_seconds(rows, runner.concurrency)
+        left = runner.counts.eta_seconds(runner.concurrency)
         state = runner.state
         self.eta.setText(
             f"About {seconds_text(left)} left"
@@ -273,9 +272,9 @@ class BatchView(QWidget):
         self.resume_button.setVisible(state is BatchState.PAUSED or bool(runner.problem))
         self.stop_button.setEnabled(c[Bucket.WAITING] > 0 and state is not BatchState.FINISHED)
         self.cancel_button.setEnabled(c[Bucket.RUNNING] > 0)
-        self.retry_button.setEnabled(any(r.failed for r in rows))
-        if c[Bucket.RUNNING]:  # the Duration column of running rows
-            self.model.rows_changed([r.index for r in rows if r.state is RowState.RUNNING])
+        self.retry_button.setEnabled(runner.counts.failed > 0)
+        if runner.counts.running:  # the Duration column of running rows
+            self.model.rows_changed(sorted(runner.counts.running))
         self._update_row_actions()
 
     def selected_rows(self) -> list[BatchRow]:
@@ -347,7 +346,7 @@ class BatchView(QWidget):
             self.runner.skip(row.index)
 
     def _confirm_cancel(self) -> None:
-        n = sum(1 for r in self.runner.rows if r.state is RowState.RUNNING)
+        n = len(self.runner.counts.running)
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Cancel the running runs?",
