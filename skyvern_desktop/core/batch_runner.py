@@ -11,9 +11,8 @@ pages. No Qt: the screen passes a callback and drives the controls.
   starts out (the spacing halves again with each start that goes through). Network
   trouble stops new starts; the runner asks the server for its version, backing off, and
   goes on by itself once it answers.
-- **Watching.** One request lists the workflow's newest runs (a page of up to 100) and
-  updates every running row it finds; further pages only while runs are missing. A run's
-  details (its output) are read once, when it ends.
+- **Watching** is :class:`.batch_watch.RunWatcher`'s: the workflow's newest runs in
+  pages, not one request per run.
 """
 
 from __future__ import annotations
@@ -26,10 +25,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..api.enums import is_terminal
 from ..api.errors import (
     ApiError,
     AuthError,
@@ -44,7 +41,9 @@ from ..api.errors import (
 )
 from ..api.models import WorkflowRunRequest
 from .batch import BatchRow, RowCounts, RowState
+from .batch_find import Candidate, find_candidates
 from .batch_store import HEADERS_NOT_KEPT, BatchInfo, BatchState, BatchStore
+from .batch_watch import RunWatcher
 from .watcher import backoff
 
 if TYPE_CHECKING:
@@ -68,16 +67,6 @@ class RunnerPolicy:
     probe_max: float = 30.0
     details_at_once: int = 4  # run details read at the same time
     rand: Callable[[], float] = random.random
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A run the server has that may be the one a "may have started" row started."""
-
-    run_id: str
-    created_at: datetime
-    status: str
-    same_inputs: bool
 
 
 Listener = Callable[[list[int]], None]
@@ -114,11 +103,11 @@ class BatchRunner:
         self._last_start = 0.0
         self.offline: str | None = None  # why starts wait (network trouble), in words
         self.problem: str | None = None  # why the batch paused by itself
-        self.watch_error: str | None = None
-        self.requests = 0  # sent by this runner (the benchmark counts them)
-        self._details = asyncio.Semaphore(self.policy.details_at_once)
-        self._reading: set[int] = set()  # rows whose details are being read
-        self._by_run = {r.run_id: r for r in rows if r.run_id}
+        self._sent = 0  # requests sent by this runner, the watcher's aside
+        self.watcher = RunWatcher(
+            client, info.workflow_permanent_id, rows, self.policy,
+            active=lambda: self._active, changed=self._poke, save=self._save, spawn=self._spawn,
+        )  # fmt: skip
         # The rows to start, in order, and those holding a slot: kept as rows change, so
         # starting or settling never scans every row (a batch may have 100,000).
         self._pending: deque[int] = deque(r.index for r in rows if r.state is RowState.PENDING)
@@ -135,6 +124,16 @@ class BatchRunner:
                 self._set_state(BatchState.PAUSED)
 
     # ------------------------------------------------------------------ state
+
+    @property
+    def requests(self) -> int:
+        """Requests sent for this batch (the benchmark counts them)."""
+        return self._sent + self.watcher.requests
+
+    @property
+    def watch_error(self) -> str | None:
+        """Why status updates fail, in words, while they do."""
+        return self.watcher.error
 
     @property
     def state(self) -> BatchState:
@@ -187,7 +186,7 @@ class BatchRunner:
         for row in rows:
             assert row.run_id is not None
             try:
-                self.requests += 1
+                self._sent += 1
                 await self.client.cancel_run(row.run_id)
                 done += 1
             except NotFoundError:
@@ -202,7 +201,7 @@ class BatchRunner:
             if row.failed:
                 if row.run_id:
                     row.earlier_runs.append(row.run_id)
-                    self._by_run.pop(row.run_id, None)
+                    self.watcher.forget(row.run_id)
                 _reset(row)
                 self._save(row)
                 self._pending.append(row.index)
@@ -235,12 +234,12 @@ class BatchRunner:
         """A "may have started" row's run was found: the row follows it from now on.
         ``False`` when another row of the batch has that run already."""
         row = self.rows[index]
-        if row.state is not RowState.MAYBE or run_id in self._by_run:
+        if row.state is not RowState.MAYBE or self.watcher.follows(run_id):
             return False
         row.state, row.run_id, row.status = RowState.RUNNING, run_id, None
         row.started_at = row.started_at or row.sent_at or time.time()
         row.failure_reason = None
-        self._by_run[run_id] = row
+        self.watcher.follow(row)
         self._active.add(index)
         self._save(row)
         if self.state is BatchState.FINISHED:
@@ -279,7 +278,7 @@ class BatchRunner:
     async def run(self) -> None:
         """Start and watch rows until the batch is settled; returns when it finished."""
         self.finished.clear()
-        watcher = self._spawn("watch", self._watch())
+        watcher = self._spawn("watch", self.watcher.run(self._wake.set))
         try:
             while True:
                 if self.settled:  # paused or not: nothing is left to start or to watch
@@ -346,7 +345,7 @@ class BatchRunner:
 
     async def _start(self, row: BatchRow, request: WorkflowRunRequest) -> None:
         try:
-            self.requests += 1
+            self._sent += 1
             run = await self.client.run_workflow(request)
         except RateLimitedError as exc:
             self._back_to_waiting(row)
@@ -382,7 +381,7 @@ class BatchRunner:
         row.state, row.run_id, row.status = RowState.RUNNING, run.run_id, str(run.status)
         row.started_at = time.time()
         row.failure_reason = None
-        self._by_run[run.run_id] = row
+        self.watcher.follow(row)
         self._save(row)
         self._poke([row.index])
 
@@ -418,7 +417,7 @@ class BatchRunner:
         while True:
             await asyncio.sleep(backoff(failures, p.probe_first, 2.0, p.probe_max, p.rand))
             try:
-                self.requests += 1
+                self._sent += 1
                 await self.client.version()
             except SkyvernError:
                 failures += 1
@@ -427,165 +426,17 @@ class BatchRunner:
             self._poke([])
             return
 
-    # ------------------------------------------------------------------ watching
-
-    async def _watch(self) -> None:
-        interval = self.policy.watch_first
-        failures = 0
-        while True:
-            running = [
-                self.rows[i] for i in sorted(self._active)
-                if self.rows[i].state is RowState.RUNNING
-            ]  # fmt: skip
-            if running:
-                try:
-                    changed = await self._watch_once(running)
-                except SkyvernError as exc:
-                    failures += 1
-                    self.watch_error = str(exc)
-                    self._changed([])
-                    await asyncio.sleep(backoff(failures, 1.0, 2.0, 30.0, self.policy.rand))
-                    continue
-                if self.watch_error:
-                    self.watch_error = None
-                    self._changed([])
-                failures = 0
-                interval = (
-                    self.policy.watch_first
-                    if changed
-                    else min(self.policy.watch_max, interval * 1.5)
-                )
-            else:
-                interval = self.policy.watch_first
-            self._wake.set()
-            await asyncio.sleep(interval)
-
-    async def _watch_once(self, running: list[BatchRow]) -> bool:
-        """One look at the workflow's newest runs; ``True`` when a row changed."""
-        missing = {r.run_id for r in running if r.run_id}
-        oldest = min((r.started_at or 0.0) for r in running) - 120
-        changed: list[int] = []
-        size = self.policy.list_page_size
-        for page in range(1, self.policy.max_pages + 1):
-            self.requests += 1
-            runs = await self.client.list_workflow_runs(
-                workflow_permanent_id=self.info.workflow_permanent_id, page=page, page_size=size
-            )
-            for run in runs:
-                missing.discard(run.workflow_run_id)  # seen, whatever its row's state now
-                row = self._by_run.get(run.workflow_run_id)
-                if row is None or row.state is not RowState.RUNNING:
-                    continue
-                if self._update(row, str(run.status), run.failure_reason):
-                    changed.append(row.index)
-            if not missing or len(runs) < size:
-                break
-            if runs and runs[-1].created_at.timestamp() < oldest:
-                break
-        for run_id in missing:  # not in the newest pages: read on its own
-            row = self._by_run.get(run_id) if run_id else None
-            if row is None or row.state is not RowState.RUNNING or row.index in self._reading:
-                continue  # ended meanwhile, or its details are being read already
-            self.requests += 1
-            try:
-                one = await self.client.get_run(run_id)
-            except NotFoundError:
-                row.state, row.status = RowState.DONE, "gone"
-                row.failure_reason = "The server no longer has this run."
-                self._save(row)
-                changed.append(row.index)
-                continue
-            if self._update(row, str(one.status), one.failure_reason, details=one):
-                changed.append(row.index)
-        if changed:
-            self._poke(changed)
-        return bool(changed)
-
-    def _update(
-        self, row: BatchRow, status: str, reason: str | None, *, details: RunResponse | None = None
-    ) -> bool:
-        if is_terminal(status):
-            if details is not None:
-                self._ended(row, details)
-            elif row.index not in self._reading:
-                self._reading.add(row.index)
-                self._spawn(f"details.{row.index}", self._read_details(row))
-                if status != row.status:
-                    row.status = status
-                    return True
-            return False
-        if status == row.status:
-            return False
-        row.status = status
-        row.failure_reason = reason
-        self._save(row)
-        return True
-
-    async def _read_details(self, row: BatchRow) -> None:
-        assert row.run_id is not None
-        try:
-            async with self._details:
-                while True:
-                    try:
-                        self.requests += 1
-                        run = await self.client.get_run(row.run_id)
-                        break
-                    except NetworkError:
-                        await asyncio.sleep(2.0)
-            self._ended(row, run)
-            self._poke([row.index])
-        finally:
-            self._reading.discard(row.index)
-
-    def _ended(self, row: BatchRow, run: RunResponse) -> None:
-        row.output = run.output
-        row.failure_reason = run.failure_reason
-        if run.started_at is not None and run.finished_at is not None:
-            row.started_at = run.started_at.timestamp()
-            row.finished_at = run.finished_at.timestamp()
-        row.finish(str(run.status), at=time.time())
-        self._save(row)
-
     # ------------------------------------------------------------------ helping the operator
 
     async def find_run(self, index: int) -> list[Candidate]:
-        """The workflow's runs created around the moment a "may have started" row's request
-        left, that no other row of this batch has: those started with the row's inputs
-        first. The operator chooses; nothing is taken by itself."""
-        row = self.rows[index]
-        sent = row.sent_at or time.time()
-        start = datetime.fromtimestamp(sent, UTC) - timedelta(minutes=2)
-        end = datetime.fromtimestamp(sent, UTC) + timedelta(minutes=10)
+        """The runs a "may have started" row may have started (see :mod:`.batch_find`)."""
         known = {r.run_id for r in self.rows if r.run_id} | {
             run for r in self.rows for run in r.earlier_runs
         }
-        found: list[Candidate] = []
-        for page in range(1, 6):
-            self.requests += 1
-            runs = await self.client.list_workflow_runs(
-                workflow_permanent_id=self.info.workflow_permanent_id,
-                page=page,
-                page_size=50,
-                created_after=start,
-                created_before=end,
-            )
-            for run in runs:
-                if run.workflow_run_id in known:
-                    continue
-                self.requests += 1
-                detail = await self.client.get_run(run.workflow_run_id)
-                sent_params = (detail.run_request or {}).get("parameters") or {}
-                found.append(
-                    Candidate(
-                        run.workflow_run_id,
-                        run.created_at,
-                        str(run.status),
-                        _same(sent_params, row.params),
-                    )
-                )
-            if len(runs) < 50:
-                break
-        found.sort(key=lambda c: (not c.same_inputs, abs(c.created_at.timestamp() - sent)))
+        found, sent = await find_candidates(
+            self.client, self.info.workflow_permanent_id, self.rows[index], known
+        )
+        self._sent += sent
         return found
 
     # ------------------------------------------------------------------ tasks
@@ -628,14 +479,3 @@ def _reset(row: BatchRow) -> None:
     row.failure_reason = None
     row.sent_at = row.started_at = row.finished_at = None
     row.output = None
-
-
-def _same(sent: Any, params: dict[str, Any]) -> bool:
-    """Whether a run's stored inputs are the row's (the server stores some as text)."""
-    if not isinstance(sent, dict):
-        return False
-    for key, value in params.items():
-        got = sent.get(key)
-        if got != value and str(got) != str(value):
-            return False
-    return True
