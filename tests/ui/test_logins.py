@@ -53,7 +53,7 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         app.window.show_page("logins")
         page = app.window.logins
         await wait_until(lambda: "ui.logins.load" not in app.tasks.names, within=20)
-        dialog = app.logins.new_credential("password")
+        dialog = app.logins.credentials.new_credential("password")
         fields = dialog.fields
         shop = f"Shop {uuid.uuid4().hex[:6]}"
         qtbot.keyClicks(fields["name"], shop)
@@ -89,7 +89,7 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
         assert made and made[0].credential["totp_type"] == "authenticator"  # type: ignore[index]
 
         # The server's own refusal lands on its field too.
-        refused = app.logins.new_credential("password")
+        refused = app.logins.credentials.new_credential("password")
         refused.submitted.emit(
             NewCredential(name="x", credential_type=CredentialType.PASSWORD,
                           credential={"username": "", "password": password})

@@ -13,53 +13,25 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-import shiboken6
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QInputDialog,
-    QLineEdit,
-    QMessageBox,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QWidget
 
-from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
+from ...api.errors import OutcomeUnknownError, SkyvernError
+from .credentials import CredentialsFlow
 
 # The dialogs, the sign-in window and the rules they use (pydantic models among them) load
 # when the Logins screen is first used, not while the window is shown (tests/test_layers.py).
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
-    from ...api.models import BrowserProfile, BrowserSession, Credential
-    from ...api.models.logins import NewCredential
+    from ...api.models import BrowserProfile, BrowserSession
     from ..errors import ErrorReporter
     from ..session import Session
     from ..tasks import TaskRunner
-    from .credential_dialog import CredentialDialog
+    from .dialogs import SessionStartDialog
     from .page import LoginsPage
     from .signin import SignInWindow
 
 log = logging.getLogger(__name__)
-
-
-def _confirm(
-    parent: QWidget, name: str, title: str, text: str, yes: str, then: Callable[[], Any]
-) -> QMessageBox:
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
-    )
-    box.setObjectName(name)
-    button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    button.setObjectName(f"{name}Yes")
-    box.buttonClicked.connect(lambda b: then() if b is button else None)
-    box.finished.connect(lambda _r: box.deleteLater())
-    box.open()
-    return box
 
 
 class LoginsController(QObject):
@@ -88,6 +60,7 @@ class LoginsController(QObject):
         self._serial = 0
         self.windows: dict[str, SignInWindow] = {}
         self.dialogs: list[QDialog] = []
+        self.credentials = CredentialsFlow(self)
         session.client_changed.connect(self._on_client_changed)
 
     @property
@@ -102,9 +75,9 @@ class LoginsController(QObject):
             return
         self._attached = page
         page.refresh_requested.connect(self.load)
-        page.new_credential_requested.connect(self.new_credential)
-        page.rename_credential_requested.connect(self.rename_credential)
-        page.delete_credential_requested.connect(self.delete_credential)
+        page.new_credential_requested.connect(self.credentials.new_credential)
+        page.rename_credential_requested.connect(self.credentials.rename_credential)
+        page.delete_credential_requested.connect(self.credentials.delete_credential)
         page.new_login_requested.connect(self.new_login)
         page.start_session_requested.connect(self.start_session)
         page.extend_session_requested.connect(self.extend_session)
@@ -117,7 +90,7 @@ class LoginsController(QObject):
         page.profile_table.selectionModel().selectionChanged.connect(lambda *_: self._show_usage())
         self.load()
 
-    def _spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> None:
         """Each action is a task of its own: a second Start… never cancels the first's
         request midway. Only the lists (``load``) and a profile's usage are "latest wins"."""
         if name not in ("load", "profile.usage"):
@@ -126,7 +99,7 @@ class LoginsController(QObject):
         self._tasks.spawn(f"ui.logins.{name}", coro)
 
     @property
-    def _client(self) -> SkyvernClient | None:
+    def client(self) -> SkyvernClient | None:
         return self._session.client
 
     def _on_client_changed(self) -> None:
@@ -150,10 +123,10 @@ class LoginsController(QObject):
 
     def load(self) -> None:
         """All three lists, each on its own (one that fails says so, the others show)."""
-        self._spawn("load", self._load())
+        self.spawn("load", self._load())
 
     async def _load(self) -> None:
-        client = self._client
+        client = self.client
         page = self._attached
         if client is None or page is None:
             return
@@ -181,173 +154,28 @@ class LoginsController(QObject):
                 raise result
         page.set_status(" ".join(problems))
 
-    # ------------------------------------------------------------------ credentials
-
-    def new_credential(self, kind: str) -> CredentialDialog:
-        from .credential_dialog import CredentialDialog
-
-        dialog = CredentialDialog(kind, self._window)
-        dialog.submitted.connect(
-            lambda new: self._spawn("credential.create", self._create(dialog, new))
-        )
-        self._keep(dialog)
-        dialog.show()
-        return dialog
-
-    def _keep(self, dialog: QDialog) -> None:
-        self.dialogs.append(dialog)
-        dialog.finished.connect(
-            lambda _r: self.dialogs.remove(dialog) if dialog in self.dialogs else None
-        )
-        dialog.finished.connect(lambda _r: dialog.deleteLater())
-
-    async def _create(self, dialog: CredentialDialog, new: NewCredential) -> None:
-        client = self._client
-        if client is None:
-            dialog.show_errors({}, "Not connected to a server.")
-            return
-        try:
-            made = await client.create_credential(new)
-        except SkyvernError as exc:
-            if shiboken6.isValid(dialog):  # the app may be quitting: the form is gone
-                self._refused(dialog, exc)
-            if isinstance(exc, OutcomeUnknownError):
-                self.load()
-            return
-        if shiboken6.isValid(dialog):
-            dialog.done_sending()
-        self.message.emit(f"Saved the credential “{made.name}” ({made.credential_id}).")
-        self.load()
-
-    @staticmethod
-    def _refused(dialog: CredentialDialog, exc: SkyvernError) -> None:
-        """The server's refusal on the form's fields (the rest in its banner)."""
-        if isinstance(exc, ValidationError):
-            fields = {f.field: f.message for f in exc.field_errors if f.field}
-            known = {k: v for k, v in fields.items() if k in dialog.fields}
-            dialog.show_errors(known, "" if known else f"The server refused it: {exc}")
-        elif isinstance(exc, OutcomeUnknownError):
-            dialog.show_errors(
-                {}, f"{exc} It was not sent again: look for it in the list before saving again."
-            )
-        else:
-            dialog.show_errors({}, f"It could not be saved: {exc}")
-
-    def rename_credential(self, credential: Credential) -> None:
-        self._ask_text(
-            "credentialRenameDialog", "Rename the credential", "New name:", credential.name,
-            lambda name: self._spawn(
-                "credential.rename", self._rename_credential(credential, name)
-            ),
-        )  # fmt: skip
-
-    async def _rename_credential(self, credential: Credential, name: str) -> None:
-        client = self._client
-        if client is None or not name.strip():
-            return
-        try:
-            await client.rename_credential(credential.credential_id, name.strip())
-        except SkyvernError as exc:
-            self._reporter.report("The credential could not be renamed.", exc)
-            return
-        self.load()
-
-    def delete_credential(self, credential: Credential) -> None:
-        self._spawn("credential.delete", self._ask_delete_credential(credential))
-
-    async def _ask_delete_credential(self, credential: Credential) -> None:
-        from ...core.logins import workflows_defaulting_to
-
-        client = self._client
-        if client is None:
-            return
-        uses = ""
-        try:
-            workflows = await client.list_all_workflows()
-            found = workflows_defaulting_to(credential.credential_id, workflows)
-            if found:
-                names = ", ".join(f"“{w.title}”" for w in found[:6])
-                more = f" and {len(found) - 6} more" if len(found) > 6 else ""
-                uses = (
-                    f" These workflows use it as an input's default: {names}{more}; their"
-                    " runs will fail until you choose another."
-                )
-        except SkyvernError as exc:
-            uses = f" (The workflows that may use it could not be checked: {exc})"
-        _confirm(
-            self.page, "confirmDeleteCredential", "Delete the credential?",
-            f"“{credential.name}” ({credential.credential_id}) is deleted from the server's vault."
-            f"{uses}", "Delete",
-            lambda: self._spawn("credential.delete.send", self._delete_credential(credential)),
-        )  # fmt: skip
-
-    async def _delete_credential(self, credential: Credential) -> None:
-        client = self._client
-        if client is None:
-            return
-        try:
-            await client.delete_credential(credential.credential_id)
-        except SkyvernError as exc:
-            self._reporter.report("The credential could not be deleted.", exc)
-            return
-        self.message.emit(f"Deleted the credential “{credential.name}”.")
-        self.load()
-
     # ------------------------------------------------------------------ sessions
 
-    def start_session(self) -> QDialog:
-        dialog = QDialog(self._window)
-        dialog.setObjectName("sessionStartDialog")
-        dialog.setWindowTitle("Start a browser session")
-        form = QFormLayout()
-        minutes = QSpinBox()
-        minutes.setObjectName("sessionMinutes")
-        minutes.setRange(5, 1440)
-        minutes.setValue(60)
-        minutes.setSuffix(" min")
-        form.addRow("Lasts", minutes)
-        profile = QComboBox()
-        profile.setObjectName("sessionProfile")
-        profile.addItem("A fresh browser", None)
-        if self._attached is not None:
-            for p in self._attached.profiles.items:
-                profile.addItem(p.name, p.browser_profile_id)
-        form.addRow("Starts from", profile)
-        from ...api.enums import ProxyLocation
-        from ..widgets.run_options import proxy_label
+    def start_session(self) -> SessionStartDialog:
+        from .dialogs import SessionStartDialog
 
-        proxy = QComboBox()
-        proxy.setObjectName("sessionProxy")
-        proxy.addItem("The server's default", None)
-        for location in ProxyLocation:
-            proxy.addItem(proxy_label(location.value), location.value)
-        form.addRow("Proxy location", proxy)
-        keep = QCheckBox("Keep it running when the app quits")
-        keep.setObjectName("sessionKeep")
-        form.addRow("", keep)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        profiles = []
+        if self._attached is not None:
+            profiles = [(p.name, p.browser_profile_id) for p in self._attached.profiles.items]
+        dialog = SessionStartDialog(profiles, self._window)
+        dialog.start.connect(
+            lambda minutes, profile_id, keep, proxy: self.spawn(
+                "session.start", self._start_session(minutes, profile_id, keep, proxy)
+            )
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start")
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("sessionStartOk")
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        box = QVBoxLayout(dialog)
-        box.addLayout(form)
-        box.addWidget(buttons)
-        dialog.accepted.connect(
-            lambda: self._spawn("session.start", self._start_session(
-                minutes.value(), profile.currentData(), keep.isChecked(), proxy.currentData()
-            ))
-        )  # fmt: skip
-        self._keep(dialog)
+        self.keep(dialog)
         dialog.open()
         return dialog
 
     async def _start_session(
         self, minutes: int, profile_id: str | None, keep: bool, proxy: str | None = None
     ) -> BrowserSession | None:
-        client = self._client
+        client = self.client
         if client is None:
             return None
         try:
@@ -371,21 +199,16 @@ class LoginsController(QObject):
         return session
 
     def extend_session(self, session: BrowserSession) -> None:
-        dialog = QInputDialog(self._window)
-        dialog.setObjectName("sessionExtendDialog")
-        dialog.setWindowTitle("Extend the session")
-        dialog.setLabelText("Minutes to add:")
-        dialog.setInputMode(QInputDialog.InputMode.IntInput)
-        dialog.setIntRange(1, 1440)
-        dialog.setIntValue(30)
-        dialog.intValueSelected.connect(
-            lambda n: self._spawn("session.extend", self._extend(session, n))
+        from .dialogs import ask_minutes
+
+        dialog = ask_minutes(
+            self._window, lambda n: self.spawn("session.extend", self._extend(session, n))
         )
-        self._keep(dialog)
+        self.keep(dialog)
         dialog.open()
 
     async def _extend(self, session: BrowserSession, minutes: int) -> None:
-        client = self._client
+        client = self.client
         if client is None:
             return
         try:
@@ -402,14 +225,14 @@ class LoginsController(QObject):
             if session.runnable_id
             else ""
         )
-        _confirm(
-            self.page, "confirmCloseSession", "Close the browser session?",
+        self.confirm(
+            "confirmCloseSession", "Close the browser session?",
             f"The browser of {session.browser_session_id} closes.{used}", "Close it",
-            lambda: self._spawn("session.close", self._close(session.browser_session_id)),
+            lambda: self.spawn("session.close", self._close(session.browser_session_id)),
         )  # fmt: skip
 
     async def _close(self, session_id: str) -> None:
-        client = self._client
+        client = self.client
         if client is None:
             return
         try:
@@ -426,7 +249,7 @@ class LoginsController(QObject):
     # ------------------------------------------------------------------ sign in once
 
     def new_login(self) -> None:
-        self._spawn("new_login", self.open_new_login())
+        self.spawn("new_login", self.open_new_login())
 
     async def open_new_login(self, start_url: str = "") -> SignInWindow | None:
         """Start a browser session for signing in and open it live."""
@@ -441,7 +264,7 @@ class LoginsController(QObject):
         without keeping a profile), is shown, not driven."""
         from .signin import SignInWindow
 
-        client = self._client
+        client = self.client
         if client is None:
             return None
         sid = session.browser_session_id
@@ -454,7 +277,7 @@ class LoginsController(QObject):
         )  # fmt: skip
         self.windows[sid] = window
         window.save_requested.connect(
-            lambda name: self._spawn(f"save.{sid}", self._save(window, name))
+            lambda name: self.spawn(f"save.{sid}", self._save(window, name))
         )
         window.closed.connect(lambda: self._window_closed(window))
         window.show()
@@ -464,7 +287,7 @@ class LoginsController(QObject):
     async def _save(self, window: SignInWindow, name: str) -> None:
         from ...core.logins import profile_from_session, wait_before_saving
 
-        client = self._client
+        client = self.client
         if client is None:
             return
         sid = window.session.browser_session_id
@@ -502,7 +325,7 @@ class LoginsController(QObject):
         self.windows.pop(sid, None)
         window.deleteLater()
         if sid in self.ours:  # a sign-in given up: its browser is not left running
-            self._spawn(f"session.close.{sid}", self._close(sid))
+            self.spawn(f"session.close.{sid}", self._close(sid))
 
     # ------------------------------------------------------------------ profiles
 
@@ -513,10 +336,10 @@ class LoginsController(QObject):
         profile = page.selected(page.profile_table)
         page.profile_usage.setText("")
         if profile is not None:
-            self._spawn("profile.usage", self._usage(profile))
+            self.spawn("profile.usage", self._usage(profile))
 
     async def _usage(self, profile: BrowserProfile) -> None:
-        client, page = self._client, self._attached
+        client, page = self.client, self._attached
         if client is None or page is None:
             return
         try:
@@ -536,37 +359,17 @@ class LoginsController(QObject):
         )
 
     def profile_from_run(self) -> None:
-        dialog = QDialog(self._window)
-        dialog.setObjectName("profileFromRunDialog")
-        dialog.setWindowTitle("A profile from a finished run")
-        form = QFormLayout()
-        run = QLineEdit()
-        run.setObjectName("profileRunId")
-        run.setPlaceholderText("wr_…")
-        name = QLineEdit()
-        name.setObjectName("profileRunName")
-        form.addRow("Run", run)
-        form.addRow("Profile name", name)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        from .dialogs import ProfileFromRunDialog
+
+        dialog = ProfileFromRunDialog(self._window)
+        dialog.chosen.connect(
+            lambda run_id, name: self.spawn("profile.from_run", self._from_run(run_id, name))
         )
-        buttons.accepted.connect(
-            lambda: dialog.accept() if run.text().strip() and name.text().strip() else None
-        )
-        buttons.rejected.connect(dialog.reject)
-        box = QVBoxLayout(dialog)
-        box.addLayout(form)
-        box.addWidget(buttons)
-        dialog.accepted.connect(
-            lambda: self._spawn(
-                "profile.from_run", self._from_run(run.text().strip(), name.text().strip())
-            )
-        )
-        self._keep(dialog)
+        self.keep(dialog)
         dialog.open()
 
     async def _from_run(self, run_id: str, name: str) -> None:
-        client = self._client
+        client = self.client
         if client is None:
             return
         try:
@@ -578,13 +381,13 @@ class LoginsController(QObject):
         self.load()
 
     def rename_profile(self, profile: BrowserProfile) -> None:
-        self._ask_text(
+        self.ask_text(
             "profileRenameDialog", "Rename the profile", "New name:", profile.name,
-            lambda name: self._spawn("profile.rename", self._rename_profile(profile, name)),
+            lambda name: self.spawn("profile.rename", self._rename_profile(profile, name)),
         )  # fmt: skip
 
     async def _rename_profile(self, profile: BrowserProfile, name: str) -> None:
-        client = self._client
+        client = self.client
         if client is None or not name.strip():
             return
         try:
@@ -595,15 +398,15 @@ class LoginsController(QObject):
         self.load()
 
     def delete_profile(self, profile: BrowserProfile) -> None:
-        _confirm(
-            self.page, "confirmDeleteProfile", "Delete the profile?",
+        self.confirm(
+            "confirmDeleteProfile", "Delete the profile?",
             f"“{profile.name}” and the signed-in browser it keeps are deleted. Runs that"
             " name it can no longer start from it.", "Delete",
-            lambda: self._spawn("profile.delete", self._delete_profile(profile)),
+            lambda: self.spawn("profile.delete", self._delete_profile(profile)),
         )  # fmt: skip
 
     async def _delete_profile(self, profile: BrowserProfile) -> None:
-        client = self._client
+        client = self.client
         if client is None:
             return
         try:
@@ -614,10 +417,10 @@ class LoginsController(QObject):
         self.load()
 
     def use_profile(self, profile: BrowserProfile) -> None:
-        self._spawn("profile.use", self._pick_workflow(profile))
+        self.spawn("profile.use", self._pick_workflow(profile))
 
     async def _pick_workflow(self, profile: BrowserProfile) -> None:
-        client = self._client
+        client = self.client
         if client is None:
             return
         try:
@@ -628,35 +431,48 @@ class LoginsController(QObject):
         if not workflows:
             self.message.emit("This server has no workflow to run with the profile yet.")
             return
-        dialog = QInputDialog(self._window)
-        dialog.setObjectName("profileUseDialog")
-        dialog.setWindowTitle("Use the profile in a run")
-        dialog.setLabelText(f"Run which workflow starting from “{profile.name}”?")
-        titles = [f"{w.title}  ({w.workflow_permanent_id})" for w in workflows]
-        dialog.setComboBoxItems(titles)
-        dialog.setComboBoxEditable(False)
+        from .dialogs import pick_workflow
 
-        def chosen(text: str) -> None:
-            wpid = workflows[titles.index(text)].workflow_permanent_id
+        def chosen(i: int) -> None:
+            wpid = workflows[i].workflow_permanent_id
             self.launch_requested.emit(wpid, {"browser_profile_id": profile.browser_profile_id})
 
-        dialog.textValueSelected.connect(chosen)
-        self._keep(dialog)
+        titles = [f"{w.title}  ({w.workflow_permanent_id})" for w in workflows]
+        dialog = pick_workflow(self._window, profile.name, titles, chosen)
+        self.keep(dialog)
         dialog.open()
 
     # ------------------------------------------------------------------ helpers, quit
 
-    def _ask_text(
+    def keep(self, dialog: QDialog) -> None:
+        """The dialog is closed with the others at quit, and deleted once done."""
+        self.dialogs.append(dialog)
+        dialog.finished.connect(
+            lambda _r: self.dialogs.remove(dialog) if dialog in self.dialogs else None
+        )
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+
+    @property
+    def window(self) -> QWidget:
+        """The main window: the dialogs' parent."""
+        return self._window
+
+    def report(self, what: str, exc: BaseException) -> None:
+        self._reporter.report(what, exc)
+
+    def ask_text(
         self, name: str, title: str, label: str, value: str, then: Callable[[str], Any]
     ) -> None:
-        dialog = QInputDialog(self._window)
-        dialog.setObjectName(name)
-        dialog.setWindowTitle(title)
-        dialog.setLabelText(label)
-        dialog.setTextValue(value)
-        dialog.textValueSelected.connect(then)
-        self._keep(dialog)
+        from .dialogs import ask_text
+
+        dialog = ask_text(self._window, name, title, label, value, then)
+        self.keep(dialog)
         dialog.open()
+
+    def confirm(self, name: str, title: str, text: str, yes: str, then: Callable[[], Any]) -> None:
+        from .dialogs import confirm
+
+        confirm(self.page, name, title, text, yes, then)
 
     def close_all(self) -> None:
         for window in list(self.windows.values()):
@@ -667,7 +483,7 @@ class LoginsController(QObject):
     async def aclose(self) -> None:
         """Close the sessions this app started and was not asked to keep (within 5 s)."""
         self.close_all()
-        client = self._client
+        client = self.client
         if client is None or not self.ours:
             return
         started = time.monotonic()

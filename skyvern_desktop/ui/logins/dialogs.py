@@ -1,0 +1,176 @@
+"""The Logins screen's small dialogs, built here so its controller stays free of widget
+construction. Each opens window-modal (``open()``, never ``exec()``) and answers through a
+callback or a signal; the controller decides what happens next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def confirm(
+    parent: QWidget, name: str, title: str, text: str, yes: str, then: Callable[[], Any]
+) -> QMessageBox:
+    """Ask first; ``then()`` runs only on ``yes``."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
+    )
+    box.setObjectName(name)
+    button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    button.setObjectName(f"{name}Yes")
+    box.buttonClicked.connect(lambda b: then() if b is button else None)
+    box.finished.connect(lambda _r: box.deleteLater())
+    box.open()
+    return box
+
+
+def ask_text(
+    parent: QWidget, name: str, title: str, label: str, value: str, then: Callable[[str], Any]
+) -> QInputDialog:
+    """One line of text (a new name); ``then(text)`` when it is given."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextValue(value)
+    dialog.textValueSelected.connect(then)
+    return dialog
+
+
+def ask_minutes(parent: QWidget, then: Callable[[int], Any]) -> QInputDialog:
+    """How many minutes to add to a browser session; ``then(minutes)``."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("sessionExtendDialog")
+    dialog.setWindowTitle("Extend the session")
+    dialog.setLabelText("Minutes to add:")
+    dialog.setInputMode(QInputDialog.InputMode.IntInput)
+    dialog.setIntRange(1, 1440)
+    dialog.setIntValue(30)
+    dialog.intValueSelected.connect(then)
+    return dialog
+
+
+def pick_workflow(
+    parent: QWidget, profile_name: str, titles: Sequence[str], then: Callable[[int], Any]
+) -> QInputDialog:
+    """Which workflow to run starting from a profile; ``then(index)`` of the one chosen."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("profileUseDialog")
+    dialog.setWindowTitle("Use the profile in a run")
+    dialog.setLabelText(f"Run which workflow starting from “{profile_name}”?")
+    dialog.setComboBoxItems(list(titles))
+    dialog.setComboBoxEditable(False)
+    dialog.textValueSelected.connect(lambda text: then(list(titles).index(text)))
+    return dialog
+
+
+def _buttons(dialog: QDialog, ok: str | None = None) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    if ok:
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+class SessionStartDialog(QDialog):
+    """How long a new browser session lasts, where it starts from, its proxy, and whether
+    it outlives the app. ``start(minutes, profile_id, keep, proxy)`` once accepted."""
+
+    start = Signal(int, object, bool, object)
+
+    def __init__(self, profiles: Sequence[tuple[str, str]], parent: QWidget | None) -> None:
+        from ...api.enums import ProxyLocation
+        from ..widgets.run_options import proxy_label
+
+        super().__init__(parent)
+        self.setObjectName("sessionStartDialog")
+        self.setWindowTitle("Start a browser session")
+        form = QFormLayout()
+        self.minutes = QSpinBox()
+        self.minutes.setObjectName("sessionMinutes")
+        self.minutes.setRange(5, 1440)
+        self.minutes.setValue(60)
+        self.minutes.setSuffix(" min")
+        form.addRow("Lasts", self.minutes)
+        self.profile = QComboBox()
+        self.profile.setObjectName("sessionProfile")
+        self.profile.addItem("A fresh browser", None)
+        for name, profile_id in profiles:
+            self.profile.addItem(name, profile_id)
+        form.addRow("Starts from", self.profile)
+        self.proxy = QComboBox()
+        self.proxy.setObjectName("sessionProxy")
+        self.proxy.addItem("The server's default", None)
+        for location in ProxyLocation:
+            self.proxy.addItem(proxy_label(location.value), location.value)
+        form.addRow("Proxy location", self.proxy)
+        self.keep = QCheckBox("Keep it running when the app quits")
+        self.keep.setObjectName("sessionKeep")
+        form.addRow("", self.keep)
+        buttons = _buttons(self, "Start")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("sessionStartOk")
+        buttons.accepted.connect(self.accept)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(buttons)
+        self.accepted.connect(
+            lambda: self.start.emit(
+                self.minutes.value(), self.profile.currentData(), self.keep.isChecked(),
+                self.proxy.currentData(),
+            )
+        )  # fmt: skip
+
+
+class ProfileFromRunDialog(QDialog):
+    """A finished run's id and a name for the profile made from it; ``chosen(run_id,
+    name)`` once both are given."""
+
+    chosen = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("profileFromRunDialog")
+        self.setWindowTitle("A profile from a finished run")
+        form = QFormLayout()
+        self.run = QLineEdit()
+        self.run.setObjectName("profileRunId")
+        self.run.setPlaceholderText("wr_…")
+        self.name = QLineEdit()
+        self.name.setObjectName("profileRunName")
+        form.addRow("Run", self.run)
+        form.addRow("Profile name", self.name)
+        buttons = _buttons(self)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setObjectName("profileFromRunOk")
+        ok.setEnabled(False)  # until both are given
+
+        def given() -> None:
+            ok.setEnabled(bool(self.run.text().strip() and self.name.text().strip()))
+
+        self.run.textChanged.connect(given)
+        self.name.textChanged.connect(given)
+        buttons.accepted.connect(self.accept)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(buttons)
+        self.accepted.connect(
+            lambda: self.chosen.emit(self.run.text().strip(), self.name.text().strip())
+        )
