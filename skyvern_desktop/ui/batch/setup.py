@@ -18,15 +18,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
     QSplitter,
     QTableView,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +35,6 @@ from ...core.batch import (
     InputSource,
     Mapping,
     RowState,
-    SourceKind,
     auto_map,
     check_rows,
     check_template,
@@ -51,6 +47,7 @@ from ...core.params import FieldSpec, specs_for
 from ...core.sheets import SheetError, Table, read_pasted, read_table, sheet_names
 from ..widgets.labels import ERROR_STYLE, error_label
 from ..widgets.run_options import RunOptions, webhook_test_verdict
+from .mapping import MappingTable
 from .model import BatchRowsModel
 
 if TYPE_CHECKING:
@@ -58,7 +55,6 @@ if TYPE_CHECKING:
     from ...api.models import Workflow
     from ..tasks import TaskRunner
 
-_FIXED, _DEFAULT = "__fixed__", "__default__"
 LARGE_SHEET = 2000  # rows checked at once; a larger sheet is checked in a worker thread
 
 
@@ -147,41 +143,8 @@ class BatchSetup(QWidget):
         left_box.setContentsMargins(0, 0, 0, 0)
         mapping_box = QGroupBox("Inputs")
         mapping_layout = QVBoxLayout(mapping_box)
-        self.mapping_table = QTableWidget(len(self.specs), 3)
-        self.mapping_table.setObjectName("batchMapping")
-        self.mapping_table.setHorizontalHeaderLabels(["Input", "Takes", "Value"])
-        self.mapping_table.verticalHeader().hide()
-        self.mapping_table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.mapping_table.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.Stretch
-        )
-        self.mapping_table.horizontalHeader().setSectionResizeMode(
-            2, QHeaderView.ResizeMode.Stretch
-        )
-        self.mapping_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self._source_combos: dict[str, QComboBox] = {}
-        self._fixed_edits: dict[str, QLineEdit] = {}
-        for i, spec in enumerate(self.specs):
-            label = QLabel(f"{spec.label}{' *' if spec.required else ''}")
-            label.setToolTip(f"{spec.key} · {spec.kind_label}\n{spec.description or ''}".strip())
-            label.setContentsMargins(4, 0, 4, 0)
-            self.mapping_table.setCellWidget(i, 0, label)
-            combo = QComboBox()
-            combo.setObjectName(f"batchMap_{spec.key}")
-            combo.setAccessibleName(f"Where {spec.label} comes from")
-            combo.activated.connect(lambda _i, k=spec.key: self._on_source(k))
-            self.mapping_table.setCellWidget(i, 1, combo)
-            fixed = QLineEdit()
-            fixed.setObjectName(f"batchFixed_{spec.key}")
-            fixed.setAccessibleName(f"{spec.label} for every row")
-            fixed.setPlaceholderText(spec.initial_text() or "")
-            fixed.editingFinished.connect(lambda k=spec.key: self._on_source(k))
-            self.mapping_table.setCellWidget(i, 2, fixed)
-            self._source_combos[spec.key] = combo
-            self._fixed_edits[spec.key] = fixed
-        self.mapping_table.setMinimumHeight(min(320, 34 * (len(self.specs) + 1)))
+        self.mapping_table = MappingTable(self.specs)
+        self.mapping_table.source_changed.connect(self._on_source)
         mapping_layout.addWidget(self.mapping_table)
         left_box.addWidget(mapping_box)
 
@@ -374,48 +337,14 @@ class BatchSetup(QWidget):
         self.recheck()
 
     def _set_columns(self, headers: tuple[str, ...]) -> None:
-        for spec in self.specs:
-            combo = self._source_combos[spec.key]
-            combo.clear()
-            for header in headers:
-                combo.addItem(f"Column “{header}”", header)
-            combo.addItem("A fixed value", _FIXED)
-            default = spec.initial_text()
-            combo.addItem(f"Its default ({default})" if default else "Its default", _DEFAULT)
-            source = self.mapping.get(spec.key, InputSource(SourceKind.DEFAULT))
-            if source.kind is SourceKind.COLUMN:
-                combo.setCurrentIndex(combo.findData(source.value))
-            elif source.kind is SourceKind.FIXED:
-                combo.setCurrentIndex(combo.findData(_FIXED))
-                self._fixed_edits[spec.key].setText(source.value)
-            else:
-                combo.setCurrentIndex(combo.findData(_DEFAULT))
-            self._fixed_edits[spec.key].setEnabled(combo.currentData() == _FIXED)
+        self.mapping_table.set_columns(headers, self.mapping)
 
     def set_source(self, key: str, source: InputSource) -> None:
         """Choose where one input comes from (what the mapping's row does)."""
-        combo = self._source_combos[key]
-        if source.kind is SourceKind.COLUMN:
-            combo.setCurrentIndex(combo.findData(source.value))
-        else:
-            combo.setCurrentIndex(
-                combo.findData(_FIXED if source.kind is SourceKind.FIXED else _DEFAULT)
-            )
-            if source.kind is SourceKind.FIXED:
-                self._fixed_edits[key].setText(source.value)
-        self._on_source(key)
+        self.mapping_table.set_source(key, source)
 
-    def _on_source(self, key: str) -> None:
-        combo = self._source_combos[key]
-        data = combo.currentData()
-        fixed = self._fixed_edits[key]
-        fixed.setEnabled(data == _FIXED)
-        if data == _FIXED:
-            self.mapping[key] = InputSource(SourceKind.FIXED, fixed.text())
-        elif data == _DEFAULT or data is None:
-            self.mapping[key] = InputSource(SourceKind.DEFAULT)
-        else:
-            self.mapping[key] = InputSource(SourceKind.COLUMN, str(data))
+    def _on_source(self, key: str, source: InputSource) -> None:
+        self.mapping[key] = source
         self.recheck()
 
     # ------------------------------------------------------------------ checking
