@@ -124,11 +124,12 @@ class DesktopApp:
         from .core.registry import RunRegistry
         from .ui.batch.controller import BatchController
         from .ui.codes.controller import CodesController
+        from .ui.connection_status import app_icon
         from .ui.errors import ErrorReporter, install_excepthook
         from .ui.launch.controller import LaunchController
         from .ui.local.flow import LocalServerFlow
         from .ui.logins.controller import LoginsController
-        from .ui.main_window import MainWindow, app_icon
+        from .ui.main_window import MainWindow
         from .ui.runs.controller import RunsController
         from .ui.schedules.controller import SchedulesController
         from .ui.session import Session
@@ -201,30 +202,9 @@ class DesktopApp:
         return 0
 
     async def self_test(self) -> int:
-        """Build the window offscreen; if a connection is configured, load the workflows."""
-        self.window.show()
-        label = f"{APP_NAME} {__version__}"
-        configured = await self.connect_initial(interactive=False)
-        if self.connections.use_local and not configured:
-            print(f"{label}: FAILED: the local Skyvern server did not start")  # noqa: T201
-            return 1
-        if not configured:
-            print(f"{label}: OK: main window built; no connection configured")  # noqa: T201
-            return 0
-        report = self.session.report
-        if not report.ok:
-            print(f"{label}: FAILED: {report.message}")  # noqa: T201
-            return 1
-        workflows = self.window.workflows
-        count = len(await workflows.workflow_choices())
-        if workflows.last_error:
-            print(f"{label}: FAILED: {workflows.last_error}")  # noqa: T201
-            return 1
-        url = self.session.client.base_url if self.session.client else "?"
-        print(  # noqa: T201
-            f"{label}: OK: connected to {url}, Skyvern {report.version}, {count} workflows"
-        )
-        return 0
+        from .ui import self_test
+
+        return await self_test.run(self)
 
     async def screenshot(self, target: Path, view: str, *args: Any, **kwargs: Any) -> int:
         from .ui import screenshot

@@ -162,3 +162,14 @@ def test_the_window_shows_before_the_client_models_and_server_code_load() -> Non
     assert lines[-1].startswith("loaded:"), done.stdout[-3000:]
     loaded = [m for m in lines[-1].removeprefix("loaded:").split(",") if m]
     assert loaded == []
+
+
+def test_modules_stay_small_and_app_py_only_composes() -> None:
+    """The Architecture issue's rule: app.py composes (at most 250 lines) and no module
+    passes 500 lines; a longer one is split by what it does, not cut at line 500."""
+    sizes = {
+        path.relative_to(PACKAGE).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert sizes["app.py"] <= 250, sizes["app.py"]
+    assert {name: n for name, n in sizes.items() if n > 500} == {}

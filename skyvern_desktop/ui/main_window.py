@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
-from ..core.connection import ConnectionReport, ConnectionState
+from .connection_status import ConnectionStatus
 from .session import Session
 from .tasks import TaskRunner
 from .workflows.page import WorkflowsPage
@@ -39,53 +39,11 @@ if TYPE_CHECKING:
     from .schedules.page import SchedulesPage
     from .settings.flow import ConnectionsFlow
 
-_STATE_COLORS = {
-    ConnectionState.CONNECTED: "#1a7f37",
-    ConnectionState.CONNECTING: "#0969da",
-    ConnectionState.DISCONNECTED: "#6e7781",
-}
-_PROBLEM_COLOR = "#cf222e"
 _SIDEBAR_STYLE = """
 #sidebar { background: palette(alternate-base); border-right: 1px solid palette(mid); }
 #sidebar QToolButton { text-align: left; padding: 8px 10px; border: none; border-radius: 6px; }
 #sidebar QToolButton:checked { background: palette(highlight); color: palette(highlighted-text); }
 """
-
-
-class ConnectionStatus(QWidget):
-    """``● Connected · Production · https://… · Skyvern 1.0.56``"""
-
-    clicked = Signal()
-
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("connectionStatus")
-        self._session = session
-        self.dot = QLabel("●")
-        self.dot.setObjectName("connectionDot")
-        self.text = QLabel()
-        self.text.setObjectName("connectionText")
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 0, 6, 0)
-        layout.addWidget(self.dot)
-        layout.addWidget(self.text)
-        layout.addStretch(1)
-        session.state_changed.connect(self.show_report)
-        self.show_report(session.report)
-
-    def show_report(self, report: ConnectionReport) -> None:
-        color = _STATE_COLORS.get(report.state, _PROBLEM_COLOR)
-        self.dot.setStyleSheet(f"color: {color};")
-        parts = [report.state.label]
-        profile = self._session.profile
-        if profile is not None:
-            parts += [profile.name, profile.base_url]
-        if report.version:
-            parts.append(f"Skyvern {report.version}")
-        self.text.setText(" · ".join(parts))
-        self.setToolTip(report.message)
-        self.setAccessibleName(f"Connection: {' , '.join(parts)}")
 
 
 class MainWindow(QMainWindow):
@@ -526,9 +484,3 @@ class MainWindow(QMainWindow):
         self.save_state()
         event.accept()
         self.closing.emit()
-
-
-def app_icon() -> QIcon:
-    from importlib.resources import files
-
-    return QIcon(str(files("skyvern_desktop.resources").joinpath("skyvern-desktop.svg")))
