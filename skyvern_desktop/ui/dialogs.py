@@ -135,11 +135,13 @@ def ask_save_path(
     dialog = QFileDialog(parent, title)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     if filters:
+
+        def use_suffix_of(chosen: str) -> None:  # "Excel workbook (*.xlsx)" -> "xlsx"
+            dialog.setDefaultSuffix(chosen.rsplit("*.", 1)[-1].rstrip(")"))
+
         dialog.setNameFilters(filters)
-        dialog.filterSelected.connect(
-            lambda chosen: dialog.setDefaultSuffix(chosen.rsplit("*.", 1)[-1].rstrip(")"))
-        )
-        dialog.setDefaultSuffix(filters[0].rsplit("*.", 1)[-1].rstrip(")"))
+        dialog.filterSelected.connect(use_suffix_of)
+        use_suffix_of(filters[0])
     dialog.selectFile(name)
     dialog.fileSelected.connect(then)
     dialog.finished.connect(lambda _r: dialog.deleteLater())

@@ -175,7 +175,7 @@ class RunsController(QObject):
     def _watch_waiting(self) -> None:
         """The new connection is checked: watch its paused runs."""
         client = self._session.client
-        if client is not None and "runs.waiting" not in self._tasks.names:
+        if client is not None:
             self._tasks.spawn("runs.waiting", self._poll_waiting(client), daemon=True)
 
     async def _poll_waiting(self, client: SkyvernClient) -> None:
