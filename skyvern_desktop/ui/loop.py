@@ -13,8 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from .import_scan import make_cheap
+
 
 def new_event_loop(app: QApplication) -> asyncio.AbstractEventLoop:
+    make_cheap()  # before the screens, httpx and pydantic load: see import_scan.py
     loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
     loop.set_default_executor(ThreadPoolExecutor(max_workers=4, thread_name_prefix="worker"))
     return loop
