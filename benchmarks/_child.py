@@ -53,13 +53,16 @@ def main() -> None:
         await asyncio.sleep(0)
         out = {"shown": time.time()}
         if with_list:
-            await desktop.connect_initial(interactive=False)
+            # The list is on screen when it is painted, whether or not the connection
+            # check (which connect_initial also awaits) has finished by then.
+            connecting = asyncio.create_task(desktop.connect_initial(interactive=False))
             page = desktop.window.workflows
             while not (page.model.rowCount() and page.panel.state is PanelState.CONTENT):  # noqa: ASYNC110
                 await asyncio.sleep(0.002)  # poll: the benchmark must not change the app
             await asyncio.sleep(0)  # one paint
             out["list"] = time.time()
             out["rows"] = page.model.rowCount()
+            await connecting
             await page.wait_loaded()
             out["pss_kb"] = pss_kb()
         await desktop.aclose()
