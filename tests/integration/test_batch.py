@@ -187,3 +187,72 @@ async def test_retry_failed_starts_new_runs_for_the_failed_rows_only(
     server_runs = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=50)
     assert len(server_runs) == 6  # four, then one more for each failed row
     store.close()
+
+
+def most_at_once(spans: list[tuple[float, float]]) -> int:
+    """The most spans open at one moment; a span ending when another starts does not overlap."""
+    edges = sorted([(end, -1) for _, end in spans] + [(start, 1) for start, _ in spans])
+    peak = now = 0
+    for _, step in edges:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+async def test_never_more_than_n_at_once_on_the_server_and_a_pause_starts_nothing_until_resumed(
+    client: SkyvernClient, workflows: WorkflowFactory, tmp_path: Path
+) -> None:
+    from .helpers import string_input
+
+    assert most_at_once([(0, 2), (2, 4), (4, 6)]) == 1  # end to end is not at once
+    assert most_at_once([(0, 5), (1, 2), (1.5, 3), (4, 6)]) == 3
+    wpid = await workflows.create(
+        "Batch three at once", [string_input("note")], [wait_block("w", 2)]
+    )
+    rows = [BatchRow(index=i, cells=(f"row {i}",), params={"note": f"row {i}"}) for i in range(9)]
+    store = BatchStore(tmp_path / "batches.sqlite3")
+    info = store.create(
+        base_url=client.base_url, workflow_permanent_id=wpid, workflow_title="three at once",
+        source="test", headers=("note",), mapping={}, options={}, title_template="",
+        concurrency=3, rows=rows,
+    )  # fmt: skip
+    runner = BatchRunner(store, info, rows, client, lambda _i: None)
+    task = asyncio.create_task(runner.run(), name="test.batch")
+
+    async def until(check: Any, within: float, what: str) -> None:
+        for _ in range(int(within / 0.05)):
+            if check():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"never: {what}")
+
+    def started() -> list[BatchRow]:
+        return [r for r in rows if r.run_id]
+
+    try:
+        await until(lambda: len(started()) >= 3, 60, "three rows started")
+        runner.pause()  # each run waits 2 s, so no slot has freed yet
+        assert len(started()) == 3 and runner.state is BatchState.PAUSED
+        await until(lambda: all(r.state is RowState.DONE for r in started()), 90, "three done")
+        await asyncio.sleep(3.0)  # slots are free, but a paused batch starts nothing
+        held = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=50)
+        assert len(held) == 3 and len(started()) == 3
+        assert not task.done()  # paused, not finished
+        runner.resume()
+        await asyncio.wait_for(task, timeout=180)
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await runner.aclose()
+    assert runner.info.state is BatchState.FINISHED
+    assert [r.status for r in rows] == ["completed"] * 9
+    server_runs = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=50)
+    assert sorted(r.workflow_run_id for r in server_runs) == sorted(r.run_id or "" for r in rows)
+    # The server's own times: from a run's creation to its end it held one of the N slots.
+    spans = [
+        (r.created_at.timestamp(), (r.finished_at or r.modified_at).timestamp())
+        for r in server_runs
+    ]
+    assert most_at_once(spans) == 3
+    store.close()
