@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableView,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -168,10 +167,10 @@ class LoginsPage(QWidget):
         # Credentials
         self.credentials = CredentialsModel()
         self.credential_table = _table("credentialsTable", self.credentials)
-        new = QToolButton()
+        # A push button with a menu, as the launcher's "For developers": it keeps room for
+        # the menu's arrow (a tool button drew it over the last letter).
+        new = QPushButton("New credential")
         new.setObjectName("credentialNew")
-        new.setText("New credential")
-        new.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(new)
         for kind, label in (("password", "Password…"), ("credit_card", "Card…"),
                             ("secret", "Secret…")):  # fmt: skip
