@@ -7,7 +7,7 @@ What the feed tells the UI (``on_state``):
 - ``WAITING``: the socket is open and no picture has come yet (the server sends one
   when the page repaints, and only once the run has a browser);
 - ``LIVE``: pictures arrive;
-- ``ENDED``: the server signed off, or the run has ended;
+- ``ENDED``: the server signed off with a final status, or the run has ended;
 - ``REFUSED``: the server said no (a refused key, in its own words): not retried.
 """
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from ..api.enums import is_terminal
 from ..api.errors import ApiError, NetworkError
 from ..api.stream import BadFrame, Frame, Message, Opened, Quiet, SignOff, StreamRefusedError
 from .watcher import backoff
@@ -31,6 +32,15 @@ log = logging.getLogger(__name__)
 
 # The server's sign-off words that are not a final run status.
 _SIGN_OFF_TIMEOUT = "timeout"
+_SIGN_OFF_GONE = frozenset({"not_found", "session_expired", "ended"})
+"""Sign-offs that end the feed besides a run's final status: no such run or session, a
+session that timed out, a sign-off without a status. Any other status (``running``,
+``paused``…) is how skyvern 1.0.56 says its screencast stopped while the run goes on: "a
+status that is not final is the viewer's cue to reconnect" (its streaming/screenshot.py)."""
+
+
+def _final_sign_off(status: str) -> bool:
+    return is_terminal(status) or status in _SIGN_OFF_GONE
 
 
 class FeedState(StrEnum):
@@ -137,8 +147,12 @@ class LiveFeed:
                 async with contextlib.aclosing(messages):
                     async for message in messages:
                         if isinstance(message, SignOff):
-                            if message.status == _SIGN_OFF_TIMEOUT and not self._run_over():
-                                reason = "the server stopped waiting for the browser"
+                            if not _final_sign_off(message.status) and not self._run_over():
+                                reason = (
+                                    "the server stopped waiting for the browser"
+                                    if message.status == _SIGN_OFF_TIMEOUT
+                                    else "the server's picture stopped while the run goes on"
+                                )
                                 break
                             self._set(FeedState.ENDED, message.status)
                             return

@@ -173,6 +173,45 @@ async def test_a_timeout_sign_off_while_the_run_goes_on_reconnects() -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("status", ["running", "paused", "queued"])
+async def test_a_sign_off_with_a_status_that_is_not_final_reconnects(status: str) -> None:
+    """skyvern 1.0.56 ends a screencast that stopped (its page swapped, say) with the run's
+    current status: "a status that is not final is the viewer's cue to reconnect". Seen in
+    CI: a browser run's live view got that sign-off before its first picture and, taken as
+    the end, showed nothing for the whole run."""
+    late = frame()
+    stream = ScriptedStream([Opened(), SignOff(status)], [Opened(), late, SignOff("completed")])
+    h = Harness(stream)
+    await h.feed.run()
+    assert stream.opened == 2
+    assert h.delays == [1.0]
+    assert (FeedState.RECONNECTING, "the server's picture stopped while the run goes on") in (
+        h.states
+    )
+    assert h.frames == [late]
+    assert h.states[-1] == (FeedState.ENDED, "completed")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("status", ["completed", "canceled", "session_expired", "not_found"])
+async def test_a_final_sign_off_ends_the_feed(status: str) -> None:
+    stream = ScriptedStream([Opened(), SignOff(status)], [Opened(), SignOff("completed")])
+    h = Harness(stream)
+    await h.feed.run()
+    assert stream.opened == 1 and h.delays == []
+    assert h.states[-1] == (FeedState.ENDED, status)
+
+
+@pytest.mark.asyncio
+async def test_a_running_sign_off_after_the_run_ended_ends_the_feed() -> None:
+    stream = ScriptedStream([Opened(), SignOff("running")])
+    h = Harness(stream, over=True)
+    await h.feed.run()
+    assert stream.opened == 1 and h.delays == []
+    assert h.states[-1] == (FeedState.ENDED, "running")
+
+
+@pytest.mark.asyncio
 async def test_a_timeout_sign_off_after_the_run_ended_ends_the_feed() -> None:
     stream = ScriptedStream([Opened(), SignOff("timeout")])
     h = Harness(stream, over=True)
