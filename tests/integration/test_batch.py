@@ -159,6 +159,19 @@ async def test_thirty_rows_every_type_three_invalid_run_once_and_export(
     store.close()
 
 
+def plain_batch(
+    client: SkyvernClient, wpid: str, column: str, rows: list[BatchRow], at_once: int, tmp: Path
+) -> tuple[BatchStore, BatchRunner]:
+    """A stored batch of ``rows`` (one input, one column, no options) and its runner."""
+    store = BatchStore(tmp / "batches.sqlite3")
+    info = store.create(
+        base_url=client.base_url, workflow_permanent_id=wpid, workflow_title=column,
+        source="test", headers=(column,), mapping={}, options={}, title_template="",
+        concurrency=at_once, rows=rows,
+    )  # fmt: skip
+    return store, BatchRunner(store, info, rows, client, lambda _i: None)
+
+
 async def test_retry_failed_starts_new_runs_for_the_failed_rows_only(
     client: SkyvernClient, workflows: WorkflowFactory, loopback_page: str, tmp_path: Path
 ) -> None:
@@ -170,13 +183,7 @@ async def test_retry_failed_starts_new_runs_for_the_failed_rows_only(
         BatchRow(index=i, cells=(url,), params={"endpoint": url})
         for i, url in enumerate([loopback_page, closed, loopback_page, closed])
     ]
-    store = BatchStore(tmp_path / "batches.sqlite3")
-    info = store.create(
-        base_url=client.base_url, workflow_permanent_id=wpid, workflow_title="retry",
-        source="test", headers=("endpoint",), mapping={}, options={}, title_template="",
-        concurrency=4, rows=rows,
-    )  # fmt: skip
-    runner = BatchRunner(store, info, rows, client, lambda _i: None)
+    store, runner = plain_batch(client, wpid, "endpoint", rows, 4, tmp_path)
     await asyncio.wait_for(runner.run(), timeout=180)
     assert [r.status for r in rows] == ["completed", "failed", "completed", "failed"]
     first = [r.run_id for r in rows]
@@ -210,13 +217,7 @@ async def test_never_more_than_n_at_once_on_the_server_and_a_pause_starts_nothin
         "Batch three at once", [string_input("note")], [wait_block("w", 2)]
     )
     rows = [BatchRow(index=i, cells=(f"row {i}",), params={"note": f"row {i}"}) for i in range(9)]
-    store = BatchStore(tmp_path / "batches.sqlite3")
-    info = store.create(
-        base_url=client.base_url, workflow_permanent_id=wpid, workflow_title="three at once",
-        source="test", headers=("note",), mapping={}, options={}, title_template="",
-        concurrency=3, rows=rows,
-    )  # fmt: skip
-    runner = BatchRunner(store, info, rows, client, lambda _i: None)
+    store, runner = plain_batch(client, wpid, "note", rows, 3, tmp_path)
     task = asyncio.create_task(runner.run(), name="test.batch")
 
     async def until(check: Any, within: float, what: str) -> None:
