@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QSize
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from .errors import ErrorReporter
@@ -146,3 +146,26 @@ def ask_save_path(
     dialog.fileSelected.connect(then)
     dialog.finished.connect(lambda _r: dialog.deleteLater())
     dialog.open()
+
+
+def confirm(
+    parent: QWidget,
+    name: str,
+    title: str,
+    text: str,
+    yes: str,
+    then: Callable[[], Any],
+    *,
+    icon: QMessageBox.Icon = QMessageBox.Icon.Question,
+    no: QMessageBox.StandardButton = QMessageBox.StandardButton.Cancel,
+) -> QMessageBox:
+    """Ask first, window-modal; ``then()`` runs only on ``yes``. The box is named ``name``
+    and its yes button ``{name}Yes``; it deletes itself when answered."""
+    box = QMessageBox(icon, title, text, no, parent)
+    box.setObjectName(name)
+    button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    button.setObjectName(f"{name}Yes")
+    box.buttonClicked.connect(lambda b: then() if b is button else None)
+    box.finished.connect(lambda _r: box.deleteLater())
+    box.open()
+    return box

@@ -28,6 +28,7 @@ from ...core.batch import Bucket, RowState, input_texts
 from ...core.batch_runner import MAX_CONCURRENCY
 from ...core.batch_store import BatchState
 from ...core.params import specs_for
+from ..dialogs import confirm
 from ..format import seconds_text
 from ..widgets.labels import ERROR_STYLE
 from .model import ROW_ROLE, BatchRowsModel, BucketFilter
@@ -323,23 +324,14 @@ class BatchView(QWidget):
         if row.state is RowState.STOPPED:
             self.runner.start_again(row.index)
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Start this row again?",
+        confirm(
+            self, "confirmStartAgain", "Start this row again?",
             f"Row {row.index + 1}'s request may have reached the server before its answer was"
             " lost, so its run may exist. Start it again only when you have checked that it did"
             " not start (Find its run… looks for it). Starting it again may run it twice.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setObjectName("confirmStartAgain")
-        yes = box.addButton("Start again", QMessageBox.ButtonRole.AcceptRole)
-        yes.setObjectName("confirmStartAgainYes")
-        box.buttonClicked.connect(
-            lambda b: self.runner.start_again(row.index) if b is yes else None
-        )
-        box.finished.connect(lambda _r: box.deleteLater())
-        box.open()
+            "Start again", lambda: self.runner.start_again(row.index),
+            icon=QMessageBox.Icon.Warning,
+        )  # fmt: skip
 
     def _skip(self) -> None:
         for row in self.selected_rows():
@@ -347,22 +339,13 @@ class BatchView(QWidget):
 
     def _confirm_cancel(self) -> None:
         n = len(self.runner.counts.running)
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Cancel the running runs?",
+        confirm(
+            self, "confirmCancelRunning", "Cancel the running runs?",
             f"The server stops the {n} run{'s' if n != 1 else ''} of this batch going now. The"
             " rows not started yet are not affected (Pause or Stop does that).",
-            QMessageBox.StandardButton.No,
-            self,
-        )
-        box.setObjectName("confirmCancelRunning")
-        yes = box.addButton("Cancel them", QMessageBox.ButtonRole.AcceptRole)
-        yes.setObjectName("confirmCancelRunningYes")
-        box.buttonClicked.connect(
-            lambda b: self.cancel_running_requested.emit() if b is yes else None
-        )
-        box.finished.connect(lambda _r: box.deleteLater())
-        box.open()
+            "Cancel them", self.cancel_running_requested.emit,
+            no=QMessageBox.StandardButton.No,  # "Cancel" beside "Cancel them" would confuse
+        )  # fmt: skip
 
     def elapsed(self) -> float:
         return time.time() - self.runner.info.created_at

@@ -470,7 +470,7 @@ class LoginsController(QObject):
         dialog.open()
 
     def confirm(self, name: str, title: str, text: str, yes: str, then: Callable[[], Any]) -> None:
-        from .dialogs import confirm
+        from ..dialogs import confirm
 
         confirm(self.page, name, title, text, yes, then)
 

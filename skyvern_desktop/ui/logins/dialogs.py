@@ -17,27 +17,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QInputDialog,
     QLineEdit,
-    QMessageBox,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
-
-
-def confirm(
-    parent: QWidget, name: str, title: str, text: str, yes: str, then: Callable[[], Any]
-) -> QMessageBox:
-    """Ask first; ``then()`` runs only on ``yes``."""
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
-    )
-    box.setObjectName(name)
-    button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    button.setObjectName(f"{name}Yes")
-    box.buttonClicked.connect(lambda b: then() if b is button else None)
-    box.finished.connect(lambda _r: box.deleteLater())
-    box.open()
-    return box
 
 
 def ask_text(
