@@ -23,14 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 
-def ask_text(
-    parent: QWidget, name: str, title: str, label: str, value: str, then: Callable[[str], Any]
-) -> QInputDialog:
-    """One line of text (a new name); ``then(text)`` when it is given."""
+def _input(parent: QWidget, name: str, title: str, label: str) -> QInputDialog:
     dialog = QInputDialog(parent)
     dialog.setObjectName(name)
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
+    return dialog
+
+
+def ask_text(
+    parent: QWidget, name: str, title: str, label: str, value: str, then: Callable[[str], Any]
+) -> QInputDialog:
+    """One line of text (a new name); ``then(text)`` when it is given."""
+    dialog = _input(parent, name, title, label)
     dialog.setTextValue(value)
     dialog.textValueSelected.connect(then)
     return dialog
@@ -38,10 +43,7 @@ def ask_text(
 
 def ask_minutes(parent: QWidget, then: Callable[[int], Any]) -> QInputDialog:
     """How many minutes to add to a browser session; ``then(minutes)``."""
-    dialog = QInputDialog(parent)
-    dialog.setObjectName("sessionExtendDialog")
-    dialog.setWindowTitle("Extend the session")
-    dialog.setLabelText("Minutes to add:")
+    dialog = _input(parent, "sessionExtendDialog", "Extend the session", "Minutes to add:")
     dialog.setInputMode(QInputDialog.InputMode.IntInput)
     dialog.setIntRange(1, 1440)
     dialog.setIntValue(30)
@@ -53,10 +55,10 @@ def pick_workflow(
     parent: QWidget, profile_name: str, titles: Sequence[str], then: Callable[[int], Any]
 ) -> QInputDialog:
     """Which workflow to run starting from a profile; ``then(index)`` of the one chosen."""
-    dialog = QInputDialog(parent)
-    dialog.setObjectName("profileUseDialog")
-    dialog.setWindowTitle("Use the profile in a run")
-    dialog.setLabelText(f"Run which workflow starting from “{profile_name}”?")
+    dialog = _input(
+        parent, "profileUseDialog", "Use the profile in a run",
+        f"Run which workflow starting from “{profile_name}”?",
+    )  # fmt: skip
     dialog.setComboBoxItems(list(titles))
     dialog.setComboBoxEditable(False)
     dialog.textValueSelected.connect(lambda text: then(list(titles).index(text)))
@@ -64,11 +66,14 @@ def pick_workflow(
 
 
 def _buttons(dialog: QDialog, ok: str | None = None) -> QDialogButtonBox:
+    """OK (or ``ok``) accepts the dialog, Cancel rejects it."""
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
+    buttons.setObjectName(f"{dialog.objectName()}Buttons")
     if ok:
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+    buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
 
@@ -110,7 +115,6 @@ class SessionStartDialog(QDialog):
         form.addRow("", self.keep)
         buttons = _buttons(self, "Start")
         buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("sessionStartOk")
-        buttons.accepted.connect(self.accept)
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(buttons)
@@ -150,7 +154,6 @@ class ProfileFromRunDialog(QDialog):
 
         self.run.textChanged.connect(given)
         self.name.textChanged.connect(given)
-        buttons.accepted.connect(self.accept)
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(buttons)
