@@ -68,28 +68,23 @@ class MappingTable(QTableWidget):
             combo.addItem("A fixed value", _FIXED)
             default = spec.initial_text()
             combo.addItem(f"Its default ({default})" if default else "Its default", _DEFAULT)
-            source = mapping.get(spec.key, InputSource(SourceKind.DEFAULT))
-            if source.kind is SourceKind.COLUMN:
-                combo.setCurrentIndex(combo.findData(source.value))
-            elif source.kind is SourceKind.FIXED:
-                combo.setCurrentIndex(combo.findData(_FIXED))
-                self._fixed[spec.key].setText(source.value)
-            else:
-                combo.setCurrentIndex(combo.findData(_DEFAULT))
+            self._show(spec.key, mapping.get(spec.key, InputSource(SourceKind.DEFAULT)))
             self._fixed[spec.key].setEnabled(combo.currentData() == _FIXED)
 
     def set_source(self, key: str, source: InputSource) -> None:
         """Choose where one input comes from, as a click in its row would."""
-        combo = self._combos[key]
-        if source.kind is SourceKind.COLUMN:
-            combo.setCurrentIndex(combo.findData(source.value))
-        else:
-            combo.setCurrentIndex(
-                combo.findData(_FIXED if source.kind is SourceKind.FIXED else _DEFAULT)
-            )
-            if source.kind is SourceKind.FIXED:
-                self._fixed[key].setText(source.value)
+        self._show(key, source)
         self._on_source(key)
+
+    def _show(self, key: str, source: InputSource) -> None:
+        """The input's row shows ``source`` (a fixed value in its field)."""
+        combo = self._combos[key]
+        data = {SourceKind.COLUMN: source.value, SourceKind.FIXED: _FIXED}.get(
+            source.kind, _DEFAULT
+        )
+        combo.setCurrentIndex(combo.findData(data))
+        if source.kind is SourceKind.FIXED:
+            self._fixed[key].setText(source.value)
 
     def _on_source(self, key: str) -> None:
         data = self._combos[key].currentData()
