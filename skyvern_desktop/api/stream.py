@@ -2,7 +2,8 @@
 
 The server sends JSON text messages ``{workflow_run_id, status, screenshot (base64),
 format, viewport_width, viewport_height, url}``; one without ``screenshot`` signs off
-with a final status, ``"timeout"`` or ``"not_found"``. A refused key arrives as plain
+with a status: a final one, ``"timeout"``, ``"not_found"``, ``"session_expired"``, or the
+run's current one when its screencast stopped early. A refused key arrives as plain
 text (``Invalid credential provided``) before the socket closes. The key travels in the
 query string (the server reads no headers here), so the address with the key exists
 only inside :meth:`LiveStream.messages` and never in a repr, a log line or an error.
@@ -77,9 +78,15 @@ class Frame:
 
 @dataclass(frozen=True, slots=True)
 class SignOff:
-    """The server's last word: the run's final status, ``"timeout"`` or ``"not_found"``."""
+    """The server's last word on this socket: the run's final status, ``"timeout"``,
+    ``"not_found"``, ``"session_expired"``, or a status that is not final ("running"…),
+    which asks the viewer to connect again; :data:`NO_STATUS` when it gave none."""
 
     status: str
+
+
+NO_STATUS: Final = "ended"
+"""A sign-off's status when the message carried none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +128,7 @@ def parse_message(data: str | bytes) -> Message:
     url, status = _text(obj.get("url")), _text(obj.get("status"))
     shot = obj.get("screenshot")
     if shot is None:
-        return SignOff(status or "ended")
+        return SignOff(status or NO_STATUS)
     if not isinstance(shot, str) or not shot:
         return BadFrame("a frame without a picture", url, status)
     if len(shot) > _MAX_BASE64:

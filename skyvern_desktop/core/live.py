@@ -25,14 +25,23 @@ from typing import Protocol
 
 from ..api.enums import is_terminal
 from ..api.errors import ApiError, NetworkError
-from ..api.stream import BadFrame, Frame, Message, Opened, Quiet, SignOff, StreamRefusedError
+from ..api.stream import (
+    NO_STATUS,
+    BadFrame,
+    Frame,
+    Message,
+    Opened,
+    Quiet,
+    SignOff,
+    StreamRefusedError,
+)
 from .watcher import backoff
 
 log = logging.getLogger(__name__)
 
 # The server's sign-off words that are not a final run status.
 _SIGN_OFF_TIMEOUT = "timeout"
-_SIGN_OFF_GONE = frozenset({"not_found", "session_expired", "ended"})
+_SIGN_OFF_GONE = frozenset({"not_found", "session_expired", NO_STATUS})
 """Sign-offs that end the feed besides a run's final status: no such run or session, a
 session that timed out, a sign-off without a status. Any other status (``running``,
 ``paused``…) is how skyvern 1.0.56 says its screencast stopped while the run goes on: "a
