@@ -48,10 +48,11 @@ def main() -> None:
         from skyvern_desktop.core.paths import app_paths
         from skyvern_desktop.ui.widgets.state_panel import PanelState
 
-        desktop = DesktopApp(app_paths().ensure())
-        desktop.window.show()
-        await asyncio.sleep(0)
+        # As DesktopApp.run does: the window paints, then the flows are built.
+        desktop = DesktopApp(app_paths().ensure(), compose=False)
+        await desktop.show_window()
         out = {"shown": time.time()}
+        desktop.compose()
         if with_list:
             # The list is on screen when it is painted, whether or not the connection
             # check (which connect_initial also awaits) has finished by then.

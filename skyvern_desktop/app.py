@@ -68,8 +68,10 @@ async def _main(
 ) -> int:
     from .ui.lifecycle import QuitSignals
 
-    app = DesktopApp(paths, headless=headless)
-    app.connections.use_local = bool(getattr(args, "local", False))
+    app = DesktopApp(paths, headless=headless, compose=False)  # run() paints, then composes
+    app.use_local = bool(getattr(args, "local", False))
+    if headless:  # no person waits for a window: the flows are built at once
+        app.compose()
     if instance is not None:
         instance.activated.connect(app.window.bring_to_front)
     # SIGINT, SIGTERM, SIGHUP (and Windows console events) quit as File → Quit does.
@@ -87,17 +89,17 @@ async def _main(
     signals.install()
     try:
         if args.self_test:
-            return await app.self_test()
+            from .ui import self_test
+
+            return await self_test.run(app)
         if args.screenshot:
-            return await app.screenshot(
-                Path(args.screenshot),
-                args.view,
-                args.workflow,
-                getattr(args, "run", None),
-                schedule=getattr(args, "schedule", None),
-                cron_text=getattr(args, "cron", None),
+            from .ui import screenshot
+
+            return await screenshot.take(
+                app, Path(args.screenshot), args.view, args.workflow, getattr(args, "run", None),
+                schedule=getattr(args, "schedule", None), cron_text=getattr(args, "cron", None),
                 rows=getattr(args, "rows", None),
-            )
+            )  # fmt: skip
         return await app.run()
     except asyncio.CancelledError:
         if not received:
@@ -115,25 +117,14 @@ async def _main(
 class DesktopApp:
     """Owns everything with a lifetime: stores, the session, tasks, flows and the window."""
 
-    def __init__(
-        self, paths: AppPaths, *, headless: bool = False, keys: KeyStore | None = None
-    ) -> None:
+    def __init__(self, paths: AppPaths, *, headless: bool = False,
+                 keys: KeyStore | None = None, compose: bool = True) -> None:  # fmt: skip
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
-        from .core.registry import RunRegistry
-        from .ui.batch.controller import BatchController
-        from .ui.codes.controller import CodesController
-        from .ui.connection_status import app_icon
         from .ui.errors import ErrorReporter, install_excepthook
-        from .ui.launch.controller import LaunchController
-        from .ui.local.flow import LocalServerFlow
-        from .ui.logins.controller import LoginsController
         from .ui.main_window import MainWindow
-        from .ui.runs.controller import RunsController
-        from .ui.schedules.controller import SchedulesController
         from .ui.session import Session
-        from .ui.settings.flow import ConnectionsFlow
         from .ui.tasks import TaskRunner
 
         qapp = QApplication.instance()
@@ -154,8 +145,30 @@ class DesktopApp:
         self.window = window = MainWindow(
             self.session, self.tasks, self.settings, str(paths.log_dir)
         )
-        window.setWindowIcon(app_icon())
         self.reporter.set_parent_window(window)
+        self.use_local = False  # --local: connect to the local server (read by compose)
+        self.composed = False
+        self._closed = asyncio.Event()
+        window.closing.connect(self._closed.set)
+        if compose:
+            self.compose()
+
+    def compose(self) -> None:
+        """Build the flows and route them through the window. The window is whole without
+        them (its screens only emit intents), so ``show_window`` paints it first."""
+        from .core.registry import RunRegistry
+        from .ui.batch.controller import BatchController
+        from .ui.codes.controller import CodesController
+        from .ui.connection_status import app_icon
+        from .ui.launch.controller import LaunchController
+        from .ui.local.flow import LocalServerFlow
+        from .ui.logins.controller import LoginsController
+        from .ui.runs.controller import RunsController
+        from .ui.schedules.controller import SchedulesController
+        from .ui.settings.flow import ConnectionsFlow
+
+        paths, window, headless = self.paths, self.window, self.headless
+        window.setWindowIcon(app_icon())
         self.registry = RunRegistry(paths.data_dir / "runs.sqlite3")
         common = (self.session, self.tasks, self.reporter, window)
         self.runs = RunsController(
@@ -181,35 +194,32 @@ class DesktopApp:
             window, self.session, self.store, self.keys, self.tasks, self.reporter, self.local,
             parent=window,
         )  # fmt: skip
+        self.connections.use_local = self.use_local
         window.route(
             launch=self.launch, runs=self.runs, schedules=self.schedules, local=self.local,
             connections=self.connections, codes=self.codes, batches=self.batches,
             logins=self.logins,
         )  # fmt: skip
-        self._closed = asyncio.Event()
-        window.closing.connect(self._closed.set)
+        self.composed = True
 
     async def connect_initial(self, *, interactive: bool) -> bool:
         return await self.connections.connect_initial(interactive=interactive)
 
     # ------------------------------------------------------------------ modes
 
-    async def run(self) -> int:
+    async def show_window(self) -> None:
+        """Show the window and let it paint once: what a person waits for at start-up."""
         self.window.show()
+        await asyncio.sleep(0)
+
+    async def run(self) -> int:
+        await self.show_window()
+        if not self.composed:
+            self.compose()
         if not await self.connect_initial(interactive=True):
             return 0
         await self._closed.wait()
         return 0
-
-    async def self_test(self) -> int:
-        from .ui import self_test
-
-        return await self_test.run(self)
-
-    async def screenshot(self, target: Path, view: str, *args: Any, **kwargs: Any) -> int:
-        from .ui import screenshot
-
-        return await screenshot.take(self, target, view, *args, **kwargs)
 
     # ------------------------------------------------------------------ quit
 
@@ -218,16 +228,18 @@ class DesktopApp:
         HTTP client and the registry, and destroy the window."""
         from PySide6.QtCore import QCoreApplication, QEvent
 
-        self.launch.close_all()
-        self.schedules.close_all()
-        self.codes.close_all()
-        self.window.close_run_panes()
-        await self.batches.aclose()  # before the server stops: rows on their way are noted
-        await self.logins.aclose()  # the browser sessions the app started, unless kept
-        await self.local.process.stop()  # no orphan: the server and any browser it started
+        if self.composed:
+            self.launch.close_all()
+            self.schedules.close_all()
+            self.codes.close_all()
+            self.window.close_run_panes()
+            await self.batches.aclose()  # before the server stops: rows on their way are noted
+            await self.logins.aclose()  # the browser sessions the app started, unless kept
+            await self.local.process.stop()  # no orphan: the server and any browser it started
         await self.tasks.aclose()
         await self.session.aclose()
-        self.registry.close()
+        if self.composed:
+            self.registry.close()
         if self.window.isVisible():
             self.window.close()
         # Destroy the window now, while Python is fully alive: left to the interpreter's

@@ -122,6 +122,12 @@ def test_no_dialog_runs_a_nested_event_loop() -> None:
 LATE_MODULES = ("httpx", "pydantic", "rich", "croniter", "skyvern_desktop.api.models",
                 "skyvern_desktop.api.client", "skyvern_desktop.core.local_server",
                 "skyvern_desktop.ui.runs.page", "skyvern_desktop.ui.schedules.page")  # fmt: skip
+# Built right after the window's first paint (DesktopApp.compose), as run() does.
+FLOW_MODULES = ("skyvern_desktop.core.registry", "skyvern_desktop.ui.batch.controller",
+                "skyvern_desktop.ui.launch.controller", "skyvern_desktop.ui.local.flow",
+                "skyvern_desktop.ui.logins.controller", "skyvern_desktop.ui.runs.controller",
+                "skyvern_desktop.ui.schedules.controller",
+                "skyvern_desktop.ui.settings.flow")  # fmt: skip
 
 SHOW_WINDOW = """
 import asyncio, os, sys, tempfile
@@ -135,13 +141,15 @@ qapp = QApplication([])
 async def main():
     from skyvern_desktop.app import DesktopApp
     from skyvern_desktop.core.paths import app_paths
-    app = DesktopApp(app_paths().ensure())
-    app.window.show()
-    await asyncio.sleep(0)
-    print("loaded:" + ",".join(sorted(m for m in sys.modules if m.startswith(LATE))))
+    app = DesktopApp(app_paths().ensure(), compose=False)  # as the window mode starts
+    await app.show_window()
+    print("painted:" + ",".join(sorted(m for m in sys.modules if m.startswith(LATE + FLOWS))))
+    app.compose()
+    assert app.composed and app.connections is not None
+    print("composed:" + ",".join(sorted(m for m in sys.modules if m.startswith(LATE))))
     await app.aclose()
 
-LATE = tuple(sys.argv[1].split(","))
+LATE, FLOWS = tuple(sys.argv[1].split(",")), tuple(sys.argv[2].split(","))
 with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
     runner.run(main())
 """
@@ -149,19 +157,19 @@ with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
 
 def test_the_window_shows_before_the_client_models_and_server_code_load() -> None:
     """What start-up time depends on, checked as structure (not as time, so never flaky):
-    the window is built and shown without httpx, pydantic, the API models or the local
-    server's code; screens load those when they first need them."""
+    the window is built and painted without the flows, httpx, pydantic, the API models or
+    the local server's code; the flows are built next, still without the client's modules,
+    which screens load when they first need them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
     done = subprocess.run(
-        [sys.executable, "-c", SHOW_WINDOW, ",".join(LATE_MODULES)],
+        [sys.executable, "-c", SHOW_WINDOW, ",".join(LATE_MODULES), ",".join(FLOW_MODULES)],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
-    assert lines, done.stderr[-3000:]
-    assert lines[-1].startswith("loaded:"), done.stdout[-3000:]
-    loaded = [m for m in lines[-1].removeprefix("loaded:").split(",") if m]
-    assert loaded == []
+    said = dict(line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)
+    assert set(said) >= {"painted", "composed"}, done.stdout[-3000:] + done.stderr[-3000:]
+    assert [m for m in said["painted"].split(",") if m] == []
+    assert [m for m in said["composed"].split(",") if m] == []
 
 
 def test_modules_stay_small_and_app_py_only_composes() -> None:

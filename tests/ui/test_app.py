@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -21,9 +23,10 @@ from skyvern_desktop.core.logs import remove_logging, setup_logging
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.profiles import Profile, ProfileKind, ProfileStore
 from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui.widgets.state_panel import PanelState
 
 from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, http_block, param, wait_for_run
+from ..integration.helpers import WorkflowFactory, http_block, param, wait_block, wait_for_run
 from ..realserver import RealServer
 from .conftest import wait_until
 
@@ -50,6 +53,69 @@ async def test_environment_connects_at_once_without_a_profile(
         assert app.store.profiles == []  # the environment is never saved
     finally:
         await app.aclose()
+
+
+async def test_the_window_mode_paints_first_then_builds_the_flows_and_connects(
+    real_server: RealServer, monkeypatch: pytest.MonkeyPatch, no_keyring: KeyStore,
+    workflows: WorkflowFactory,
+) -> None:  # fmt: skip
+    """``run()`` as the window mode starts it: the window paints before the flows exist
+    (a person sees it sooner), then they are built, the connection is made and the list
+    loads; the flows get what was asked of the app before they existed (``--local``)."""
+    monkeypatch.setenv("SKYVERN_BASE_URL", real_server.base_url)
+    monkeypatch.setenv("SKYVERN_API_KEY", real_server.api_key)
+    wpid = await workflows.create("Painted first", [], [wait_block("w", 1)])
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring, compose=False)
+    assert not app.composed and not hasattr(app, "connections")
+    composed_at_paint: list[bool] = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if watched is app.window and event.type() is QEvent.Type.Paint:
+                composed_at_paint.append(app.composed)
+            return False
+
+    watcher = FirstPaint()
+    app.window.installEventFilter(watcher)
+    running = asyncio.ensure_future(app.run())
+    try:
+        await wait_until(lambda: app.composed, what="the flows built")
+        assert composed_at_paint[:1] == [False]
+        assert app.connections.use_local is False
+        await wait_until(
+            lambda: app.session.report.state is ConnectionState.CONNECTED, what="connected"
+        )
+        await app.window.workflows.wait_loaded()
+        assert app.window.workflows.panel.state is PanelState.CONTENT
+        assert app.window.workflows.model.row_of(wpid) is not None
+        app.window.close()
+        assert await asyncio.wait_for(running, 10) == 0
+    finally:
+        app.window.removeEventFilter(watcher)
+        if not running.done():
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+        await app.aclose()
+
+
+async def test_quitting_before_the_flows_are_built_is_clean(no_keyring: KeyStore) -> None:
+    """A quit (a signal, say) during the first paint: nothing of the flows to close, the
+    tasks and the session still closed, the window gone; --local reaches flows built later."""
+    hook = sys.excepthook
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring, compose=False)
+    await app.show_window()
+    assert app.window.isVisible() and not app.composed
+    assert sys.excepthook is not hook  # the app's reporter took it
+    await app.aclose()
+    assert app.tasks.names == [] and app.session.client is None
+    assert sys.excepthook is hook and not shiboken6.isValid(app.window)
+    again = DesktopApp(app_paths().ensure(), keys=no_keyring, compose=False)
+    try:
+        again.use_local = True
+        again.compose()
+        assert again.connections.use_local is True
+    finally:
+        await again.aclose()
 
 
 async def test_a_bad_key_shows_in_the_status_bar(

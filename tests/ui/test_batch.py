@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.core.batch import Bucket, RowState
 from skyvern_desktop.core.batch_store import BatchState, BatchStore
 from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui import screenshot
 from skyvern_desktop.ui.batch.setup import BatchSetup
 from skyvern_desktop.ui.batch.view import BatchView
 
@@ -276,7 +277,7 @@ async def test_the_screenshot_mode_previews_a_sheet_with_its_checks_and_starts_n
     _write_csv(source, [["A", "1", "yes"], ["B", "two", "no"]])
     app = app_on(monkeypatch, real_server, no_keyring)
     try:
-        code = await app.screenshot(tmp_path / "batch.png", "batch", wpid, rows=str(source))
+        code = await screenshot.take(app, tmp_path / "batch.png", "batch", wpid, rows=str(source))
         assert code == 0 and (tmp_path / "batch.png").stat().st_size > 10_000
         setup = child(app.window, BatchSetup, "batchSetup")
         assert len(setup.rows) == 2

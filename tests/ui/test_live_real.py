@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QImage
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui import screenshot
 from skyvern_desktop.ui.widgets.frames import BACKGROUND
 
 from ..integration.helpers import WorkflowFactory, wait_block
@@ -78,7 +79,7 @@ async def test_a_browser_run_is_seen_live_and_its_recording_plays_in_the_pane(
         # --screenshot --view run of this running run: the Overview with a real frame. (It
         # connects as the app would, so the pane is opened again and watches on.)
         shot = tmp_path / "live.png"
-        assert await app.screenshot(shot, "run", run=started.run_id) == 0
+        assert await screenshot.take(app, shot, "run", run=started.run_id) == 0
         pane = page.panes[started.run_id]
         assert pane.follower.slot.shown > 0 or pane.follower.over()
         picture = QImage(str(shot))

@@ -19,6 +19,7 @@ from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.api.models.logins import CredentialType, NewCredential
 from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.ui import screenshot
 from skyvern_desktop.ui.logins.signin import SignInWindow
 
 from ..integration.helpers import WorkflowFactory, wait_for_run
@@ -185,7 +186,7 @@ async def test_the_screenshot_mode_renders_the_logins_screen(
 ) -> None:  # fmt: skip
     app = app_on(monkeypatch, real_server, no_keyring)
     try:
-        assert await app.screenshot(tmp_path / "logins.png", "logins") == 0
+        assert await screenshot.take(app, tmp_path / "logins.png", "logins") == 0
         assert (tmp_path / "logins.png").stat().st_size > 10_000
         assert app.window.current_page() == "logins"
     finally:
