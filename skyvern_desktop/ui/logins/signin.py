@@ -102,7 +102,7 @@ class SignInWindow(QWidget):
         outer.addLayout(bar)
         self.address_error = error_label("signinAddressError")
         outer.addWidget(self.address_error)
-        self.view = RemoteView()
+        self.view = RemoteView("signinView")
         self.view.set_text("Starting a browser on the server…")
         self.view.sent.connect(self._send)
         self.view.key_pressed.connect(self._on_key)
