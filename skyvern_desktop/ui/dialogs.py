@@ -7,8 +7,8 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from PySide6.QtCore import QObject, QSize
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPushButton, QWidget
 
 if TYPE_CHECKING:
     from .errors import ErrorReporter
@@ -148,6 +148,39 @@ def ask_save_path(
     dialog.open()
 
 
+def question(
+    parent: QWidget,
+    name: str,
+    title: str,
+    text: str,
+    yes: str,
+    *,
+    detail: str = "",
+    icon: QMessageBox.Icon = QMessageBox.Icon.Question,
+    no: QMessageBox.StandardButton = QMessageBox.StandardButton.Cancel,
+    destructive: bool = False,
+) -> tuple[QMessageBox, QPushButton]:
+    """The app's one "ask first" box, not yet open: plain text (names from the server are
+    never read as markup), ``detail`` under it, a ``yes`` button named ``{name}Yes`` and a
+    way out. A destructive yes is not the default, so Enter never does what cannot be
+    undone."""
+    box = QMessageBox(icon, title, text, no, parent)
+    box.setObjectName(name)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    if detail:
+        box.setInformativeText(detail)
+    role = (
+        QMessageBox.ButtonRole.DestructiveRole if destructive else QMessageBox.ButtonRole.AcceptRole
+    )
+    button = box.addButton(yes, role)
+    button.setObjectName(f"{name}Yes")
+    if destructive:
+        box.setDefaultButton(no)
+    else:
+        box.setDefaultButton(button)
+    return box, button
+
+
 def confirm(
     parent: QWidget,
     name: str,
@@ -155,17 +188,23 @@ def confirm(
     text: str,
     yes: str,
     then: Callable[[], Any],
-    *,
-    icon: QMessageBox.Icon = QMessageBox.Icon.Question,
-    no: QMessageBox.StandardButton = QMessageBox.StandardButton.Cancel,
+    **options: Any,
 ) -> QMessageBox:
-    """Ask first, window-modal; ``then()`` runs only on ``yes``. The box is named ``name``
-    and its yes button ``{name}Yes``; it deletes itself when answered."""
-    box = QMessageBox(icon, title, text, no, parent)
-    box.setObjectName(name)
-    button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    button.setObjectName(f"{name}Yes")
+    """Ask first, window-modal, without waiting; ``then()`` runs only on ``yes``. The box
+    (see :func:`question` for ``options``) deletes itself when answered."""
+    box, button = question(parent, name, title, text, yes, **options)
     box.buttonClicked.connect(lambda b: then() if b is button else None)
     box.finished.connect(lambda _r: box.deleteLater())
     box.open()
     return box
+
+
+async def ask(parent: QWidget, name: str, title: str, text: str, yes: str, **options: Any) -> bool:
+    """Ask first, window-modal, from a coroutine: ``True`` only when ``yes`` was chosen
+    (see :func:`question` for ``options``). The box is deleted once answered."""
+    box, button = question(parent, name, title, text, yes, **options)
+    try:
+        await run_dialog(box)
+        return box.clickedButton() is button
+    finally:
+        box.deleteLater()

@@ -114,7 +114,7 @@ async def test_the_webhook_tab_sends_again_and_shows_what_the_receiver_got(
         qtbot.mouseClick(tab.send, Qt.MouseButton.LeftButton)
         qtbot.mouseClick(tab.send, Qt.MouseButton.LeftButton)  # a second press: nothing more
         box = await message_box("confirmReplayWebhook")
-        yes = box.findChild(QAbstractButton, "confirmSend")
+        yes = box.findChild(QAbstractButton, "confirmReplayWebhookYes")
         assert yes is not None
         qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
         await wait_until(lambda: tab.last is not None, within=30, what="the replay")
@@ -191,7 +191,7 @@ async def test_a_replay_the_server_fails_or_cannot_deliver_is_said_plainly(
         for _ in range(2):
             tasks.spawn("replay", tab.replay())
             box = await message_box("confirmReplayWebhook")
-            yes = box.findChild(QAbstractButton, "confirmSend")
+            yes = box.findChild(QAbstractButton, "confirmReplayWebhookYes")
             assert yes is not None
             qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
             await tasks.join()

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
@@ -20,7 +20,7 @@ from ..api.support import API_KEY, run_json
 from ..fakes.server import FakeResponse, FakeServer
 from ..integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
 from ..realserver import RealServer
-from .conftest import app_on, message_box, wait_until
+from .conftest import app_on, child, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -111,7 +111,7 @@ async def test_cancel_asks_first_and_retry_opens_a_new_pane(
         await wait_until(lambda: pane.run is not None and pane.cancel_button.isVisible())
         qtbot.mouseClick(pane.cancel_button, Qt.MouseButton.LeftButton)
         box = await message_box("confirmCancelRun")
-        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(child(box, QPushButton, "confirmCancelRunYes"), Qt.MouseButton.LeftButton)
         await wait_until(lambda: pane.badge.status == RunStatus.CANCELED, within=30)
         await wait_until(lambda: pane.retry_button.isEnabled())
         qtbot.mouseClick(pane.retry_button, Qt.MouseButton.LeftButton)

@@ -477,7 +477,7 @@ async def test_delete_asks_naming_the_schedule(
     _select(app, sid)
     _action(app, "delete").trigger()
     box = await message_box("scheduleDeleteConfirm")
-    delete = child(box, QPushButton, "scheduleDeleteConfirmButton")
+    delete = child(box, QPushButton, "scheduleDeleteConfirmYes")
     qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
     await wait_until(lambda: page.model.row_of(sid) is None, what="the row to go")
     with pytest.raises(NotFoundError):

@@ -131,7 +131,8 @@ async def test_save_puts_the_key_in_the_keyring_only(
     await wait_until(lambda: _visible_box("confirmRemoveProfile") is not None)
     box = _visible_box("confirmRemoveProfile")
     assert box is not None
-    yes = box.button(QMessageBox.StandardButton.Yes)
+    yes = box.findChild(QPushButton, "confirmRemoveProfileYes")
+    assert yes is not None
     qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
     assert await removing is True
     assert real_keyring.get(profile.id) is None

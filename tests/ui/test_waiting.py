@@ -52,7 +52,7 @@ async def _answer(qtbot: QtBot, button: QAbstractButton, box_name: str) -> None:
     qtbot.mouseDClick(button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # and a third press, for luck
     box = await message_box(box_name)
-    yes = box.findChild(QAbstractButton, "confirmAnswer")
+    yes = box.findChild(QAbstractButton, f"{box_name}Yes")
     assert yes is not None
     qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
 

@@ -330,7 +330,7 @@ class BatchView(QWidget):
             " lost, so its run may exist. Start it again only when you have checked that it did"
             " not start (Find its run… looks for it). Starting it again may run it twice.",
             "Start again", lambda: self.runner.start_again(row.index),
-            icon=QMessageBox.Icon.Warning,
+            icon=QMessageBox.Icon.Warning, destructive=True,
         )  # fmt: skip
 
     def _skip(self) -> None:
@@ -345,6 +345,7 @@ class BatchView(QWidget):
             " rows not started yet are not affected (Pause or Stop does that).",
             "Cancel them", self.cancel_running_requested.emit,
             no=QMessageBox.StandardButton.No,  # "Cancel" beside "Cancel them" would confuse
+            destructive=True,
         )  # fmt: skip
 
     def elapsed(self) -> float:

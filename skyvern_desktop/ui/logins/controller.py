@@ -472,7 +472,7 @@ class LoginsController(QObject):
     def confirm(self, name: str, title: str, text: str, yes: str, then: Callable[[], Any]) -> None:
         from ..dialogs import confirm
 
-        confirm(self.page, name, title, text, yes, then)
+        confirm(self.page, name, title, text, yes, then, destructive=True)  # none can be undone
 
     def close_all(self) -> None:
         for window in list(self.windows.values()):

@@ -28,7 +28,7 @@ from ...api.errors import SkyvernError
 from ...core.attention import Waiting, is_paused
 from ...core.urls import web_ui_link
 from ...core.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
-from ..dialogs import ask_save_path, run_dialog
+from ..dialogs import ask, ask_save_path
 from ..format import duration_text, exact_time, status_label
 from ..tasks import TaskRunner
 from ..widgets.json_tree import JsonTree, is_records, records_of, records_to_csv
@@ -414,15 +414,11 @@ class RunPane(QWidget):
     # ------------------------------------------------------------------ actions
 
     async def cancel(self) -> bool:
-        box = QMessageBox(
-            QMessageBox.Icon.Question, "Cancel run",
+        if not await ask(
+            self, "confirmCancelRun", "Cancel run",
             f"Cancel run {self.run_id}? It stops where it is; this cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
-        )  # fmt: skip
-        box.setObjectName("confirmCancelRun")
-        answer = await run_dialog(box)
-        box.deleteLater()
-        if answer != QMessageBox.StandardButton.Yes:
+            "Cancel run", no=QMessageBox.StandardButton.No, destructive=True,
+        ):  # fmt: skip
             return False
         self.cancel_button.setEnabled(False)
         try:

@@ -8,14 +8,12 @@ a refusal (someone answered first, the time ran out) is said in plain words here
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...api.errors import ApiError, NotFoundError, OutcomeUnknownError, SkyvernError
 from ...core.attention import Waiting, is_paused, time_left_text
-from ..dialogs import run_dialog
+from ..dialogs import ask
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -131,19 +129,10 @@ class WaitingPanel(QWidget):
             if approve
             else "The run stops and cannot be resumed."
         )
-        box = QMessageBox(
-            QMessageBox.Icon.Question, f"{label}?", f"<b>{escape(label)}</b> run {self.run_id}?",
-            QMessageBox.StandardButton.Cancel, self,
+        return await ask(
+            self, "confirmApprove" if approve else "confirmReject", f"{label}?",
+            f"{label}: run {self.run_id}?", label, detail=text, destructive=not approve,
         )  # fmt: skip
-        box.setObjectName("confirmApprove" if approve else "confirmReject")
-        box.setInformativeText(text)
-        yes = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
-        yes.setObjectName("confirmAnswer")
-        box.setDefaultButton(yes)
-        await run_dialog(box)
-        chosen = box.clickedButton() is yes
-        box.deleteLater()
-        return chosen
 
     async def answer(self, approve: bool) -> bool:
         """Ask once, then send the answer once. ``True`` when the server took it."""

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...api.errors import OutcomeUnknownError, SkyvernError
 from ...core.webhooks import Level, check_webhook
-from ..dialogs import run_dialog
+from ..dialogs import ask
 from ..widgets.json_tree import JsonTree
 from ..widgets.labels import error_label, stacked
 
@@ -180,20 +179,11 @@ class WebhookTab(QWidget):
         self.sending = True  # a second press while asking or sending does nothing
         self._update_button()
         try:
-            box = QMessageBox(
-                QMessageBox.Icon.Question, "Send the webhook again",
-                f"Send the result of run {self.run_id} to {where} again?",
-                QMessageBox.StandardButton.Cancel, self,
-            )  # fmt: skip
-            box.setObjectName("confirmReplayWebhook")
-            box.setTextFormat(Qt.TextFormat.PlainText)
-            box.setInformativeText("The receiver gets it once more, as if the run had just ended.")
-            yes = box.addButton("Send", QMessageBox.ButtonRole.AcceptRole)
-            yes.setObjectName("confirmSend")
-            await run_dialog(box)
-            chosen = box.clickedButton() is yes
-            box.deleteLater()
-            if not chosen:
+            if not await ask(
+                self, "confirmReplayWebhook", "Send the webhook again",
+                f"Send the result of run {self.run_id} to {where} again?", "Send",
+                detail="The receiver gets it once more, as if the run had just ended.",
+            ):  # fmt: skip
                 return None
             self.result.setText("Sending…")
             self.result.setStyleSheet("")

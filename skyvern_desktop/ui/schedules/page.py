@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from ...api.enums import ScheduleStatusFilter
 from ...api.errors import NotFoundError, ServerError, SkyvernError
 from ...core.schedules import schedule_title
-from ..dialogs import run_dialog
+from ..dialogs import ask
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.labels import ERROR_STYLE
@@ -409,25 +409,13 @@ class SchedulesPage(QWidget):
             )
 
     async def confirm_delete(self, schedule: ScheduleFields) -> bool:
-        title = schedule_title(schedule)
-        box = QMessageBox(self)
-        box.setObjectName("scheduleDeleteConfirm")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete schedule")
         workflow = schedule.workflow_title or schedule.workflow_permanent_id
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"Delete the schedule “{title}” of {workflow}?")
-        box.setInformativeText(
-            "It stops running. Runs it already started are kept. This cannot be undone."
-        )
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        delete.setObjectName("scheduleDeleteConfirmButton")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        await run_dialog(box)
-        confirmed = box.clickedButton() is delete
-        box.deleteLater()
-        if not confirmed:
+        if not await ask(
+            self, "scheduleDeleteConfirm", "Delete schedule",
+            f"Delete the schedule “{schedule_title(schedule)}” of {workflow}?", "Delete",
+            detail="It stops running. Runs it already started are kept. This cannot be undone.",
+            icon=QMessageBox.Icon.Warning, destructive=True,
+        ):  # fmt: skip
             return False
         return await self.delete(schedule)
 

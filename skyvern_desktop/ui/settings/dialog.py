@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 from ...api.secrets import Secret
 from ...core.profiles import Profile, ProfileStore
 from ...core.secrets import KeyStore, KeyStoreError
-from ..dialogs import run_dialog, size_to_content
+from ..dialogs import ask, size_to_content
 from ..tasks import TaskRunner
 from .form import ProfileForm
 
@@ -276,15 +275,11 @@ class ConnectionsDialog(QDialog):
         profile = self.selected_profile()
         if profile is None:
             return False
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Remove connection",
-            f"Remove “{profile.name}”? Its API key is deleted from the keyring too.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setObjectName("confirmRemoveProfile")
-        if await run_dialog(box) != QMessageBox.StandardButton.Yes:
+        if not await ask(
+            self, "confirmRemoveProfile", "Remove connection",
+            f"Remove “{profile.name}”? Its API key is deleted from the keyring too.", "Remove",
+            destructive=True,
+        ):  # fmt: skip
             return False
         await asyncio.to_thread(self._keys.delete, profile.id)
         self._store.remove(profile.id)
