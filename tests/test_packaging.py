@@ -17,4 +17,8 @@ def test_every_package_is_listed_in_pyproject() -> None:
         for init in (ROOT / "skyvern_desktop").rglob("__init__.py")
     }
     assert in_tree - listed == set(), "add these to [tool.setuptools] packages"
-    assert listed - in_tree == {"skyvern_desktop.resources"}
+    # resources/ is mapped in; its icons/ folder is data, listed so setuptools installs it
+    # (a folder of data inside a package that is not listed draws its "would be ignored").
+    assert listed - in_tree == {"skyvern_desktop.resources", "skyvern_desktop.resources.icons"}
+    icons = config["tool"]["setuptools"]["package-data"]["skyvern_desktop.resources.icons"]
+    assert icons == ["*.png"] and list((ROOT / "resources" / "icons").glob("*.png"))
