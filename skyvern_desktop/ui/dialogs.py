@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, Unpack
 
 from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPushButton, QWidget
@@ -148,6 +148,15 @@ def ask_save_path(
     dialog.open()
 
 
+class QuestionOptions(TypedDict, total=False):
+    """What :func:`confirm` and :func:`ask` pass on to :func:`question`."""
+
+    detail: str
+    icon: QMessageBox.Icon
+    no: QMessageBox.StandardButton
+    destructive: bool
+
+
 def question(
     parent: QWidget,
     name: str,
@@ -188,7 +197,7 @@ def confirm(
     text: str,
     yes: str,
     then: Callable[[], Any],
-    **options: Any,
+    **options: Unpack[QuestionOptions],
 ) -> QMessageBox:
     """Ask first, window-modal, without waiting; ``then()`` runs only on ``yes``. The box
     (see :func:`question` for ``options``) deletes itself when answered."""
@@ -199,7 +208,9 @@ def confirm(
     return box
 
 
-async def ask(parent: QWidget, name: str, title: str, text: str, yes: str, **options: Any) -> bool:
+async def ask(
+    parent: QWidget, name: str, title: str, text: str, yes: str, **options: Unpack[QuestionOptions]
+) -> bool:
     """Ask first, window-modal, from a coroutine: ``True`` only when ``yes`` was chosen
     (see :func:`question` for ``options``). The box is deleted once answered."""
     box, button = question(parent, name, title, text, yes, **options)
