@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from skyvern_desktop.core.batch_store import BatchState, BatchStore
 
 from ..api.support import API_KEY, run_json, workflow_run_json
 from ..fakes.server import FakeResponse, FakeServer, free_closed_port
+from ..polling import wait_until
 
 RUN = "/v1/run/workflows"
 LIST = "/v1/workflows/wpid_1/runs"
@@ -236,21 +237,14 @@ async def test_concurrency_pause_stop_and_cancel_while_it_runs(
     runner, store, client = _runner(fake, tmp_path, rows, concurrency=1)
     task = asyncio.create_task(runner.run())
 
-    async def until(check: Callable[[], bool]) -> None:
-        for _ in range(300):
-            if check():
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError("never")
-
     def started() -> int:
         return sum(1 for r in rows if r.run_id)
 
-    await until(lambda: started() == 1)
+    await wait_until(lambda: started() == 1, within=6, what="one row started")
     await asyncio.sleep(0.2)
     assert started() == 1  # one at a time
     runner.set_concurrency(3)  # while it runs
-    await until(lambda: started() == 3)
+    await wait_until(lambda: started() == 3, within=6, what="three rows started")
     assert store.get(runner.info.batch_id).concurrency == 3  # type: ignore[union-attr]
     runner.pause()
     runner.set_concurrency(5)

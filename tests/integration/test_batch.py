@@ -26,6 +26,7 @@ from skyvern_desktop.core.batch_store import BatchState, BatchStore
 from skyvern_desktop.core.params import specs_for
 from skyvern_desktop.core.sheets import Table, read_csv
 
+from ..polling import wait_until
 from .helpers import WorkflowFactory, param, wait_block
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -220,21 +221,16 @@ async def test_never_more_than_n_at_once_on_the_server_and_a_pause_starts_nothin
     store, runner = plain_batch(client, wpid, "note", rows, 3, tmp_path)
     task = asyncio.create_task(runner.run(), name="test.batch")
 
-    async def until(check: Any, within: float, what: str) -> None:
-        for _ in range(int(within / 0.05)):
-            if check():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"never: {what}")
-
     def started() -> list[BatchRow]:
         return [r for r in rows if r.run_id]
 
     try:
-        await until(lambda: len(started()) >= 3, 60, "three rows started")
+        await wait_until(lambda: len(started()) >= 3, within=60, what="three rows started")
         runner.pause()  # each run waits 2 s, so no slot has freed yet
         assert len(started()) == 3 and runner.state is BatchState.PAUSED
-        await until(lambda: all(r.state is RowState.DONE for r in started()), 90, "three done")
+        await wait_until(
+            lambda: all(r.state is RowState.DONE for r in started()), within=90, what="three done"
+        )
         await asyncio.sleep(3.0)  # slots are free, but a paused batch starts nothing
         held = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=50)
         assert len(held) == 3 and len(started()) == 3

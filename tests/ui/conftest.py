@@ -13,7 +13,6 @@ import contextlib
 import functools
 import gc
 import os
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
@@ -31,6 +30,8 @@ from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.tasks import TaskRunner, is_daemon
+
+from ..polling import wait_until as wait_until  # the ui tests import it from here
 
 if TYPE_CHECKING:
     from skyvern_desktop.api import SkyvernClient
@@ -104,22 +105,6 @@ def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
     return {"qasync": _qasync_loop}
-
-
-async def wait_until(
-    predicate: Callable[[], Any], *, within: float = 10.0, what: str | Callable[[], str] = ""
-) -> None:
-    """Sleep on the running loop until ``predicate()`` is truthy.
-
-    ``what`` names the wait in the failure; a callable is asked at the time of failure, so it
-    can say what the state was when the time ran out.
-    """
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            said = what() if callable(what) else what
-            raise AssertionError(f"timed out waiting for {said or predicate}")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
