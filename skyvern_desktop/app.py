@@ -17,6 +17,7 @@ from .core.logs import setup_logging
 from .core.paths import AppPaths, app_paths
 from .core.profiles import ProfileStore
 from .core.secrets import KeyStore
+from .core.storage.notices import Notices
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,13 @@ def run_app(args: argparse.Namespace) -> int:
             return 1
     from PySide6.QtWidgets import QApplication
 
+    from .core.storage.notices import Notices
+
+    notices = Notices()  # what happened to the app's files, said once the window shows
     paths = app_paths().ensure()
-    setup_logging(paths.log_file, stderr=bool(os.environ.get("SKYVERN_DESKTOP_LOG_STDERR")))
+    setup_logging(
+        paths.log_file, stderr=bool(os.environ.get("SKYVERN_DESKTOP_LOG_STDERR")), notices=notices
+    )
     log.info("starting %s %s", APP_NAME, __version__)
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qapp, QApplication)
@@ -57,18 +63,20 @@ def run_app(args: argparse.Namespace) -> int:
         return 0
     try:
         with asyncio.Runner(loop_factory=lambda: new_event_loop(qapp)) as runner:
-            return runner.run(_main(args, paths, headless, instance))
+            return runner.run(_main(args, paths, headless, instance, notices))
     finally:
         if instance is not None:
             instance.release()
 
 
 async def _main(
-    args: argparse.Namespace, paths: AppPaths, headless: bool, instance: Any = None
-) -> int:
+    args: argparse.Namespace, paths: AppPaths, headless: bool, instance: Any = None,
+    notices: Notices | None = None,
+) -> int:  # fmt: skip
     from .ui.lifecycle import QuitSignals
 
-    app = DesktopApp(paths, headless=headless, compose=False)  # run() paints, then composes
+    # run() paints, then composes
+    app = DesktopApp(paths, headless=headless, compose=False, notices=notices)
     app.use_local = bool(getattr(args, "local", False))
     if headless:  # no person waits for a window: the flows are built at once
         app.compose()
@@ -118,11 +126,12 @@ class DesktopApp:
     """Owns everything with a lifetime: stores, the session, tasks, flows and the window."""
 
     def __init__(self, paths: AppPaths, *, headless: bool = False,
-                 keys: KeyStore | None = None, compose: bool = True) -> None:  # fmt: skip
-        from PySide6.QtCore import QSettings
+                 keys: KeyStore | None = None, compose: bool = True,
+                 notices: Notices | None = None) -> None:  # fmt: skip
         from PySide6.QtWidgets import QApplication
 
         from .ui.errors import ErrorReporter, install_excepthook
+        from .ui.file_notices import FileNoticeTeller, open_settings
         from .ui.main_window import MainWindow
         from .ui.session import Session
         from .ui.tasks import TaskRunner
@@ -134,14 +143,16 @@ class DesktopApp:
         qapp.setQuitOnLastWindowClosed(False)
         self.paths = paths
         self.headless = headless
-        self.store = ProfileStore(paths.profiles_file)
+        self.notices = notices if notices is not None else Notices()
+        self.teller = FileNoticeTeller(self.notices, headless=headless)
+        self.store = ProfileStore(paths.profiles_file, self.notices)
         self.keys = keys if keys is not None else KeyStore()
         self.reporter = ErrorReporter(paths.log_file, headless=headless)
         self._restore_hook = install_excepthook(self.reporter)
         asyncio.get_running_loop().set_exception_handler(self.reporter.loop_exception_handler)
         self.tasks = TaskRunner(self.reporter.on_task_error)
         self.session = Session()
-        self.settings = QSettings(str(paths.ui_state_file), QSettings.Format.IniFormat)
+        self.settings = open_settings(paths.ui_state_file, self.notices)
         self.window = window = MainWindow(
             self.session, self.tasks, self.settings, str(paths.log_dir)
         )
@@ -169,7 +180,7 @@ class DesktopApp:
 
         paths, window, headless = self.paths, self.window, self.headless
         window.setWindowIcon(app_icon())
-        self.registry = RunRegistry(paths.data_dir / "runs.sqlite3")
+        self.registry = RunRegistry(paths.data_dir / "runs.sqlite3", self.notices)
         common = (self.session, self.tasks, self.reporter, window)
         self.runs = RunsController(
             lambda: window.runs, self.session, self.registry, self.settings,
@@ -182,6 +193,7 @@ class DesktopApp:
         self.batches = BatchController(
             lambda: window.batches, self.session, self.tasks, self.reporter,
             paths.data_dir / "batches.sqlite3", parent=window, headless=headless,
+            notices=self.notices,
         )  # fmt: skip
         self.launch = LaunchController(*common, parent=window)
         self.schedules = SchedulesController(*common, window.workflows, parent=window)
@@ -211,6 +223,7 @@ class DesktopApp:
         """Show the window and let it paint once: what a person waits for at start-up."""
         self.window.show()
         await asyncio.sleep(0)
+        self.teller.attach(self.window, self.window.show_message)
 
     async def run(self) -> int:
         await self.show_window()

@@ -10,6 +10,7 @@ never here; the cells are the operator's own data, as in the spreadsheet.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .batch import BatchRow, Mapping, RowState, mapping_from_json, mapping_to_json
-from .sqlite import open_db
+from .storage.db import LocalDb
+from .storage.notices import Notices
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -82,6 +84,32 @@ class BatchState(StrEnum):
     FINISHED = "finished"
 
 
+SALVAGED_REASON = (
+    "The batches file was damaged, so whether this row started is not known."
+    " Find its run before sending it again."
+)
+
+
+def distrust_salvaged(db: sqlite3.Connection) -> None:
+    """Rows read back from a damaged file may be older than what happened: every batch
+    comes back paused, and every row not known to have started or ended "may have
+    started", so none is sent again before its run is looked for on the server."""
+    db.execute("BEGIN")
+    db.execute(
+        "UPDATE batch_rows SET state = ?, failure_reason = ?, sent_at = COALESCE(sent_at,"
+        " (SELECT MAX(COALESCE(r.sent_at, b.created_at)) FROM batch_rows r JOIN batches b"
+        " ON b.batch_id = r.batch_id WHERE r.batch_id = batch_rows.batch_id))"
+        " WHERE run_id IS NULL AND state IN (?, ?, ?)",
+        (RowState.MAYBE.value, SALVAGED_REASON, RowState.PENDING.value,
+         RowState.STARTING.value, RowState.MAYBE.value),
+    )  # fmt: skip
+    db.execute(
+        "UPDATE batches SET state = ? WHERE state = ?",
+        (BatchState.PAUSED.value, BatchState.RUNNING.value),
+    )
+    db.execute("COMMIT")
+
+
 @dataclass(slots=True)
 class BatchInfo:
     batch_id: str
@@ -100,9 +128,17 @@ class BatchInfo:
 
 
 class BatchStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, notices: Notices | None = None) -> None:
         self.path = path
-        self._db = open_db(path, _SCHEMA)
+        self._db = LocalDb(
+            path, _SCHEMA, what="the batches", notices=notices, salvaged=distrust_salvaged,
+            after="Batches read back from it are paused, and a row whose run is not known"
+            " is sent again only after Find its run…; every run is still on the server.",
+        )  # fmt: skip
+
+    @property
+    def db(self) -> LocalDb:
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -152,16 +188,7 @@ class BatchStore:
         return info
 
     def _transaction(self) -> Any:
-        db = self._db
-
-        class _Tx:
-            def __enter__(self) -> None:
-                db.execute("BEGIN")
-
-            def __exit__(self, kind: object, *rest: object) -> None:
-                db.execute("ROLLBACK" if kind is not None else "COMMIT")
-
-        return _Tx()
+        return self._db.transaction()
 
     def batches(self, base_url: str | None = None) -> list[BatchInfo]:
         """Every batch (of one server), newest first."""
@@ -170,14 +197,14 @@ class BatchStore:
         if base_url is not None:
             sql += " WHERE base_url = ?"
             args = (base_url,)
-        cursor = self._db.execute(sql + " ORDER BY created_at DESC", args)
-        return [_batch(r) for r in cursor.fetchall()]
+        cursor = self._db.fetch(sql + " ORDER BY created_at DESC", args)
+        return [_batch(r) for r in cursor]
 
     def get(self, batch_id: str) -> BatchInfo | None:
-        cursor = self._db.execute(
+        cursor = self._db.fetch(
             f"SELECT {_BATCH_COLUMNS} FROM batches WHERE batch_id = ?", (batch_id,)
         )
-        row = cursor.fetchone()
+        row = cursor[0] if cursor else None
         return _batch(row) if row else None
 
     def set_state(self, batch_id: str, state: BatchState) -> None:
@@ -201,11 +228,11 @@ class BatchStore:
         """A batch the app was running when it ended: it comes back paused, and each row
         whose request was on its way becomes "may have started". Returns those rows."""
         with self._transaction():
-            cursor = self._db.execute(
+            cursor = self._db.fetch(
                 "SELECT idx FROM batch_rows WHERE batch_id = ? AND state = ?",
                 (batch_id, RowState.STARTING.value),
             )
-            maybe = [int(r[0]) for r in cursor.fetchall()]
+            maybe = [int(r[0]) for r in cursor]
             self._db.execute(
                 "UPDATE batch_rows SET state = ?, failure_reason = ? WHERE batch_id = ? AND"
                 " state = ?",
@@ -221,10 +248,10 @@ class BatchStore:
     # ------------------------------------------------------------------ rows
 
     def rows(self, batch_id: str) -> list[BatchRow]:
-        cursor = self._db.execute(
+        cursor = self._db.fetch(
             f"SELECT {_ROW_COLUMNS} FROM batch_rows WHERE batch_id = ? ORDER BY idx", (batch_id,)
         )
-        return [_row(r) for r in cursor.fetchall()]
+        return [_row(r) for r in cursor]
 
     def save_row(self, batch_id: str, row: BatchRow) -> None:
         """Write one row's state now (committed before this returns)."""
@@ -240,10 +267,10 @@ class BatchStore:
         )
 
     def remembered_mapping(self, wpid: str) -> tuple[Mapping, str]:
-        row = self._db.execute(
+        row = self._db.fetch_one(
             "SELECT mapping, title_template FROM batch_mappings WHERE workflow_permanent_id = ?",
             (wpid,),
-        ).fetchone()
+        )
         if row is None:
             return {}, ""
         return mapping_from_json(row[0]), row[1] or ""

@@ -35,8 +35,13 @@ class AppPaths:
         return self.log_dir / "skyvern-desktop.log"
 
     def ensure(self) -> AppPaths:
+        """Make the folders. One that cannot be made (a full disk, a read-only place) is
+        left to its files' owners, which go on from memory and say so."""
         for d in (self.config_dir, self.data_dir, self.log_dir, self.cache_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                continue
         return self
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..api.paths import CLOUD_BASE_URL
+from .storage.files import cannot_write, set_aside
+from .storage.notices import FileNotice, Notices, Trouble
 
 ENV_BASE_URL = "SKYVERN_BASE_URL"
 ENV_API_KEY = "SKYVERN_API_KEY"
@@ -181,23 +183,53 @@ def check_name(raw: str) -> str:
 
 
 class ProfileStore:
-    """Profiles in a JSON file, written atomically. Holds no secrets."""
+    """Profiles in a JSON file, written atomically. Holds no secrets.
 
-    def __init__(self, path: Path) -> None:
+    A damaged or unreadable file is set aside (renamed with the time) and the app starts
+    with no connection; a folder that refuses writes keeps the connections in memory,
+    said once, and each later change tries the disk again."""
+
+    WHAT = "your list of connections"
+
+    def __init__(self, path: Path, notices: Notices | None = None) -> None:
         self._path = path
+        self._notices = notices if notices is not None else Notices()
         self._data = self._load()
 
     def _load(self) -> _ProfilesFile:
         try:
             return _ProfilesFile.parse(self._path.read_bytes())
-        except FileNotFoundError:
-            return _ProfilesFile()
-        except (ValueError, TypeError, ArithmeticError, RecursionError):
-            # A damaged file must not stop the app: keep a copy and start clean.
-            self._path.replace(self._path.with_suffix(".damaged.json"))
+        except (FileNotFoundError, NotADirectoryError):
+            return _ProfilesFile()  # no file yet (a folder that cannot be made says so later)
+        except (OSError, ValueError, TypeError, ArithmeticError, RecursionError) as exc:
+            # A damaged file must not stop the app: keep it, renamed, and start clean.
+            kept_as = set_aside(self._path)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self._notices.add(
+                FileNotice(
+                    Trouble.SET_ASIDE,
+                    self.WHAT,
+                    self._path,
+                    kept_as,
+                    reason[:200],
+                    "Add your connections again (File → Connections…)."
+                )
+            )
             return _ProfilesFile()
 
     def _save(self) -> None:
+        try:
+            self._write()
+        except OSError as exc:
+            if not cannot_write(exc):
+                raise
+            self._notices.add(
+                FileNotice(Trouble.NOT_KEPT, self.WHAT, self._path, None, exc.strerror or "")
+            )
+        else:
+            self._notices.add(FileNotice(Trouble.KEPT_AGAIN, self.WHAT, self._path))
+
+    def _write(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         import tempfile
 

@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sqlite import open_db
+from .storage.db import LocalDb
+from .storage.notices import Notices
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -43,9 +44,17 @@ class RegisteredRun:
 
 
 class RunRegistry:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, notices: Notices | None = None) -> None:
         self.path = path
-        self._db = open_db(path, _SCHEMA)
+        # Damaged: set aside, and the open panes come back from what the server lists.
+        self._db = LocalDb(
+            path, _SCHEMA, what="the list of open runs", notices=notices,
+            after="Runs you had open can be opened again from the Runs screen's history.",
+        )  # fmt: skip
+
+    @property
+    def db(self) -> LocalDb:
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -89,7 +98,7 @@ class RunRegistry:
         self.record(base_url, run_id, pane_open=open_)
 
     def _rows(self, sql: str, args: tuple[object, ...]) -> list[RegisteredRun]:
-        cursor = self._db.execute(sql, args)
+        cursor = self._db.fetch(sql, args)
         return [
             RegisteredRun(
                 base_url=r[0],
@@ -100,7 +109,7 @@ class RunRegistry:
                 terminal=bool(r[5]),
                 pane_open=bool(r[6]),
             )
-            for r in cursor.fetchall()
+            for r in cursor
         ]
 
     _COLUMNS = (

@@ -33,14 +33,26 @@ class Report:
     title: str
     message: str
     details: str
+    line: str = ""  # the whole of it as one sentence (stderr, the status bar)
 
 
 def plain_message(exc: BaseException) -> str:
     """What to tell a person about ``exc``."""
     if isinstance(exc, SkyvernError):
         return str(exc)
-    text = str(exc) or type(exc).__name__
-    return f"Something went wrong inside Skyvern Desktop ({type(exc).__name__}: {text})."
+    return f"Something went wrong inside Skyvern Desktop: {_inner(exc)}."
+
+
+def _inner(exc: BaseException) -> str:
+    text = (str(exc) or type(exc).__name__).rstrip(".")
+    return text if text == type(exc).__name__ else f"{text} ({type(exc).__name__})"
+
+
+def one_line(title: str, exc: BaseException) -> str:
+    """The title and what happened as one sentence, e.g. "Skyvern Desktop hit an
+    unexpected problem: file is not a database (DatabaseError)." """
+    said = str(exc) if isinstance(exc, SkyvernError) else _inner(exc)
+    return f"{title.rstrip('.')}: {said.rstrip('.')}."
 
 
 HISTORY_SIZE = 100
@@ -64,11 +76,14 @@ class ErrorReporter(QObject):
 
     def report(self, title: str, exc: BaseException) -> Report:
         details = scrub("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-        report = Report(title=title, message=scrub(plain_message(exc)), details=details)
+        report = Report(
+            title=title, message=scrub(plain_message(exc)), details=details,
+            line=scrub(one_line(title, exc)),
+        )  # fmt: skip
         self.history.append(report)
         self.reported.emit(report)
         if self._headless:
-            sys.stderr.write(f"error: {report.title}: {report.message}\n")
+            sys.stderr.write(f"error: {report.line}\n")
         else:
             self._show(report)
         return report

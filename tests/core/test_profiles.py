@@ -21,6 +21,7 @@ from skyvern_desktop.core.profiles import (
     environment_profile,
     is_private_host,
 )
+from skyvern_desktop.core.storage.notices import Notices, Trouble
 
 # ---------------------------------------------------------------------- check_base_url
 
@@ -389,7 +390,7 @@ def test_a_damaged_file_is_moved_aside_and_the_store_starts_empty(
     store = ProfileStore(store_path)
     assert store.profiles == []
     assert store.active is None
-    damaged = store_path.parent / "profiles.damaged.json"
+    [damaged] = store_path.parent.glob("profiles.json.damaged-*")
     assert damaged.read_bytes() == content
     assert not store_path.exists()
     # The store is usable afterwards and writes a fresh file.
@@ -403,7 +404,8 @@ def _assert_damaged_file_is_set_aside(store_path: Path, content: bytes) -> None:
     store_path.write_bytes(content)
     store = ProfileStore(store_path)
     assert store.profiles == []
-    assert (store_path.parent / "profiles.damaged.json").read_bytes() == content
+    [damaged] = store_path.parent.glob("profiles.json.damaged-*")
+    assert damaged.read_bytes() == content
 
 
 def test_a_deeply_nested_damaged_file_is_moved_aside(store_path: Path) -> None:
@@ -474,7 +476,8 @@ def test_every_write_leaves_only_the_profiles_file(store_path: Path) -> None:
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
     store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = ProfileStore(store_path)
+    notices = Notices()
+    store = ProfileStore(store_path, notices)
     store.upsert(_profile("A"))
     before = store_path.read_bytes()
 
@@ -483,8 +486,10 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
 
     with monkeypatch.context() as m:
         m.setattr(os, "replace", refuse)
-        with pytest.raises(OSError, match="No space left"):
-            store.upsert(_profile("B"))
+        store.upsert(_profile("B"))  # a full disk never stops the app: kept in memory
+    assert [p.name for p in store.profiles] == ["A", "B"]
+    assert [n.trouble for n in notices.said] == [Trouble.NOT_KEPT]
+    assert notices.said[0].reason == "No space left on device"
     assert store_path.read_bytes() == before
     assert sorted(p.name for p in store_path.parent.iterdir()) == ["profiles.json"]
     assert [p.name for p in ProfileStore(store_path).profiles] == ["A"]

@@ -267,7 +267,11 @@ async def test_an_exception_in_a_qt_slot_reaches_the_dialog_and_the_log(
         await wait_until(lambda: app.reporter.history, what="the error report")
         report = app.reporter.history[-1]
         assert report.title == "Skyvern Desktop hit an unexpected problem."
-        assert "ValueError: slot exploded" in report.message
+        assert "slot exploded (ValueError)" in report.message
+        # One sentence, not "…problem.: Something went wrong… (ValueError: …)"
+        assert (
+            report.line == "Skyvern Desktop hit an unexpected problem: slot exploded (ValueError)."
+        )
         box = app.window.findChild(QMessageBox, "errorDialog")
         assert box is not None
         assert box.isVisible()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ...api.models import Workflow
     from ...core.batch_runner import BatchRunner
     from ...core.batch_store import BatchInfo, BatchStore
+    from ...core.storage.notices import Notices
     from ..errors import ErrorReporter
     from ..session import Session
     from ..tasks import TaskRunner
@@ -55,8 +56,10 @@ class BatchController(QObject):
         parent: QObject | None = None,
         *,
         headless: bool = False,
+        notices: Notices | None = None,
     ) -> None:
         super().__init__(parent)
+        self._notices = notices
         self._page_of = page
         self._session = session
         self._tasks = tasks
@@ -81,7 +84,7 @@ class BatchController(QObject):
         if self._store is None:
             from ...core.batch_store import BatchStore
 
-            self._store = BatchStore(self._store_path)
+            self._store = BatchStore(self._store_path, self._notices)
         return self._store
 
     @property
