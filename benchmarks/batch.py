@@ -7,7 +7,7 @@ workflow with one string input and one ``wait`` block, at most 10 running at onc
 - baseline: a plain asyncio + httpx script, measured in this same run: an
   ``asyncio.Semaphore(10)``; each row POSTs its run, then reads it every second until it
   ends;
-- the app: :class:`~skyvern_desktop.core.batch_runner.BatchRunner` with its SQLite store and
+- the app: :class:`~skyvern_desktop.core.batch.rows.runner.BatchRunner` with its SQLite store and
   the app's client, in a child process on the app's own loop (Qt offscreen, qasync), a
   ticker beside it measuring the loop's lag.
 
@@ -40,12 +40,12 @@ import httpx
 from PySide6.QtWidgets import QApplication
 
 from skyvern_desktop.api import SkyvernClient
-from skyvern_desktop.core.batch import BatchRow, RowState
-from skyvern_desktop.core.batch_runner import BatchRunner
-from skyvern_desktop.core.batch_store import BatchStore
-from skyvern_desktop.core.local_server import LocalServer
-from skyvern_desktop.core.server_build import ServerEnvironment
+from skyvern_desktop.core.batch.rows import BatchRow, RowState
+from skyvern_desktop.core.batch.runner import BatchRunner
+from skyvern_desktop.core.batch.store import BatchStore
+from skyvern_desktop.core.server.process import LocalServer
 from skyvern_desktop.ui.loop import new_event_loop
+from tests.support.server_build import ServerEnvironment
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000"))
 SMALL = max(10, ROWS // 10)

@@ -32,11 +32,11 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.watch import loop_lag, p99, rss_mb
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
-from skyvern_desktop.core.local_server import LocalServer
-from skyvern_desktop.core.server_build import ServerEnvironment, serve_folder
+from skyvern_desktop.core.server.process import LocalServer
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
+from tests.support.server_build import ServerEnvironment, serve_folder
 
 STREAMS = int(os.environ.get("BENCH_LIVE_STREAMS", "4"))
 MINUTES = float(os.environ.get("BENCH_LIVE_MINUTES", "10"))

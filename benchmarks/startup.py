@@ -20,8 +20,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skyvern_desktop.core.local_server import LocalServer  # noqa: E402
-from skyvern_desktop.core.server_build import ServerEnvironment  # noqa: E402
+from skyvern_desktop.core.server.process import LocalServer  # noqa: E402
+from tests.support.server_build import ServerEnvironment  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 WORKFLOWS = 50

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import QApplication
 
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
-from skyvern_desktop.core.local_server import LocalServer
-from skyvern_desktop.core.server_build import ServerEnvironment
+from skyvern_desktop.core.server.process import LocalServer
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.runs.page import RunsPage
 from skyvern_desktop.ui.session import Session
 from skyvern_desktop.ui.tasks import TaskRunner
+from tests.support.server_build import ServerEnvironment
 
 RUNS = int(os.environ.get("BENCH_WATCHED_RUNS", "100"))
 WAIT_SECONDS = 15

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from skyvern_desktop.api import SkyvernClient  # noqa: E402
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest  # noqa: E402
-from skyvern_desktop.core.examples import import_examples  # noqa: E402
-from skyvern_desktop.core.local_server import LocalServer  # noqa: E402
-from skyvern_desktop.core.server_build import (  # noqa: E402
+from skyvern_desktop.core.server.examples import import_examples  # noqa: E402
+from skyvern_desktop.core.server.process import LocalServer  # noqa: E402
+from tests.support.server_build import (  # noqa: E402
     ServerEnvironment,
     mail_env,
     serve_folder,

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from . import APP_ID, APP_NAME, __version__
+from .core.connection.profiles import ProfileStore
+from .core.connection.secrets import KeyStore
 from .core.logs import setup_logging
 from .core.paths import AppPaths, app_paths
-from .core.profiles import ProfileStore
-from .core.secrets import KeyStore
 from .core.storage.notices import Notices
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class DesktopApp:
     def compose(self) -> None:
         """Build the flows and route them through the window. The window is whole without
         them (its screens only emit intents), so ``show_window`` paints it first."""
-        from .core.registry import RunRegistry
+        from .core.runs.registry import RunRegistry
         from .ui.batch.controller import BatchController
         from .ui.codes.controller import CodesController
         from .ui.connection_status import app_icon

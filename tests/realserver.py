@@ -18,8 +18,10 @@ import pytest
 import pytest_asyncio
 
 from skyvern_desktop.api import SkyvernClient
-from skyvern_desktop.core.local_server import LocalServer
-from skyvern_desktop.core.server_build import (
+from skyvern_desktop.core.server.process import LocalServer
+from skyvern_desktop.core.server.runtime import LocalServerError
+from tests.integration.helpers import WorkflowFactory
+from tests.support.server_build import (
     MailBox,
     ServerEnvironment,
     mail_env,
@@ -27,9 +29,6 @@ from skyvern_desktop.core.server_build import (
     serve_folder,
     start_mail_server,
 )
-from skyvern_desktop.core.server_runtime import LocalServerError
-
-from .integration.helpers import WorkflowFactory
 
 
 def _required() -> bool:

@@ -120,10 +120,10 @@ def test_no_dialog_runs_a_nested_event_loop() -> None:
 
 # Loaded only once a connection is made or the local server started: the window shows first.
 LATE_MODULES = ("httpx", "pydantic", "rich", "croniter", "skyvern_desktop.api.models",
-                "skyvern_desktop.api.client", "skyvern_desktop.core.local_server",
+                "skyvern_desktop.api.client", "skyvern_desktop.core.server.process",
                 "skyvern_desktop.ui.runs.page", "skyvern_desktop.ui.schedules.page")  # fmt: skip
 # Built right after the window's first paint (DesktopApp.compose), as run() does.
-FLOW_MODULES = ("skyvern_desktop.core.registry", "skyvern_desktop.ui.batch.controller",
+FLOW_MODULES = ("skyvern_desktop.core.runs.registry", "skyvern_desktop.ui.batch.controller",
                 "skyvern_desktop.ui.launch.controller", "skyvern_desktop.ui.local.flow",
                 "skyvern_desktop.ui.logins.controller", "skyvern_desktop.ui.runs.controller",
                 "skyvern_desktop.ui.schedules.controller",

@@ -22,3 +22,29 @@ def test_every_package_is_listed_in_pyproject() -> None:
     assert listed - in_tree == {"skyvern_desktop.resources", "skyvern_desktop.resources.icons"}
     icons = config["tool"]["setuptools"]["package-data"]["skyvern_desktop.resources.icons"]
     assert icons == ["*.png"] and list((ROOT / "resources" / "icons").glob("*.png"))
+
+
+def test_the_wheel_holds_the_app_and_no_test_tooling(tmp_path: Path) -> None:
+    """What ``pip install`` puts on a person's machine: every module of the app, its
+    resources, and nothing of the tests (the test server's builder lives in tests/support)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [wheel] = tmp_path.glob("skyvern_desktop-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert not [n for n in names if "server_build" in n or n.startswith("tests/")]
+    in_tree = {
+        path.relative_to(ROOT).as_posix() for path in (ROOT / "skyvern_desktop").rglob("*.py")
+    }
+    assert in_tree - names == set()
+    assert "skyvern_desktop/core/storage/db.py" in names
+    assert "skyvern_desktop/resources/icons/icon-256.png" in names or any(
+        n.startswith("skyvern_desktop/resources/icons/") for n in names
+    )

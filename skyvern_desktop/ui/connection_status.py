@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from ..core.connection import ConnectionReport, ConnectionState
+from ..core.connection.check import ConnectionReport, ConnectionState
 from .session import Session
 
 _STATE_COLORS = {

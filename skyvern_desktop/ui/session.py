@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.connection import ConnectionReport, ConnectionState, check_connection, state_for_error
-from ..core.profiles import Profile
+from ..core.connection.check import (
+    ConnectionReport,
+    ConnectionState,
+    check_connection,
+    state_for_error,
+)
+from ..core.connection.profiles import Profile
 
 if TYPE_CHECKING:
     from ..api.client import SkyvernClient

@@ -10,10 +10,9 @@ import pytest
 import pytest_asyncio
 
 from skyvern_desktop.api import RetryPolicy, SkyvernClient
-
-from ..fakes.server import FakeServer
-from ..fakes.timing import FakeClock, RecordingSleep
-from .support import API_KEY
+from tests.api.support import API_KEY
+from tests.fakes.server import FakeServer
+from tests.fakes.timing import FakeClock, RecordingSleep
 
 TEST_TIMEOUT = httpx.Timeout(5.0)
 

@@ -16,7 +16,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from skyvern_desktop.api import NetworkError, NetworkErrorKind, Secret, SkyvernClient
 from skyvern_desktop.api.cdp_input import CdpInput, InputRefusedError
 from skyvern_desktop.api.sockets import SocketWords, socket_error
-from skyvern_desktop.core.remote_input import click, mouse, typed
+from skyvern_desktop.core.runs.remote_input import click, mouse, typed
 
 pytestmark = pytest.mark.asyncio
 

@@ -20,11 +20,10 @@ from skyvern_desktop.api import (
     SkyvernError,
 )
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-
-from ..fakes.server import FakeResponse, FakeServer, free_closed_port
-from ..fakes.timing import RecordingSleep
-from .conftest import ClientFactory
-from .support import run_json, workflow_json
+from tests.api.conftest import ClientFactory
+from tests.api.support import run_json, workflow_json
+from tests.fakes.server import FakeResponse, FakeServer, free_closed_port
+from tests.fakes.timing import RecordingSleep
 
 RUN = "/v1/run/workflows"
 RETRY = "/v1/workflows/runs/wr_1/retry"

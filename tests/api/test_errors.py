@@ -28,10 +28,9 @@ from skyvern_desktop.api import (
 )
 from skyvern_desktop.api.errors import error_from_response, network_error
 from skyvern_desktop.api.models import ScheduleUpsert
-
-from ..fakes.server import FakeResponse, FakeServer
-from ..fakes.timing import RecordingSleep
-from .conftest import ClientFactory
+from tests.api.conftest import ClientFactory
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.fakes.timing import RecordingSleep
 
 BASE = "http://skyvern.test:8000"
 WPID_X = "workflow_permanent_id=wpid_x"

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from ..fakes.server import FakeResponse, FakeServer, free_closed_port
+from tests.fakes.server import FakeResponse, FakeServer, free_closed_port
 
 
 def test_scripted_answers_are_served_in_order_and_requests_recorded(

@@ -33,11 +33,16 @@ from skyvern_desktop.api.models import (
     WorkflowSchedule,
     is_terminal,
 )
-
-from ..fakes.server import FakeServer
-from .conftest import ClientFactory
-from .support import NAIVE_TS, run_json, schedule_json, schedule_with_next_runs_json, workflow_json
-from .support import workflow_run_json as wr_json
+from tests.api.conftest import ClientFactory
+from tests.api.support import (
+    NAIVE_TS,
+    run_json,
+    schedule_json,
+    schedule_with_next_runs_json,
+    workflow_json,
+)
+from tests.api.support import workflow_run_json as wr_json
+from tests.fakes.server import FakeServer
 
 EXPECTED_NAIVE = datetime(2026, 11, 29, 15, 8, 11, 438252, tzinfo=UTC)
 

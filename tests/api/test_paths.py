@@ -12,11 +12,10 @@ from skyvern_desktop.api import client as client_module
 from skyvern_desktop.api.client import MAX_UPLOAD_BYTES
 from skyvern_desktop.api.models import ScheduleUpsert
 from skyvern_desktop.api.paths import ApiPath
-
-from ..fakes.server import FakeResponse, FakeServer
-from ..fakes.timing import RecordingSleep
-from .conftest import ClientFactory
-from .support import schedule_with_next_runs_json, workflow_json
+from tests.api.conftest import ClientFactory
+from tests.api.support import schedule_with_next_runs_json, workflow_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.fakes.timing import RecordingSleep
 
 UPLOADED = {"s3_uri": "s3://bucket/key", "presigned_url": "https://bucket.test/key?sig=1"}
 

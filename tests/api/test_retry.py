@@ -21,10 +21,9 @@ from skyvern_desktop.api import (
     ValidationError,
 )
 from skyvern_desktop.api.errors import parse_retry_after
-
-from ..fakes.server import FakeResponse, FakeServer, free_closed_port
-from ..fakes.timing import RecordingSleep
-from .conftest import ClientFactory
+from tests.api.conftest import ClientFactory
+from tests.fakes.server import FakeResponse, FakeServer, free_closed_port
+from tests.fakes.timing import RecordingSleep
 
 VERSION = "/v1/version"
 OK = FakeResponse.of_json({"version": "1.0.56"})

@@ -26,10 +26,9 @@ from skyvern_desktop.api import (
 )
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest
 from skyvern_desktop.api.transport import _ApiKeyAuth
-
-from ..fakes.server import FakeResponse, FakeServer, free_closed_port
-from .conftest import ClientFactory
-from .support import API_KEY, run_json, schedule_with_next_runs_json
+from tests.api.conftest import ClientFactory
+from tests.api.support import API_KEY, run_json, schedule_with_next_runs_json
+from tests.fakes.server import FakeResponse, FakeServer, free_closed_port
 
 # ---------------------------------------------------------------------- Secret
 

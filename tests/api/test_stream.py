@@ -41,9 +41,8 @@ from skyvern_desktop.api.stream import (
     parse_message,
     websocket_base,
 )
-
-from ..fakes.server import FakeResponse, FakeServer, free_closed_port
-from .support import API_KEY
+from tests.api.support import API_KEY
+from tests.fakes.server import FakeResponse, FakeServer, free_closed_port
 
 STREAM_PATH = "/api/v1/stream/workflow_runs/wr_1"
 JPEG = b"\xff\xd8\xff\xe0 not really a jpeg, but bytes all the same"

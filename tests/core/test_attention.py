@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from skyvern_desktop.api.models import TimelineItem
-from skyvern_desktop.core.attention import (
+from skyvern_desktop.core.runs.attention import (
     DEFAULT_TIMEOUT_S,
     PausedRuns,
     Waiting,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from skyvern_desktop.api.models import WorkflowParameter
-from skyvern_desktop.core import batch_export
-from skyvern_desktop.core.batch import (
+from skyvern_desktop.core.batch import export as batch_export
+from skyvern_desktop.core.batch.rows import (
     BatchRow,
     InputSource,
     RowState,
@@ -24,8 +24,8 @@ from skyvern_desktop.core.batch import (
     problems_text,
     render_title,
 )
-from skyvern_desktop.core.batch_store import BatchState, BatchStore
-from skyvern_desktop.core.params import FieldSpec, specs_for
+from skyvern_desktop.core.batch.store import BatchState, BatchStore
+from skyvern_desktop.core.forms.params import FieldSpec, specs_for
 
 
 def _specs() -> list[FieldSpec]:
@@ -163,7 +163,7 @@ def test_export_writes_inputs_then_results_then_each_output_key(
         with path.open(encoding="utf-8-sig", newline="") as f:
             table = list(csv.reader(f))
     else:
-        from skyvern_desktop.core.sheets import read_xlsx
+        from skyvern_desktop.core.batch.sheets import read_xlsx
 
         book = read_xlsx(path)
         table = [list(book.headers), *map(list, book.rows)]
@@ -182,7 +182,7 @@ def test_extra_headers_are_never_written_and_a_reopened_batch_says_they_are_gone
 ) -> None:
     import asyncio
 
-    from skyvern_desktop.core.batch_runner import BatchRunner
+    from skyvern_desktop.core.batch.runner import BatchRunner
 
     token = "Bearer s3cr3t-token-value"
     store = BatchStore(tmp_path / "b.sqlite3")

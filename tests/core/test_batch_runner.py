@@ -16,13 +16,12 @@ from hypothesis import strategies as st
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunResponse, WorkflowRunRequest
-from skyvern_desktop.core.batch import BatchRow, Bucket, RowCounts, RowState, counts, summary
-from skyvern_desktop.core.batch_runner import BatchRunner, RunnerPolicy
-from skyvern_desktop.core.batch_store import BatchState, BatchStore
-
-from ..api.support import API_KEY, run_json, workflow_run_json
-from ..fakes.server import FakeResponse, FakeServer, free_closed_port
-from ..polling import wait_until
+from skyvern_desktop.core.batch.rows import BatchRow, Bucket, RowCounts, RowState, counts, summary
+from skyvern_desktop.core.batch.runner import BatchRunner, RunnerPolicy
+from skyvern_desktop.core.batch.store import BatchState, BatchStore
+from tests.api.support import API_KEY, run_json, workflow_run_json
+from tests.fakes.server import FakeResponse, FakeServer, free_closed_port
+from tests.polling import wait_until
 
 RUN = "/v1/run/workflows"
 LIST = "/v1/workflows/wpid_1/runs"

@@ -31,15 +31,14 @@ from skyvern_desktop.api.errors import (
     ServerError,
     SkyvernError,
 )
-from skyvern_desktop.core.connection import (
+from skyvern_desktop.core.connection.check import (
     ConnectionReport,
     ConnectionState,
     check_connection,
     state_for_error,
 )
-
-from ..api.support import API_KEY, workflow_json
-from ..fakes.server import FakeResponse, FakeServer, free_closed_port
+from tests.api.support import API_KEY, workflow_json
+from tests.fakes.server import FakeResponse, FakeServer, free_closed_port
 
 _CREDENTIALS_REFUSED = {"detail": "Could not validate credentials"}
 
@@ -443,8 +442,7 @@ GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>nginx</bo
 
 def _flaky_client(url: str) -> SkyvernClient:
     from skyvern_desktop.api import RetryPolicy
-
-    from ..fakes.timing import FakeClock, RecordingSleep
+    from tests.fakes.timing import FakeClock, RecordingSleep
 
     clock = FakeClock()
     return SkyvernClient(

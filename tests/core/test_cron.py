@@ -16,8 +16,8 @@ from croniter import croniter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skyvern_desktop.core import cron
-from skyvern_desktop.core.cron import Builder, Shape
+from skyvern_desktop.core.schedules import cron
+from skyvern_desktop.core.schedules.cron import Builder, Shape
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, database=None)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # a Monday

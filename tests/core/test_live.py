@@ -20,8 +20,8 @@ from skyvern_desktop.api.stream import (
     SignOff,
     StreamRefusedError,
 )
-from skyvern_desktop.core.live import FeedPolicy, FeedState, LiveFeed
-from skyvern_desktop.core.progress import BlockPlace, current_block, timeline_stamp
+from skyvern_desktop.core.runs.live import FeedPolicy, FeedState, LiveFeed
+from skyvern_desktop.core.runs.progress import BlockPlace, current_block, timeline_stamp
 
 Step = Message | Exception
 

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from skyvern_desktop.core import server_build, server_runtime
-from skyvern_desktop.core.local_server import LocalServer, free_port, read_env_value
-from skyvern_desktop.core.server_build import ServerEnvironment, missing_system_tools
-from skyvern_desktop.core.server_runtime import (
+from skyvern_desktop.core.server import runtime as server_runtime
+from skyvern_desktop.core.server.process import LocalServer, free_port, read_env_value
+from skyvern_desktop.core.server.runtime import (
     SKYVERN_VERSION,
     LocalServerError,
     default_cache_dir,
 )
-
-from ..conftest import NoSkyvern
+from tests.conftest import NoSkyvern
+from tests.support import server_build
+from tests.support.server_build import ServerEnvironment, missing_system_tools
 
 # ---------------------------------------------------------------------- read_env_value
 
@@ -404,7 +404,7 @@ def test_a_stale_state_file_is_not_reused_and_the_port_is_kept(tmp_path: Path) -
 
 
 def test_the_examples_point_at_the_local_server() -> None:
-    from skyvern_desktop.core.examples import SERVER_URL_MARK, example_definitions
+    from skyvern_desktop.core.server.examples import SERVER_URL_MARK, example_definitions
 
     definitions = example_definitions("http://127.0.0.1:8123/")
     assert len(definitions) == 4

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skyvern_desktop.api.models import WorkflowParameter
-from skyvern_desktop.core.params import (
+from skyvern_desktop.core.forms.params import (
     MISSING,
     FieldKind,
     FieldSpec,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from skyvern_desktop.api import CLOUD_BASE_URL
-from skyvern_desktop.core.profiles import (
+from skyvern_desktop.core.connection.profiles import (
     ENV_PROFILE_ID,
     BaseUrlError,
     Profile,

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from skyvern_desktop.core.registry import RunRegistry
+from skyvern_desktop.core.runs.registry import RunRegistry
 
 SERVER = "http://127.0.0.1:8000"
 
@@ -52,7 +52,7 @@ def test_nothing_is_lost_when_the_process_is_killed(tmp_path: Path) -> None:
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
         from pathlib import Path
-        from skyvern_desktop.core.registry import RunRegistry
+        from skyvern_desktop.core.runs.registry import RunRegistry
         reg = RunRegistry(Path({str(path)!r}))
         reg.record({SERVER!r}, "wr_killed", workflow_title="Long", status="running", pane_open=True)
         print("written", flush=True)

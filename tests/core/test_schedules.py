@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from skyvern_desktop.api.models import WorkflowParameter, WorkflowSchedule
-from skyvern_desktop.core.params import specs_for
-from skyvern_desktop.core.schedules import EditorValues, next_run, run_now_request, save_body
-
-from ..api.support import schedule_json
+from skyvern_desktop.core.forms.params import specs_for
+from skyvern_desktop.core.schedules.rules import EditorValues, next_run, run_now_request, save_body
+from tests.api.support import schedule_json
 
 
 def _schedule(**overrides: Any) -> WorkflowSchedule:

@@ -8,7 +8,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as FailKeyring
 
 from skyvern_desktop.api.secrets import Secret, scrub
-from skyvern_desktop.core.secrets import SERVICE, KeyStore, KeyStoreError
+from skyvern_desktop.core.connection.secrets import SERVICE, KeyStore, KeyStoreError
 
 
 class MemoryKeyring(KeyringBackend):

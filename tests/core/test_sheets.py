@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skyvern_desktop.core import sheets
-from skyvern_desktop.core.sheets import (
+from skyvern_desktop.core.batch import sheets
+from skyvern_desktop.core.batch.sheets import (
     MAX_ROWS,
     SheetError,
     Table,

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from skyvern_desktop.core.batch import BatchRow, RowState
-from skyvern_desktop.core.batch_store import SALVAGED_REASON, BatchState, BatchStore
+from skyvern_desktop.core.batch.rows import BatchRow, RowState
+from skyvern_desktop.core.batch.store import SALVAGED_REASON, BatchState, BatchStore
+from skyvern_desktop.core.connection.profiles import Profile, ProfileKind, ProfileStore
 from skyvern_desktop.core.logs import remove_logging, setup_logging
-from skyvern_desktop.core.profiles import Profile, ProfileKind, ProfileStore
-from skyvern_desktop.core.registry import RunRegistry
+from skyvern_desktop.core.runs.registry import RunRegistry
 from skyvern_desktop.core.storage.db import LocalDb
 from skyvern_desktop.core.storage.notices import FileNotice, Notices, Trouble
 

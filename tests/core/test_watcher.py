@@ -6,13 +6,17 @@ import pytest
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunResponse, RunStatus, WorkflowRunRequest
-from skyvern_desktop.core.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
-
-from ..api.support import API_KEY, run_json
-from ..fakes.server import FakeResponse, FakeServer
-from ..fakes.timing import RecordingSleep
-from ..integration.helpers import WorkflowFactory, http_block, wait_block
-from ..realserver import RealServer
+from skyvern_desktop.core.runs.watcher import (
+    RunWatcher,
+    WatchPolicy,
+    WatchState,
+    recording_is_final,
+)
+from tests.api.support import API_KEY, run_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.fakes.timing import RecordingSleep
+from tests.integration.helpers import WorkflowFactory, http_block, wait_block
+from tests.realserver import RealServer
 
 pytestmark = pytest.mark.asyncio
 RUN = "/v1/runs/wr_1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skyvern_desktop.core.webhooks import Level, Where, check_webhook, is_cloud, where
+from skyvern_desktop.core.runs.webhooks import Level, Where, check_webhook, is_cloud, where
 
 CLOUD = "https://api.skyvern.com"
 LOCAL = "http://127.0.0.1:8000"

@@ -1,7 +1,13 @@
 """Test doubles shared by the test suites: a fault-injecting Skyvern server and fake time."""
 
-from .server import FakeResponse, FakeServer, MultipartPart, RecordedRequest, free_closed_port
-from .timing import FakeClock, RecordingSleep
+from tests.fakes.server import (
+    FakeResponse,
+    FakeServer,
+    MultipartPart,
+    RecordedRequest,
+    free_closed_port,
+)
+from tests.fakes.timing import FakeClock, RecordingSleep
 
 __all__ = [
     "FakeClock",

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from .server import FakeServer
-from .timing import FakeClock, RecordingSleep
+from tests.fakes.server import FakeServer
+from tests.fakes.timing import FakeClock, RecordingSleep
 
 FakeServerFactory = Callable[[], FakeServer]
 

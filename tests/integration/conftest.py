@@ -1,5 +1,5 @@
 """The real-server tier. Its fixtures live in ``tests/realserver.py`` (shared with tests/ui)."""
 
-from ..realserver import RealServer
+from tests.realserver import RealServer
 
 __all__ = ["RealServer"]

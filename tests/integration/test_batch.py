@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from skyvern_desktop.api import SkyvernClient
-from skyvern_desktop.core import batch_export
-from skyvern_desktop.core.batch import (
+from skyvern_desktop.core.batch import export as batch_export
+from skyvern_desktop.core.batch.rows import (
     BatchRow,
     RowState,
     auto_map,
@@ -21,13 +21,12 @@ from skyvern_desktop.core.batch import (
     input_texts,
     render_title,
 )
-from skyvern_desktop.core.batch_runner import BatchRunner, RunnerPolicy
-from skyvern_desktop.core.batch_store import BatchState, BatchStore
-from skyvern_desktop.core.params import specs_for
-from skyvern_desktop.core.sheets import Table, read_csv
-
-from ..polling import wait_until
-from .helpers import WorkflowFactory, param, wait_block
+from skyvern_desktop.core.batch.runner import BatchRunner, RunnerPolicy
+from skyvern_desktop.core.batch.sheets import Table, read_csv
+from skyvern_desktop.core.batch.store import BatchState, BatchStore
+from skyvern_desktop.core.forms.params import specs_for
+from tests.integration.helpers import WorkflowFactory, param, wait_block
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -153,7 +152,7 @@ async def test_thirty_rows_every_type_three_invalid_run_once_and_export(
             assert by_run[run_id] == status == "completed"
     xlsx = tmp_path / "results.xlsx"
     batch_export.write(xlsx, table.headers, stored)
-    from skyvern_desktop.core.sheets import read_xlsx
+    from skyvern_desktop.core.batch.sheets import read_xlsx
 
     book = read_xlsx(xlsx)  # closes the file (3.12 warns about one left open)
     assert [list(book.headers), *map(list, book.rows)] == exported
@@ -176,7 +175,7 @@ def plain_batch(
 async def test_retry_failed_starts_new_runs_for_the_failed_rows_only(
     client: SkyvernClient, workflows: WorkflowFactory, loopback_page: str, tmp_path: Path
 ) -> None:
-    from .helpers import http_block, string_input
+    from tests.integration.helpers import http_block, string_input
 
     wpid = await workflows.create("Batch retry", [string_input("endpoint")], [http_block()])
     closed = "http://127.0.0.1:9/nothing-listens"
@@ -210,7 +209,7 @@ def most_at_once(spans: list[tuple[float, float]]) -> int:
 async def test_never_more_than_n_at_once_on_the_server_and_a_pause_starts_nothing_until_resumed(
     client: SkyvernClient, workflows: WorkflowFactory, tmp_path: Path
 ) -> None:
-    from .helpers import string_input
+    from tests.integration.helpers import string_input
 
     assert most_at_once([(0, 2), (2, 4), (4, 6)]) == 1  # end to end is not at once
     assert most_at_once([(0, 5), (1, 2), (1.5, 3), (4, 6)]) == 3

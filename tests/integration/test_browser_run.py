@@ -10,8 +10,7 @@ import pytest
 
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import ArtifactType, RunStatus, WorkflowRunRequest
-
-from .helpers import WorkflowFactory, string_input, wait_for_run
+from tests.integration.helpers import WorkflowFactory, string_input, wait_for_run
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.asyncio]
 

@@ -16,9 +16,8 @@ import pytest
 
 from skyvern_desktop.api import ServerError, SkyvernClient, ValidationError
 from skyvern_desktop.api.models import ScheduleUpsert
-from skyvern_desktop.core import cron
-
-from .helpers import WorkflowFactory, wait_block
+from skyvern_desktop.core.schedules import cron
+from tests.integration.helpers import WorkflowFactory, wait_block
 
 pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 LOG = logging.getLogger(__name__)

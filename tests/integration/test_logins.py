@@ -13,12 +13,11 @@ import pytest
 from skyvern_desktop.api import SkyvernClient, ValidationError
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.api.models.logins import CredentialType, NewCredential
-from skyvern_desktop.core.live import LiveFeed
 from skyvern_desktop.core.logins import profile_from_session
-from skyvern_desktop.core.remote_input import click, press, typed
-
-from ..realserver import LoginSite, RealServer
-from .helpers import WorkflowFactory, wait_for_run
+from skyvern_desktop.core.runs.live import LiveFeed
+from skyvern_desktop.core.runs.remote_input import click, press, typed
+from tests.integration.helpers import WorkflowFactory, wait_for_run
+from tests.realserver import LoginSite, RealServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -8,8 +8,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from skyvern_desktop.api import SkyvernClient
-
-from .helpers import WorkflowFactory
+from tests.integration.helpers import WorkflowFactory
 
 pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 

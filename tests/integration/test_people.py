@@ -10,11 +10,10 @@ import pytest
 
 from skyvern_desktop.api import NotFoundError, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.core.attention import waiting_for
-from skyvern_desktop.core.server_build import MailBox
-
-from ..realserver import RealServer, WebhookReceiver
-from .helpers import WorkflowFactory, human_workflow_blocks, wait_for_run
+from skyvern_desktop.core.runs.attention import waiting_for
+from tests.integration.helpers import WorkflowFactory, human_workflow_blocks, wait_for_run
+from tests.realserver import RealServer, WebhookReceiver
+from tests.support.server_build import MailBox
 
 pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 
@@ -90,7 +89,7 @@ async def test_the_webhook_is_sent_again_and_the_receiver_gets_the_payload_shown
     client: SkyvernClient, workflows: WorkflowFactory, real_server: RealServer,
     webhook_receiver: WebhookReceiver,
 ) -> None:  # fmt: skip
-    from .helpers import http_block
+    from tests.integration.helpers import http_block
 
     wpid = await workflows.create("Hooked", [], [http_block("fetch", _version_url(real_server))])
     request = WorkflowRunRequest(workflow_id=wpid, webhook_url=webhook_receiver.url)

@@ -12,9 +12,15 @@ from skyvern_desktop.api.models import (
     WorkflowParameterType,
     WorkflowRunRequest,
 )
-
-from ..realserver import RealServer
-from .helpers import WorkflowFactory, http_block, param, string_input, wait_block, wait_for_run
+from tests.integration.helpers import (
+    WorkflowFactory,
+    http_block,
+    param,
+    string_input,
+    wait_block,
+    wait_for_run,
+)
+from tests.realserver import RealServer
 
 pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 

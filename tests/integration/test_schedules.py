@@ -6,8 +6,7 @@ import pytest
 
 from skyvern_desktop.api import NotFoundError, SkyvernClient, ValidationError
 from skyvern_desktop.api.models import ScheduleStatusFilter, ScheduleUpsert
-
-from .helpers import WorkflowFactory, param, string_input, wait_block
+from tests.integration.helpers import WorkflowFactory, param, string_input, wait_block
 
 pytestmark = [pytest.mark.server, pytest.mark.asyncio]
 

@@ -16,8 +16,7 @@ import pytest
 import yaml
 
 from skyvern_desktop import APP_ID, __version__
-
-from ..realserver import RealServer
+from tests.realserver import RealServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"

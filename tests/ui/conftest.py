@@ -26,17 +26,15 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.tasks import TaskRunner, is_daemon
-
-from ..polling import wait_until as wait_until  # the ui tests import it from here
+from tests.polling import wait_until as wait_until  # the ui tests import it from here
 
 if TYPE_CHECKING:
     from skyvern_desktop.api import SkyvernClient
-
-    from ..realserver import RealServer
+    from tests.realserver import RealServer
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:

@@ -18,17 +18,16 @@ from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.api.secrets import Secret
 from skyvern_desktop.app import DesktopApp
-from skyvern_desktop.core.connection import ConnectionState
+from skyvern_desktop.core.connection.check import ConnectionState
+from skyvern_desktop.core.connection.profiles import Profile, ProfileKind, ProfileStore
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.logs import remove_logging, setup_logging
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.core.profiles import Profile, ProfileKind, ProfileStore
-from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.widgets.state_panel import PanelState
-
-from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, http_block, param, wait_block, wait_for_run
-from ..realserver import RealServer
-from .conftest import wait_until
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.integration.helpers import WorkflowFactory, http_block, param, wait_block, wait_for_run
+from tests.realserver import RealServer
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

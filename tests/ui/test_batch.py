@@ -17,16 +17,15 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from skyvern_desktop.core.batch import Bucket, RowState
-from skyvern_desktop.core.batch_store import BatchState, BatchStore
-from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.core.batch.rows import Bucket, RowState
+from skyvern_desktop.core.batch.store import BatchState, BatchStore
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.ui import screenshot
 from skyvern_desktop.ui.batch.setup import BatchSetup
 from skyvern_desktop.ui.batch.view import BatchView
-
-from ..integration.helpers import WorkflowFactory, param, wait_block
-from ..realserver import RealServer
-from .conftest import child, connected_app, shot, wait_until
+from tests.integration.helpers import WorkflowFactory, param, wait_block
+from tests.realserver import RealServer
+from tests.ui.conftest import child, connected_app, shot, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -129,7 +128,7 @@ async def test_a_sheet_is_checked_fixed_run_watched_and_exported(
         assert exported[0][:5] == ["Customer", "Amount", "Rush", "run id", "status"]
         assert [line[3] for line in exported[1:]] == [r.run_id or "" for r in done]
         assert exported[3][4] == "completed" and exported[6][4] == "skipped"
-        from skyvern_desktop.core.sheets import read_xlsx
+        from skyvern_desktop.core.batch.sheets import read_xlsx
 
         book = read_xlsx(tmp_path / "results.xlsx")  # closes the file (3.12 warns otherwise)
         assert [list(book.headers), *map(list, book.rows)] == exported
@@ -176,7 +175,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.ui.loop import new_event_loop
 
 async def main() -> None:
@@ -270,7 +269,7 @@ async def test_the_screenshot_mode_previews_a_sheet_with_its_checks_and_starts_n
     monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
     workflows: WorkflowFactory, tmp_path: Path,
 ) -> None:  # fmt: skip
-    from .conftest import app_on
+    from tests.ui.conftest import app_on
 
     wpid = await workflows.create("Preview only", _params(), [wait_block("w", 1)])
     source = tmp_path / "rows.csv"
@@ -299,11 +298,10 @@ async def test_a_large_sheet_is_checked_off_the_windows_thread_and_an_edit_meanw
 ) -> None:
     from skyvern_desktop.api import SkyvernClient
     from skyvern_desktop.api.models import Workflow
-    from skyvern_desktop.core.sheets import Table
+    from skyvern_desktop.core.batch.sheets import Table
     from skyvern_desktop.ui.batch.setup import LARGE_SHEET
     from skyvern_desktop.ui.tasks import TaskRunner
-
-    from ..api.support import workflow_json
+    from tests.api.support import workflow_json
 
     definition = workflow_json()["workflow_definition"] | {
         "parameters": [

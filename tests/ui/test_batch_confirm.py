@@ -14,12 +14,11 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
-from skyvern_desktop.core.batch import BatchRow, RowState
-from skyvern_desktop.core.batch_runner import BatchRunner
-from skyvern_desktop.core.batch_store import BatchStore
+from skyvern_desktop.core.batch.rows import BatchRow, RowState
+from skyvern_desktop.core.batch.runner import BatchRunner
+from skyvern_desktop.core.batch.store import BatchStore
 from skyvern_desktop.ui.batch.view import BatchView
-
-from .conftest import child
+from tests.ui.conftest import child
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from skyvern_desktop.core.batch import InputSource, SourceKind
-from skyvern_desktop.core.params import specs_for
+from skyvern_desktop.core.batch.rows import InputSource, SourceKind
+from skyvern_desktop.core.forms.params import specs_for
 from skyvern_desktop.ui.batch.mapping import MappingTable
-
-from ..core.test_params import param
-from .conftest import child
+from tests.core.test_params import param
+from tests.ui.conftest import child
 
 HEADERS = ("Customer", "Amount")
 

@@ -15,16 +15,15 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.ui.codes.dialog import CodeDialog
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
-
-from ..api.support import API_KEY, run_json
-from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
-from ..realserver import RealServer, WebhookReceiver
-from .conftest import connected_app, message_box, wait_until
+from tests.api.support import API_KEY, run_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
+from tests.realserver import RealServer, WebhookReceiver
+from tests.ui.conftest import connected_app, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
 

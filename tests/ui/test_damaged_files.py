@@ -9,11 +9,10 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import AppPaths, app_paths
-from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.core.storage.notices import Trouble
-
-from .conftest import wait_until
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.ui.dialogs import ask, confirm, question
-
-from .conftest import child, wait_until
+from tests.ui.conftest import child, wait_until
 
 
 @pytest.fixture

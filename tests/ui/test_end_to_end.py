@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from skyvern_desktop.core.secrets import KeyStore
-
-from ..fakes.server import free_closed_port
-from ..realserver import RealServer
+from skyvern_desktop.core.connection.secrets import KeyStore
+from tests.fakes.server import free_closed_port
+from tests.realserver import RealServer
 
 DRIVER = textwrap.dedent(
     """
@@ -25,7 +24,7 @@ DRIVER = textwrap.dedent(
     from PySide6.QtWidgets import QApplication
     from skyvern_desktop.app import DesktopApp
     from skyvern_desktop.ui.loop import new_event_loop
-    from skyvern_desktop.core.connection import ConnectionState
+    from skyvern_desktop.core.connection.check import ConnectionState
     from skyvern_desktop.core.paths import app_paths
 
     base_url, key = sys.argv[1], sys.stdin.readline().strip()

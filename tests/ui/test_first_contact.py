@@ -26,18 +26,17 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
-from skyvern_desktop.core.profiles import ProfileStore
-from skyvern_desktop.core.secrets import KeyStore
-from skyvern_desktop.core.urls import web_ui_link
+from skyvern_desktop.core.connection.profiles import ProfileStore
+from skyvern_desktop.core.connection.secrets import KeyStore
+from skyvern_desktop.core.connection.urls import web_ui_link
 from skyvern_desktop.ui.launch.dialog import LaunchDialog
 from skyvern_desktop.ui.runs.history import RunHistory
 from skyvern_desktop.ui.schedules.editor import ScheduleEditor
 from skyvern_desktop.ui.settings.dialog import ConnectionsDialog
 from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.fields import TextEditor
-
-from ..api.support import API_KEY, workflow_json
-from ..fakes.server import FakeResponse, FakeServer
+from tests.api.support import API_KEY, workflow_json
+from tests.fakes.server import FakeResponse, FakeServer
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,14 +10,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
-from skyvern_desktop.core.watcher import WatchPolicy
+from skyvern_desktop.core.runs.watcher import WatchPolicy
 from skyvern_desktop.ui.runs import following
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
-
-from ..api.support import API_KEY, run_json
-from ..fakes.server import FakeResponse, FakeServer
-from .conftest import wait_until
+from tests.api.support import API_KEY, run_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

@@ -20,12 +20,11 @@ from skyvern_desktop.ui.widgets.fields import (
     FileUrlEditor,
     TextEditor,
 )
-
-from ..api.support import API_KEY, run_json, workflow_json
-from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, http_block, param, wait_for_run
-from ..realserver import RealServer
-from .conftest import wait_until
+from tests.api.support import API_KEY, run_json, workflow_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.integration.helpers import WorkflowFactory, http_block, param, wait_for_run
+from tests.realserver import RealServer
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

@@ -16,10 +16,9 @@ from skyvern_desktop.ui.errors import HISTORY_SIZE, ErrorReporter
 from skyvern_desktop.ui.local.dialogs import StartDialog
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
-
-from ..api.support import API_KEY
-from ..fakes.server import FakeServer
-from .conftest import wait_until
+from tests.api.support import API_KEY
+from tests.fakes.server import FakeServer
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from skyvern_desktop.core.server_build import ServerEnvironment
+from tests.support.server_build import ServerEnvironment
 
 pytestmark = pytest.mark.server
 

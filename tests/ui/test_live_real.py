@@ -10,14 +10,13 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui import screenshot
 from skyvern_desktop.ui.widgets.frames import BACKGROUND
-
-from ..integration.helpers import WorkflowFactory, wait_block
-from ..realserver import RealServer
-from .conftest import app_on, wait_until
+from tests.integration.helpers import WorkflowFactory, wait_block
+from tests.realserver import RealServer
+from tests.ui.conftest import app_on, wait_until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.browser]
 

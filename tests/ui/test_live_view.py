@@ -28,15 +28,14 @@ from websockets.http11 import Request, Response
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.stream import MAX_FRAME_BYTES, Frame
-from skyvern_desktop.core.live import FeedPolicy, FeedState, LiveFeed
-from skyvern_desktop.core.watcher import WatchPolicy
+from skyvern_desktop.core.runs.live import FeedPolicy, FeedState, LiveFeed
+from skyvern_desktop.core.runs.watcher import WatchPolicy
 from skyvern_desktop.ui.runs import following
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.frames import FrameSlot, FrameView
-
-from ..api.support import API_KEY, run_json
-from .conftest import wait_until
+from tests.api.support import API_KEY, run_json
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

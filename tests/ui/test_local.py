@@ -35,17 +35,16 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.connection.profiles import ProfileKind
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.core.profiles import ProfileKind
-from skyvern_desktop.core.secrets import KeyStore
-from skyvern_desktop.core.server_build import ServerEnvironment
-from skyvern_desktop.core.server_runtime import SKYVERN_VERSION
+from skyvern_desktop.core.server.runtime import SKYVERN_VERSION
 from skyvern_desktop.ui.local.controller import ServerState
 from skyvern_desktop.ui.local.dialogs import CommandDialog
-
-from ..conftest import NoSkyvern
-from ..realserver import RealServer
-from .conftest import message_box, wait_until
+from tests.conftest import NoSkyvern
+from tests.realserver import RealServer
+from tests.support.server_build import ServerEnvironment
+from tests.ui.conftest import message_box, wait_until
 
 pytestmark = pytest.mark.server
 
@@ -129,7 +128,7 @@ async def test_the_app_starts_a_local_server_runs_an_example_and_leaves_nothing(
         body = pane.output.tree_model.value["fetch_output"]["response_body"]
         assert body == {"version": SKYVERN_VERSION}
         # Examples are imported once: a second import adds nothing.
-        from skyvern_desktop.core.examples import import_examples
+        from skyvern_desktop.core.server.examples import import_examples
 
         assert await import_examples(client, data_dir) == []
         assert _servers_in(data_dir)

@@ -18,13 +18,12 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.api.models.logins import CredentialType, NewCredential
-from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.ui import screenshot
 from skyvern_desktop.ui.logins.signin import SignInWindow
-
-from ..integration.helpers import WorkflowFactory, wait_for_run
-from ..realserver import LoginSite, RealServer
-from .conftest import W, app_on, child, connected_app, shot, wait_until
+from tests.integration.helpers import WorkflowFactory, wait_for_run
+from tests.realserver import LoginSite, RealServer
+from tests.ui.conftest import W, app_on, child, connected_app, shot, wait_until
 
 
 def SkyvernClientFor(server: RealServer) -> SkyvernClient:
@@ -194,7 +193,7 @@ async def test_the_screenshot_mode_renders_the_logins_screen(
 
 
 def test_a_point_of_the_view_is_its_point_on_the_page(qtbot: QtBot) -> None:
-    from skyvern_desktop.core.remote_input import Picture
+    from skyvern_desktop.core.runs.remote_input import Picture
 
     picture = Picture(left=10, top=20, width=960, height=540, remote_width=1920, remote_height=1080)
     assert picture.to_remote(10, 20) == (0, 0)

@@ -7,8 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QLineEdit,
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.ui.logins.dialogs import ProfileFromRunDialog, SessionStartDialog
-
-from .conftest import child
+from tests.ui.conftest import child
 
 
 def _cancel(dialog: ProfileFromRunDialog | SessionStartDialog) -> None:

@@ -11,16 +11,15 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.core.secrets import KeyStore
-from skyvern_desktop.core.watcher import WatchPolicy
+from skyvern_desktop.core.connection.secrets import KeyStore
+from skyvern_desktop.core.runs.watcher import WatchPolicy
 from skyvern_desktop.ui.runs.pane import RunPane, local_path
 from skyvern_desktop.ui.tasks import TaskRunner
-
-from ..api.support import API_KEY, run_json
-from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
-from ..realserver import RealServer
-from .conftest import app_on, child, message_box, wait_until
+from tests.api.support import API_KEY, run_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
+from tests.realserver import RealServer
+from tests.ui.conftest import app_on, child, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
 

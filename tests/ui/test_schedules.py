@@ -32,19 +32,18 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import NO_RETRY, NotFoundError, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, ScheduleUpsert, WorkflowRun, WorkflowRunRequest
 from skyvern_desktop.app import DesktopApp
-from skyvern_desktop.core import cron
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.core.secrets import KeyStore
+from skyvern_desktop.core.schedules import cron
 from skyvern_desktop.ui.schedules import page as schedules_page
 from skyvern_desktop.ui.schedules.editor import ScheduleEditor
 from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.schedules_model import SCHEDULE_ID_ROLE, Column
-
-from ..api.support import API_KEY, schedule_json, workflow_json
-from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, param, string_input, wait_block, wait_for_run
-from ..realserver import RealServer
-from .conftest import message_box, wait_until
+from tests.api.support import API_KEY, schedule_json, workflow_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.integration.helpers import WorkflowFactory, param, string_input, wait_block, wait_for_run
+from tests.realserver import RealServer
+from tests.ui.conftest import message_box, wait_until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.server]
 

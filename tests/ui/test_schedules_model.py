@@ -6,8 +6,7 @@ from PySide6.QtCore import Qt
 
 from skyvern_desktop.api.models import OrganizationScheduleItem
 from skyvern_desktop.ui.widgets.schedules_model import Column, SchedulesModel
-
-from ..api.support import schedule_json
+from tests.api.support import schedule_json
 
 
 def _item(sid: str, **overrides: object) -> OrganizationScheduleItem:

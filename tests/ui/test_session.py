@@ -8,14 +8,17 @@ import asyncio
 import pytest
 
 from skyvern_desktop.api import NO_RETRY, Secret, SkyvernClient
-from skyvern_desktop.core.connection import ConnectionReport, ConnectionState, check_connection
-from skyvern_desktop.core.profiles import Profile, ProfileKind
+from skyvern_desktop.core.connection.check import (
+    ConnectionReport,
+    ConnectionState,
+    check_connection,
+)
+from skyvern_desktop.core.connection.profiles import Profile, ProfileKind
 from skyvern_desktop.ui import session as session_module
 from skyvern_desktop.ui.session import Session
-
-from ..api.support import API_KEY
-from ..fakes.server import FakeResponse, FakeServer
-from .conftest import wait_until
+from tests.api.support import API_KEY
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

@@ -12,16 +12,15 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import Secret
 from skyvern_desktop.app import DesktopApp
-from skyvern_desktop.core.connection import ConnectionState
+from skyvern_desktop.core.connection.check import ConnectionState
+from skyvern_desktop.core.connection.profiles import Profile, ProfileKind, ProfileStore
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.core.profiles import Profile, ProfileKind, ProfileStore
-from skyvern_desktop.core.secrets import KeyStore
 from skyvern_desktop.ui.settings.dialog import ConnectionsDialog
 from skyvern_desktop.ui.tasks import TaskRunner
-
-from ..fakes.server import free_closed_port
-from ..realserver import RealServer
-from .conftest import wait_until
+from tests.fakes.server import free_closed_port
+from tests.realserver import RealServer
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

@@ -18,18 +18,17 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
-from skyvern_desktop.core.secrets import KeyStore
-from skyvern_desktop.core.server_build import MailBox
+from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.ui.runs.controller import RunsController
 from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.runs.waiting import GONE_TEXT
 from skyvern_desktop.ui.tasks import TaskRunner
-
-from ..api.support import API_KEY, run_json
-from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, human_workflow_blocks, wait_for_run
-from ..realserver import RealServer
-from .conftest import connected_app, message_box, wait_until
+from tests.api.support import API_KEY, run_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.integration.helpers import WorkflowFactory, human_workflow_blocks, wait_for_run
+from tests.realserver import RealServer
+from tests.support.server_build import MailBox
+from tests.ui.conftest import connected_app, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
 

@@ -16,8 +16,7 @@ from skyvern_desktop.ui.workflows.model import (
     WorkflowFilterModel,
     WorkflowTableModel,
 )
-
-from ..api.support import workflow_json, workflow_run_json
+from tests.api.support import workflow_json, workflow_run_json
 
 
 def wf(i: int, **kw: Any) -> Workflow:

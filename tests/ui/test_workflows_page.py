@@ -13,19 +13,18 @@ from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, Secret
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest
-from skyvern_desktop.core.profiles import Profile, ProfileKind
+from skyvern_desktop.core.connection.profiles import Profile, ProfileKind
 from skyvern_desktop.ui.session import Session
 from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.state_panel import PanelState
 from skyvern_desktop.ui.workflows import page as page_module
 from skyvern_desktop.ui.workflows.model import Column
 from skyvern_desktop.ui.workflows.page import WorkflowsPage
-
-from ..api.support import API_KEY, workflow_json
-from ..fakes.server import FakeResponse, FakeServer
-from ..integration.helpers import WorkflowFactory, http_block, param, string_input, wait_for_run
-from ..realserver import RealServer
-from .conftest import wait_until
+from tests.api.support import API_KEY, workflow_json
+from tests.fakes.server import FakeResponse, FakeServer
+from tests.integration.helpers import WorkflowFactory, http_block, param, string_input, wait_for_run
+from tests.realserver import RealServer
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
 

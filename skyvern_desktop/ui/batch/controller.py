@@ -24,8 +24,8 @@ from ..dialogs import ask_save_path
 # the window is being shown (tests/test_layers.py).
 if TYPE_CHECKING:
     from ...api.models import Workflow
-    from ...core.batch_runner import BatchRunner
-    from ...core.batch_store import BatchInfo, BatchStore
+    from ...core.batch.runner import BatchRunner
+    from ...core.batch.store import BatchInfo, BatchStore
     from ...core.storage.notices import Notices
     from ..errors import ErrorReporter
     from ..session import Session
@@ -82,7 +82,7 @@ class BatchController(QObject):
     def store(self) -> BatchStore:
         """The batches on disk (opened on first use)."""
         if self._store is None:
-            from ...core.batch_store import BatchStore
+            from ...core.batch.store import BatchStore
 
             self._store = BatchStore(self._store_path, self._notices)
         return self._store
@@ -166,7 +166,7 @@ class BatchController(QObject):
 
     def _open(self, info: BatchInfo) -> BatchRunner | None:
         """The runner and view of a stored batch (made once), running unless it finished."""
-        from ...core.batch_runner import BatchRunner
+        from ...core.batch.runner import BatchRunner
         from .view import BatchView
 
         client = self._session.client
@@ -205,7 +205,7 @@ class BatchController(QObject):
     async def _load_workflow(self, batch_id: str) -> None:
         """The view of a batch reopened later names its inputs as the workflow does."""
         from ...api.errors import SkyvernError
-        from ...core.params import specs_for
+        from ...core.forms.params import specs_for
 
         runner = self.runners.get(batch_id)
         if runner is None:
@@ -221,7 +221,7 @@ class BatchController(QObject):
             view.model.set_rows(runner.rows)
 
     def _ensure_running(self, batch_id: str) -> None:
-        from ...core.batch_store import BatchState
+        from ...core.batch.store import BatchState
 
         runner = self.runners[batch_id]
         name = f"batch.{batch_id}"
@@ -235,7 +235,7 @@ class BatchController(QObject):
         self._tasks.spawn(name, self._run(runner), daemon=True)
 
     async def _run(self, runner: BatchRunner) -> None:
-        from ...core.batch import summary
+        from ...core.batch.rows import summary
 
         try:
             await runner.run()
@@ -273,8 +273,8 @@ class BatchController(QObject):
     # ------------------------------------------------------------------ the list
 
     def refresh_list(self) -> None:
-        from ...core.batch import summary
-        from ...core.batch_store import BatchState
+        from ...core.batch.rows import summary
+        from ...core.batch.store import BatchState
 
         client = self._session.client
         if not self._attached or client is None:
@@ -323,7 +323,7 @@ class BatchController(QObject):
     async def _reopen(self) -> None:
         """Reopen this server's unfinished batches (paused, the first time this app sees
         them: the app ended while they ran), once its connection is checked."""
-        from ...core.batch_store import BatchState
+        from ...core.batch.store import BatchState
 
         await self._tasks.wait("ui.batch.switch")
         client = self._session.client
@@ -415,7 +415,7 @@ class BatchController(QObject):
         )  # fmt: skip
 
     async def _export(self, runner: BatchRunner, path: Path) -> None:
-        from ...core import batch_export
+        from ...core.batch import export as batch_export
 
         rows = [copy.copy(r) for r in runner.rows]  # as they are now; the batch may go on
         try:

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.batch import InputSource, Mapping, SourceKind
-from ...core.params import FieldSpec
+from ...core.batch.rows import InputSource, Mapping, SourceKind
+from ...core.forms.params import FieldSpec
 
 _FIXED, _DEFAULT = "__fixed__", "__default__"
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from ...core.batch import (
+from ...core.batch.rows import (
     STATE_LABELS,
     BatchRow,
     Bucket,
@@ -27,7 +27,7 @@ from ...core.batch import (
     output_columns,
     output_text,
 )
-from ...core.params import FieldSpec
+from ...core.forms.params import FieldSpec
 from ..format import seconds_text, status_color, status_label
 
 Index = QModelIndex | QPersistentModelIndex

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import SkyvernError
-from ...core.batch import (
+from ...core.batch.rows import (
     BatchRow,
     CheckedRow,
     InputSource,
@@ -42,9 +42,9 @@ from ...core.batch import (
     fit_mapping,
     problems_text,
 )
-from ...core.batch_runner import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
-from ...core.params import FieldSpec, specs_for
-from ...core.sheets import SheetError, Table, read_pasted, read_table, sheet_names
+from ...core.batch.runner import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from ...core.batch.sheets import SheetError, Table, read_pasted, read_table, sheet_names
+from ...core.forms.params import FieldSpec, specs_for
 from ..widgets.labels import ERROR_STYLE, error_label
 from ..widgets.run_options import RunOptions, webhook_test_verdict
 from .mapping import MappingTable

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.batch import Bucket, RowState, input_texts
-from ...core.batch_runner import MAX_CONCURRENCY
-from ...core.batch_store import BatchState
-from ...core.params import specs_for
+from ...core.batch.rows import Bucket, RowState, input_texts
+from ...core.batch.runner import MAX_CONCURRENCY
+from ...core.batch.store import BatchState
+from ...core.forms.params import specs_for
 from ..dialogs import confirm
 from ..format import seconds_text
 from ..widgets.labels import ERROR_STYLE
@@ -35,8 +35,8 @@ from .model import ROW_ROLE, BatchRowsModel, BucketFilter
 
 if TYPE_CHECKING:
     from ...api.models import Workflow
-    from ...core.batch import BatchRow
-    from ...core.batch_runner import BatchRunner
+    from ...core.batch.rows import BatchRow
+    from ...core.batch.runner import BatchRunner
 
 _BUCKETS = (
     Bucket.WAITING, Bucket.RUNNING, Bucket.COMPLETED, Bucket.FAILED, Bucket.CANCELED,

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import ClientClosedError, OutcomeUnknownError, SkyvernError, ValidationError
-from ...core.params import specs_for
-from ...core.snippets import as_curl, as_python
-from ...core.urls import web_ui_link
+from ...core.connection.urls import web_ui_link
+from ...core.forms.params import specs_for
+from ...core.forms.snippets import as_curl, as_python
 from ..dialogs import size_to_content
 from ..tasks import TaskRunner
 from ..widgets.inputs_form import InputsForm

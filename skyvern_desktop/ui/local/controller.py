@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 if TYPE_CHECKING:  # loaded when the server is first started, not while the window shows
-    from ...core.local_server import LocalServer
-    from ...core.server_runtime import Runtime
+    from ...core.server.process import LocalServer
+    from ...core.server.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class LocalServerController(QObject):
         return self.data_dir / "server.log"
 
     def runtime(self) -> Runtime:
-        from ...core.server_runtime import locate_runtime
+        from ...core.server.runtime import locate_runtime
 
         return locate_runtime(self.program)
 
@@ -97,8 +97,8 @@ class LocalServerController(QObject):
         Raises :class:`LocalServerError` (``ServerMissingError`` with the install command,
         ``StartCancelledError``) after cleaning up what was started.
         """
-        from ...core.local_server import LocalServer
-        from ...core.server_runtime import StartCancelledError
+        from ...core.server.process import LocalServer
+        from ...core.server.runtime import StartCancelledError
 
         if self.running and self.server is not None and self.version is not None:
             return self.version

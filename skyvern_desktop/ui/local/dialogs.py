@@ -298,7 +298,7 @@ class CommandDialog(QDialog):
 
     def start(self) -> None:
         environment = QProcessEnvironment()
-        from ...core.server_runtime import child_environ
+        from ...core.server.runtime import child_environ
 
         for key, value in {**child_environ(), **self._env}.items():
             environment.insert(key, value)

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from ...api.errors import SkyvernError
 from ...api.secrets import Secret
-from ...core.profiles import Profile, ProfileKind, ProfileStore
-from ...core.secrets import KeyStore, KeyStoreError
+from ...core.connection.profiles import Profile, ProfileKind, ProfileStore
+from ...core.connection.secrets import KeyStore, KeyStoreError
 from ..dialogs import wait_closed
 from ..errors import ErrorReporter
 from ..session import Session
@@ -89,7 +89,7 @@ class LocalServerFlow(QObject):
     async def start(self, *, interactive: bool = True) -> bool:
         """Start (or reuse) the local server, store its key like any other, connect to it,
         and the first time import the example workflows. False if it did not start."""
-        from ...core.server_runtime import (
+        from ...core.server.runtime import (
             LocalServerError,
             ServerMissingError,
             StartCancelledError,
@@ -150,7 +150,7 @@ class LocalServerFlow(QObject):
             await wait_closed(self.start_windows[-1])
 
     async def _import_examples(self) -> None:
-        from ...core.examples import import_examples
+        from ...core.server.examples import import_examples
 
         client = self._session.client
         if client is None:
@@ -305,7 +305,7 @@ class LocalServerFlow(QObject):
 
     def install_browser(self) -> None:
         """Install Playwright's Chromium into the server's environment, showing its output."""
-        from ...core.server_runtime import LocalServerError, ServerMissingError
+        from ...core.server.runtime import LocalServerError, ServerMissingError
 
         try:
             runtime = self.process.runtime()

@@ -32,8 +32,8 @@ from ...api.cdp_input import (
     InputRefusedError,
 )
 from ...api.errors import NetworkError, SkyvernError
-from ...core.live import FeedState, LiveFeed
-from ...core.remote_input import Event, click
+from ...core.runs.live import FeedState, LiveFeed
+from ...core.runs.remote_input import Event, click
 from ..widgets.frames import FrameSlot
 from ..widgets.labels import error_label
 from ..widgets.remote_view import RemoteView

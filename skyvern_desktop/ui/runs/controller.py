@@ -24,16 +24,16 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from ...api.errors import SkyvernError
-from ...core.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
-from ...core.urls import is_loopback
-from ...core.watcher import backoff
+from ...core.connection.urls import is_loopback
+from ...core.runs.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
+from ...core.runs.watcher import backoff
 from ..session import Session
 from ..tasks import TaskRunner
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
     from ...api.models import RunResponse, WorkflowRun
-    from ...core.registry import RunRegistry
+    from ...core.runs.registry import RunRegistry
     from .page import RunsPage
     from .pane import PaneWaiting
 

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...api.errors import SkyvernError
-from ...core.attention import Waiting, is_paused, read_question, waiting_for
-from ...core.live import FeedState, LiveFeed
-from ...core.progress import BlockPlace, block_labels, current_block, timeline_stamp
+from ...core.runs.attention import Waiting, is_paused, read_question, waiting_for
+from ...core.runs.live import FeedState, LiveFeed
+from ...core.runs.progress import BlockPlace, block_labels, current_block, timeline_stamp
 from ..format import duration_text
 from ..tasks import TaskRunner
 from ..widgets.frames import FrameSlot

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import SkyvernError
-from ...core.attention import Waiting, is_paused
-from ...core.urls import web_ui_link
-from ...core.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
+from ...core.connection.urls import web_ui_link
+from ...core.runs.attention import Waiting, is_paused
+from ...core.runs.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
 from ..dialogs import ask, ask_save_path
 from ..format import duration_text, exact_time, status_label
 from ..tasks import TaskRunner

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import ApiError, NotFoundError, OutcomeUnknownError, SkyvernError
-from ...core.attention import Waiting, is_paused, time_left_text
+from ...core.runs.attention import Waiting, is_paused, time_left_text
 from ..dialogs import ask
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import OutcomeUnknownError, SkyvernError
-from ...core.webhooks import Level, check_webhook
+from ...core.runs.webhooks import Level, check_webhook
 from ..dialogs import ask
 from ..widgets.json_tree import JsonTree
 from ..widgets.labels import error_label, stacked

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core import cron
-from ...core.cron import SHAPE_LABELS, Builder, Shape
+from ...core.schedules import cron
+from ...core.schedules.cron import SHAPE_LABELS, Builder, Shape
 from ..widgets.labels import error_label
 
 # Monday first, the way most calendars outside the US show a week; cron numbers them 0-6

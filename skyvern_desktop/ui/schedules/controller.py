@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QInputDialog, QWidget
 
 from ...api.errors import OutcomeUnknownError, SkyvernError
-from ...core.schedules import run_now_request, schedule_label
+from ...core.schedules.rules import run_now_request, schedule_label
 from ..dialogs import FormOwner, run_dialog, show_form
 from ..errors import ErrorReporter
 from ..session import Session

@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import ClientClosedError, OutcomeUnknownError, SkyvernError, ValidationError
-from ...core import cron
-from ...core.params import specs_for
-from ...core.schedules import EditorValues, find_created, save_body
+from ...core.forms.params import specs_for
+from ...core.schedules import cron
+from ...core.schedules.rules import EditorValues, find_created, save_body
 from ..dialogs import size_to_content
 from ..tasks import TaskRunner
 from ..widgets.fields import fit_to_lines

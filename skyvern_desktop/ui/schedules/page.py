@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...api.enums import ScheduleStatusFilter
 from ...api.errors import NotFoundError, ServerError, SkyvernError
-from ...core.schedules import schedule_title
+from ...core.schedules.rules import schedule_title
 from ..dialogs import ask
 from ..session import Session
 from ..tasks import TaskRunner

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.secrets import Secret
-from ...core.profiles import Profile, ProfileStore
-from ...core.secrets import KeyStore, KeyStoreError
+from ...core.connection.profiles import Profile, ProfileStore
+from ...core.connection.secrets import KeyStore, KeyStoreError
 from ..dialogs import ask, size_to_content
 from ..tasks import TaskRunner
 from .form import ProfileForm

@@ -11,10 +11,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QWidget
 
 from ...api.secrets import Secret
-from ...core.connection import ConnectionState
-from ...core.profiles import Profile, ProfileKind, ProfileStore, environment_override
-from ...core.profiles import resolve_connection as resolve
-from ...core.secrets import KeyStore, KeyStoreError
+from ...core.connection.check import ConnectionState
+from ...core.connection.profiles import Profile, ProfileKind, ProfileStore, environment_override
+from ...core.connection.profiles import resolve_connection as resolve
+from ...core.connection.secrets import KeyStore, KeyStoreError
 from ..dialogs import run_dialog
 from ..errors import ErrorReporter
 from ..session import Session

@@ -20,8 +20,14 @@ from PySide6.QtWidgets import (
 
 from ...api.paths import CLOUD_BASE_URL
 from ...api.secrets import Secret
-from ...core.connection import ConnectionReport, check_connection
-from ...core.profiles import BaseUrlError, Profile, ProfileKind, check_base_url, check_name
+from ...core.connection.check import ConnectionReport, check_connection
+from ...core.connection.profiles import (
+    BaseUrlError,
+    Profile,
+    ProfileKind,
+    check_base_url,
+    check_name,
+)
 from ..tasks import TaskRunner
 from ..widgets.labels import ERROR_STYLE, error_label
 from ..widgets.secret_field import SecretLineEdit

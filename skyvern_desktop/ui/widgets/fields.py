@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.params import FieldKind, FieldSpec, Invalid, Parsed
+from ...core.forms.params import FieldKind, FieldSpec, Invalid, Parsed
 from .labels import ERROR_STYLE
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

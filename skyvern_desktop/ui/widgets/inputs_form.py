@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ...core.params import FieldSpec, Invalid, collect, errors_from_server
+from ...core.forms.params import FieldSpec, Invalid, collect, errors_from_server
 from .fields import CredentialEditor, FieldEditor, Spawner, make_editor
 
 if TYPE_CHECKING:

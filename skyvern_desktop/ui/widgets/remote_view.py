@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from ...api.cdp_input import MODIFIER_ALT, MODIFIER_CTRL, MODIFIER_META, MODIFIER_SHIFT
-from ...core.remote_input import Event, Picture, mouse, press, typed, wheel
+from ...core.runs.remote_input import Event, Picture, mouse, press, typed, wheel
 from .frames import FrameView
 
 _QT_KEYS: dict[int, str] = {

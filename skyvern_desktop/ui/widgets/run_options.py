@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ...api.enums import GEO_TARGET_COUNTRIES, ProxyLocation
 from ...api.errors import OutcomeUnknownError, SkyvernError
-from ...core.webhooks import Level, check_webhook
+from ...core.runs.webhooks import Level, check_webhook
 from .labels import ERROR_STYLE, error_label, stacked
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from ...core.schedules import next_run, switch
+from ...core.schedules.rules import next_run, switch
 from ..format import exact_time
 from .table_model import Index, ListTableModel
 
@@ -32,7 +32,8 @@ class Column(enum.Enum):
 
 
 def schedule_when(schedule: ScheduleFields) -> str:
-    from ...core import cron  # croniter loads when a schedule is first shown, not at start-up
+    # croniter loads when a schedule is first shown, not at start-up
+    from ...core.schedules import cron
 
     return cron.cadence_words(schedule.cron_expression, schedule.interval_seconds, schedule.run_at)
 

@@ -17,7 +17,7 @@ from typing import Final, Protocol, Self
 
 import platformdirs
 
-from .. import APP_ID
+from ... import APP_ID
 
 SKYVERN_VERSION: Final = "1.0.56"
 MIN_PYTHON: Final = (3, 12)
@@ -43,7 +43,7 @@ class CachedEnvironment:
     """Where the environment ``scripts/skyvern-test-server ensure`` builds lives: a virtual
     environment holding ``skyvern[server]==version``, keyed by that version. The app only
     looks there (it is the last place a server is looked for); building it is
-    :mod:`.server_build`'s."""
+    ``tests/support/server_build``'s, which the app does not ship."""
 
     root: Path
     version: str = SKYVERN_VERSION

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..api.paths import CLOUD_BASE_URL
-from .storage.files import cannot_write, set_aside
-from .storage.notices import FileNotice, Notices, Trouble
+from ...api.paths import CLOUD_BASE_URL
+from ..storage.files import cannot_write, set_aside
+from ..storage.notices import FileNotice, Notices, Trouble
 
 ENV_BASE_URL = "SKYVERN_BASE_URL"
 ENV_API_KEY = "SKYVERN_API_KEY"
@@ -212,7 +212,7 @@ class ProfileStore:
                     self._path,
                     kept_as,
                     reason[:200],
-                    "Add your connections again (File → Connections…)."
+                    "Add your connections again (File → Connections…).",
                 )
             )
             return _ProfilesFile()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .batch import STATE_LABELS, BatchRow, RowState, output_columns, output_text
+from .rows import STATE_LABELS, BatchRow, RowState, output_columns, output_text
 
 RESULT_COLUMNS = ("run id", "status", "failure reason", "started", "finished")
 

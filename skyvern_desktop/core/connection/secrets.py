@@ -11,7 +11,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
-from ..api.secrets import Secret, register_secret
+from ...api.secrets import Secret, register_secret
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend

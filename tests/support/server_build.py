@@ -1,6 +1,7 @@
 """Building the cached Skyvern server environment, for the tests, CI and people who run
-``scripts/skyvern-test-server``. The app itself never builds it (an import-linter contract
-says so): it only looks for it, through :class:`.server_runtime.CachedEnvironment`.
+``scripts/skyvern-test-server``. It lives under tests/ so that neither the installed app nor
+its bundle has it (tests/test_packaging.py reads the wheel): the app only looks for the
+environment, through :class:`skyvern_desktop.core.server.runtime.CachedEnvironment`.
 
 The environment is built once per Skyvern version with Python 3.12 or newer (under 3.11,
 skyvern pins a Playwright whose Chromium launch hangs), and taught to use the system's
@@ -26,7 +27,7 @@ from email.message import Message
 from pathlib import Path
 from typing import IO, Any, Final
 
-from .server_runtime import MIN_PYTHON, CachedEnvironment, LocalServerError
+from skyvern_desktop.core.server.runtime import MIN_PYTHON, CachedEnvironment, LocalServerError
 
 _SYSTEM_CHROMIUM: Final = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 _SYSTEM_FFMPEG: Final = ("/usr/bin/ffmpeg",)

@@ -11,14 +11,14 @@ import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..api.enums import is_terminal
-from ..api.errors import NetworkError, NotFoundError, SkyvernError
-from .batch import BatchRow, RowState
-from .watcher import backoff
+from ...api.enums import is_terminal
+from ...api.errors import NetworkError, NotFoundError, SkyvernError
+from ..runs.watcher import backoff
+from .rows import BatchRow, RowState
 
 if TYPE_CHECKING:
-    from ..api.client import SkyvernClient
-    from ..api.models import RunResponse
+    from ...api.client import SkyvernClient
+    from ...api.models import RunResponse
 
 
 class WatchPolicy(Protocol):

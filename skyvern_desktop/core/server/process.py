@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final
 
-from .server_runtime import NO_WINDOW, LocalServerError, Runtime, StartCancelledError, child_environ
+from .runtime import NO_WINDOW, LocalServerError, Runtime, StartCancelledError, child_environ
 
 log = logging.getLogger(__name__)
 

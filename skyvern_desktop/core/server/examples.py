@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from ..api.client import SkyvernClient
+    from ...api.client import SkyvernClient
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import json
 import pprint
 from typing import Any
 
-from ..api.paths import CLOUD_BASE_URL, ApiPath
+from ...api.paths import CLOUD_BASE_URL, ApiPath
 
 
 def _shell_single_quoted(text: str) -> str:

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from ..api.enums import is_terminal
-from ..api.errors import ApiError, NetworkError
-from ..api.stream import (
+from ...api.enums import is_terminal
+from ...api.errors import ApiError, NetworkError
+from ...api.stream import (
     NO_STATUS,
     BadFrame,
     Frame,

@@ -18,9 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .batch import BatchRow, Mapping, RowState, mapping_from_json, mapping_to_json
-from .storage.db import LocalDb
-from .storage.notices import Notices
+from ..storage.db import LocalDb
+from ..storage.notices import Notices
+from .rows import BatchRow, Mapping, RowState, mapping_from_json, mapping_to_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (

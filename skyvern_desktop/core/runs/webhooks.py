@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from .urls import is_loopback
+from ..connection.urls import is_loopback
 
 _INTERNAL_SUFFIXES = (
     ".local", ".localhost", ".internal", ".intranet", ".lan", ".home.arpa", ".svc"

@@ -27,7 +27,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..api.errors import (
+from ...api.errors import (
     ApiError,
     AuthError,
     ClientClosedError,
@@ -39,16 +39,16 @@ from ..api.errors import (
     SkyvernError,
     ValidationError,
 )
-from ..api.models import WorkflowRunRequest
-from .batch import BatchRow, RowCounts, RowState
-from .batch_find import Candidate, find_candidates
-from .batch_store import HEADERS_NOT_KEPT, BatchInfo, BatchState, BatchStore
-from .batch_watch import RunWatcher
-from .watcher import backoff
+from ...api.models import WorkflowRunRequest
+from ..runs.watcher import backoff
+from .find import Candidate, find_candidates
+from .rows import BatchRow, RowCounts, RowState
+from .store import HEADERS_NOT_KEPT, BatchInfo, BatchState, BatchStore
+from .watch import RunWatcher
 
 if TYPE_CHECKING:
-    from ..api.client import SkyvernClient
-    from ..api.models import RunResponse
+    from ...api.client import SkyvernClient
+    from ...api.models import RunResponse
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ..api.errors import NetworkError, NotFoundError, ProtocolError, RateLimitedError, ServerError
+from ...api.errors import NetworkError, NotFoundError, ProtocolError, RateLimitedError, ServerError
 
 if TYPE_CHECKING:
-    from ..api.client import SkyvernClient
-    from ..api.models import RunResponse
+    from ...api.client import SkyvernClient
+    from ...api.models import RunResponse
 
 log = logging.getLogger(__name__)
 

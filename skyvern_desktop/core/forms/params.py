@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from ..api.enums import WorkflowParameterType
+from ...api.enums import WorkflowParameterType
 
 if TYPE_CHECKING:
-    from ..api.models import WorkflowParameter
+    from ...api.models import WorkflowParameter
 
 
 FieldKind = WorkflowParameterType

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from ..api.enums import RunStatus, is_terminal
-from .params import MISSING, FieldSpec, Invalid
+from ...api.enums import RunStatus, is_terminal
+from ..forms.params import MISSING, FieldSpec, Invalid
 
 # ---------------------------------------------------------------------- mapping
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .batch import BatchRow
+from .rows import BatchRow
 
 if TYPE_CHECKING:
-    from ..api.client import SkyvernClient
+    from ...api.client import SkyvernClient
 
 PAGE = 50
 MAX_PAGES = 5

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .storage.db import LocalDb
-from .storage.notices import Notices
+from ..storage.db import LocalDb
+from ..storage.notices import Notices
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

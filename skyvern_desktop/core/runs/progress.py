@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..api.enums import is_terminal
+from ...api.enums import is_terminal
 
 if TYPE_CHECKING:
-    from ..api.models import TimelineItem
+    from ...api.models import TimelineItem
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..api.client import SkyvernClient
-    from ..api.models import (
+    from ...api.client import SkyvernClient
+    from ...api.models import (
         ScheduleFields,
         ScheduleUpsert,
         ScheduleWithNextRuns,
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
         WorkflowRunRequest,
         WorkflowSchedule,
     )
-    from .params import FieldSpec
+    from ..forms.params import FieldSpec
 
 
 def schedule_label(schedule: WorkflowSchedule) -> str:
@@ -33,7 +33,7 @@ def schedule_title(schedule: ScheduleFields) -> str:
 def run_now_request(schedule: WorkflowSchedule) -> WorkflowRunRequest:
     """ "Run now": one run of the schedule's workflow with the schedule's own inputs (an
     input the schedule leaves out takes the workflow's default), titled after it."""
-    from ..api.models import WorkflowRunRequest
+    from ...api.models import WorkflowRunRequest
 
     return WorkflowRunRequest(
         workflow_id=schedule.workflow_permanent_id,
@@ -64,7 +64,7 @@ def save_body(
     is lost. An Enabled left as it was is left out, so an editor opened before someone
     paused the schedule does not undo that. An input the schedule left to the workflow's
     default stays out while its field still shows that default."""
-    from ..api.models import ScheduleUpsert
+    from ...api.models import ScheduleUpsert
 
     body = original.to_upsert() if original is not None else ScheduleUpsert(timezone="UTC")
     if typed.cron_expression is not None:
@@ -95,8 +95,8 @@ async def find_created(
     """After a create whose answer was lost (never sent again by itself): ``(could look,
     the schedule if the server made it)``. Of identical schedules, the newest is the one
     just made; Enabled is not compared (the server may have its own default)."""
-    from ..api.errors import SkyvernError
-    from ..api.models import ScheduleWithNextRuns
+    from ...api.errors import SkyvernError
+    from ...api.models import ScheduleWithNextRuns
 
     wanted = body.to_body()
     try:
@@ -145,7 +145,7 @@ async def switch(
 ) -> tuple[ScheduleWithNextRuns | None, str | None]:
     """Pause or resume through the server's enable/disable endpoints: ``(its answer,
     None)``, or ``(None, what went wrong in plain words)``."""
-    from ..api.errors import SkyvernError
+    from ...api.errors import SkyvernError
 
     try:
         result = await client.set_schedule_enabled(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ..api.errors import (
+from ...api.errors import (
     ApiError,
     AuthError,
     NetworkError,
@@ -17,7 +17,7 @@ from ..api.errors import (
 )
 
 if TYPE_CHECKING:
-    from ..api.client import SkyvernClient
+    from ...api.client import SkyvernClient
 
 
 class ConnectionState(StrEnum):

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..api.enums import RunStatus, is_terminal
+from ...api.enums import RunStatus, is_terminal
 
 if TYPE_CHECKING:
-    from ..api.models import TimelineItem
+    from ...api.models import TimelineItem
 
 HUMAN_INTERACTION = "human_interaction"
 DEFAULT_TIMEOUT_S = 2 * 60 * 60

@@ -1,0 +1,2 @@
+"""Schedules: cron expressions in words and back, and the rules for saving, next runs and Run
+now."""
