@@ -11,20 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from . import APP_NAME, __version__
+from .ui.screens import SCREEN_KEYS
 
-VIEWS = (
-    "workflows",
-    "launch",
-    "run",
-    "runs",
-    "schedules",
-    "schedule-editor",
-    "connections",
-    "first-run",
-    "batch",
-    "batches",
-    "logins",
-)
+# Every screen of the table, and the dialogs and panes --screenshot can also render.
+VIEWS = (*SCREEN_KEYS, "launch", "run", "schedule-editor", "connections", "first-run", "batch")
 
 
 def build_parser() -> argparse.ArgumentParser:

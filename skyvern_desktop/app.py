@@ -130,6 +130,7 @@ class DesktopApp:
                  notices: Notices | None = None) -> None:  # fmt: skip
         from PySide6.QtWidgets import QApplication
 
+        from .ui.context import AppContext, Changes
         from .ui.errors import ErrorReporter, install_excepthook
         from .ui.file_notices import FileNoticeTeller, open_settings
         from .ui.main_window import MainWindow
@@ -143,20 +144,22 @@ class DesktopApp:
         qapp.setQuitOnLastWindowClosed(False)
         self.paths = paths
         self.headless = headless
-        self.notices = notices if notices is not None else Notices()
-        self.teller = FileNoticeTeller(self.notices, headless=headless)
-        self.store = ProfileStore(paths.profiles_file, self.notices)
-        self.keys = keys if keys is not None else KeyStore()
-        self.reporter = ErrorReporter(paths.log_file, headless=headless)
-        self._restore_hook = install_excepthook(self.reporter)
-        asyncio.get_running_loop().set_exception_handler(self.reporter.loop_exception_handler)
-        self.tasks = TaskRunner(self.reporter.on_task_error)
-        self.session = Session()
-        self.settings = open_settings(paths.ui_state_file, self.notices)
-        self.window = window = MainWindow(
-            self.session, self.tasks, self.settings, str(paths.log_dir)
-        )
-        self.reporter.set_parent_window(window)
+        self.notices = notices = notices if notices is not None else Notices()
+        self.teller = FileNoticeTeller(notices, headless=headless)
+        self.reporter = reporter = ErrorReporter(paths.log_file, headless=headless)
+        self._restore_hook = install_excepthook(reporter)
+        asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
+        # The services every owner reads, made once and passed once.
+        self.ctx = ctx = AppContext(
+            paths=paths, session=Session(), tasks=TaskRunner(reporter.on_task_error),
+            reporter=reporter, settings=open_settings(paths.ui_state_file, notices),
+            notices=notices, profiles=ProfileStore(paths.profiles_file, notices),
+            keys=keys if keys is not None else KeyStore(), changes=Changes(), headless=headless,
+        )  # fmt: skip
+        self.store, self.keys, self.session = ctx.profiles, ctx.keys, ctx.session
+        self.tasks, self.settings = ctx.tasks, ctx.settings
+        self.window = ctx.window = window = MainWindow(ctx)
+        reporter.set_parent_window(window)
         self.use_local = False  # --local: connect to the local server (read by compose)
         self.composed = False
         self._closed = asyncio.Event()
@@ -165,8 +168,8 @@ class DesktopApp:
             self.compose()
 
     def compose(self) -> None:
-        """Build the flows and route them through the window. The window is whole without
-        them (its screens only emit intents), so ``show_window`` paints it first."""
+        """Build the owners and hand them to the window to connect. The window is whole
+        without them (its screens only emit intents), so ``show_window`` paints it first."""
         from .core.runs.registry import RunRegistry
         from .ui.batch.controller import BatchController
         from .ui.codes.controller import CodesController
@@ -174,43 +177,31 @@ class DesktopApp:
         from .ui.launch.controller import LaunchController
         from .ui.local.flow import LocalServerFlow
         from .ui.logins.controller import LoginsController
+        from .ui.main_window import Flows
         from .ui.runs.controller import RunsController
         from .ui.schedules.controller import SchedulesController
         from .ui.settings.flow import ConnectionsFlow
 
-        paths, window, headless = self.paths, self.window, self.headless
+        ctx, window = self.ctx, self.window
         window.setWindowIcon(app_icon())
-        self.registry = RunRegistry(paths.data_dir / "runs.sqlite3", self.notices)
-        common = (self.session, self.tasks, self.reporter, window)
+        self.registry = RunRegistry(self.paths.data_dir / "runs.sqlite3", self.notices)
         self.runs = RunsController(
-            lambda: window.runs, self.session, self.registry, self.settings,
-            title_of=window.workflows.workflow_title, tasks=self.tasks, parent=window,
-        )  # fmt: skip
-        self.codes = CodesController(*common, parent=window)
-        self.logins = LoginsController(
-            lambda: window.logins, self.session, self.tasks, self.reporter, window, parent=window
+            ctx, self.registry, title_of=window.workflows.workflow_title, parent=window
         )
-        self.batches = BatchController(
-            lambda: window.batches, self.session, self.tasks, self.reporter,
-            paths.data_dir / "batches.sqlite3", parent=window, headless=headless,
-            notices=self.notices,
-        )  # fmt: skip
-        self.launch = LaunchController(*common, parent=window)
-        self.schedules = SchedulesController(*common, window.workflows, parent=window)
-        self.local = LocalServerFlow(
-            window, self.session, self.store, self.keys, self.tasks, self.reporter,
-            self.settings, paths.data_dir / "local-server",
-            reload_workflows=window.workflows.refresh, headless=headless,
-        )  # fmt: skip
-        self.connections = ConnectionsFlow(
-            window, self.session, self.store, self.keys, self.tasks, self.reporter, self.local,
-            parent=window,
-        )  # fmt: skip
+        self.codes = CodesController(ctx, parent=window)
+        self.logins = LoginsController(ctx, parent=window)
+        self.batches = BatchController(ctx, self.paths.data_dir / "batches.sqlite3", window)
+        self.launch = LaunchController(ctx, parent=window)
+        self.schedules = SchedulesController(ctx, window.workflows, parent=window)
+        self.local = LocalServerFlow(ctx, reload_workflows=window.workflows.load)
+        self.connections = ConnectionsFlow(ctx, self.local, parent=window)
         self.connections.use_local = self.use_local
         window.route(
-            launch=self.launch, runs=self.runs, schedules=self.schedules, local=self.local,
-            connections=self.connections, codes=self.codes, batches=self.batches,
-            logins=self.logins,
+            Flows(
+                launch=self.launch, runs=self.runs, schedules=self.schedules, local=self.local,
+                connections=self.connections, codes=self.codes, batches=self.batches,
+                logins=self.logins,
+            )
         )  # fmt: skip
         self.composed = True
 
@@ -245,7 +236,7 @@ class DesktopApp:
             self.launch.close_all()
             self.schedules.close_all()
             self.codes.close_all()
-            self.window.close_run_panes()
+            self.runs.close_panes()
             await self.batches.aclose()  # before the server stops: rows on their way are noted
             await self.logins.aclose()  # the browser sessions the app started, unless kept
             await self.local.process.stop()  # no orphan: the server and any browser it started

@@ -188,3 +188,58 @@ def test_app_py_only_composes() -> None:
         for alias in node.names
     }
     assert imported <= {"QApplication"}, imported
+
+
+def test_no_import_cycles() -> None:
+    """No two modules of the app import each other, directly or through others (imports
+    made only for type checking count too: a cycle is a sign of a file cut at the wrong
+    place, as the Logins controller and its credentials flow once were)."""
+    import grimp
+
+    graph = grimp.build_graph("skyvern_desktop", cache_dir=None)
+    ours = sorted(graph.modules)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(start: str) -> None:  # Tarjan's strongly connected components, iteratively
+        work = [(start, iter(sorted(graph.find_modules_directly_imported_by(start))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            for target in edges:
+                if not target.startswith("skyvern_desktop"):
+                    continue
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append(
+                        (target, iter(sorted(graph.find_modules_directly_imported_by(target))))
+                    )
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        cycles.append(sorted(component))
+
+    for module in ours:
+        if module not in index:
+            visit(module)
+    assert cycles == []

@@ -11,9 +11,7 @@ from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPushButton, QWidget
 
 if TYPE_CHECKING:
-    from .errors import ErrorReporter
-    from .session import Session
-    from .tasks import TaskRunner
+    from .context import AppContext
 
 DialogT = TypeVar("DialogT", bound=QDialog)
 FormT = TypeVar("FormT", bound="BusyForm")
@@ -35,17 +33,15 @@ class FormOwner(QObject, Generic[FormT]):
     ``forms``; a change of connection closes them (one that is sending closes once the
     server has answered); quitting closes them all."""
 
-    def __init__(
-        self, session: Session, tasks: TaskRunner, reporter: ErrorReporter, window: QWidget,
-        parent: QObject | None = None,
-    ) -> None:  # fmt: skip
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._session = session
-        self._tasks = tasks
-        self._reporter = reporter
-        self._window = window
+        self._ctx = ctx
+        self._session = ctx.session
+        self._tasks = ctx.tasks
+        self._reporter = ctx.reporter
+        self._window = ctx.parent
         self.forms: list[FormT] = []
-        session.client_changed.connect(self.close_stale)
+        ctx.session.client_changed.connect(self.close_stale)
 
     def close_stale(self) -> None:
         for form in list(self.forms):

@@ -1,10 +1,12 @@
-"""The main window: navigation between the screens, menus, and the connection status bar."""
+"""The main window: the screens (from the table in ``screens.py``), menus, the connection
+status bar, and ``_connect_signals``, the one place where owners and screens meet."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME, __version__
 from .connection_status import ConnectionStatus
-from .session import Session
-from .tasks import TaskRunner
-from .workflows.page import WorkflowsPage
+from .context import AppContext, Change
+from .screen import Screen, ScreenOwner
+from .screens import SCREENS, spec
 
 if TYPE_CHECKING:
     from .batch.controller import BatchController
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from .schedules.controller import SchedulesController
     from .schedules.page import SchedulesPage
     from .settings.flow import ConnectionsFlow
+    from .workflows.page import WorkflowsPage
 
 _SIDEBAR_STYLE = """
 #sidebar { background: palette(alternate-base); border-right: 1px solid palette(mid); }
@@ -46,44 +49,46 @@ _SIDEBAR_STYLE = """
 """
 
 
+@dataclass(frozen=True, slots=True)
+class Flows:
+    """The owners the app composed, handed to the window once to be connected."""
+
+    launch: LaunchController
+    runs: RunsController
+    schedules: SchedulesController
+    local: LocalServerFlow
+    connections: ConnectionsFlow
+    codes: CodesController
+    batches: BatchController
+    logins: LoginsController
+
+    def owners(self) -> dict[str, ScreenOwner[Any]]:
+        """Which owner feeds which screen (the Workflows screen has none yet)."""
+        return {
+            "runs": self.runs, "schedules": self.schedules, "batches": self.batches,
+            "logins": self.logins,
+        }  # fmt: skip
+
+
 class MainWindow(QMainWindow):
     connections_requested = Signal()
     launch_requested = Signal(str)  # workflow_permanent_id
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     code_requested = Signal(str, str)  # run_id ("" for any run), totp_identifier
+    screen_built = Signal(str, object)  # key, the screen
     closing = Signal()
 
-    def __init__(
-        self, session: Session, tasks: TaskRunner, settings: QSettings, log_dir: str
-    ) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
-        self._settings = settings
-        self._log_dir = log_dir
-
-        self._session = session
-        self._tasks = tasks
-        self.workflows = WorkflowsPage(session, tasks)
-        # The Runs and Schedules screens are built when first needed (shown, or a pane
-        # opened): the window shows sooner, and their modules load then.
-        self._runs: RunsPage | None = None
-        self._schedules: SchedulesPage | None = None
-        self._batches: BatchesPage | None = None
-        self._logins: LoginsPage | None = None
-        self._logins_flow: LoginsController | None = None
-        self._batch_flow: BatchController | None = None
-        self._runs_flow: RunsController | None = None  # set by route()
-        self._schedules_flow: SchedulesController | None = None
-        self._selected_workflow: tuple[str | None, str | None] = (None, None)
+        self._ctx = ctx
+        self._settings = ctx.settings
+        self._session = ctx.session
+        self._screens: dict[str, QWidget] = {}
+        self._owners: dict[str, ScreenOwner[Any]] = {}
         self.waiting = 0  # runs waiting for a person (the Runs button's count)
         self._waiting_seen = 0  # how many of them the person has been shown
-        self.workflows.workflow_shown.connect(self._on_workflow_shown)
-        self.workflows.connections_requested.connect(self.connections_requested)
-        self.workflows.launch_requested.connect(self.launch_requested)
-        self.workflows.rerun_requested.connect(self.rerun_requested)
-        self.workflows.schedules_changed.connect(lambda _wpid: self.reload_schedules())
-        self.workflows.set_launch_available(True)
 
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
@@ -101,29 +106,27 @@ class MainWindow(QMainWindow):
         side.addWidget(title)
         side.addSpacing(8)
         self.nav_buttons: dict[str, QToolButton] = {}
-        self._placeholders = {key: QWidget() for key in ("runs", "schedules", "batches", "logins")}
-        for key, label, page, shortcut in (
-            ("workflows", "Workflows", self.workflows, "Ctrl+1"),
-            ("runs", "Runs", self._placeholders["runs"], "Ctrl+2"),
-            ("schedules", "Schedules", self._placeholders["schedules"], "Ctrl+3"),
-            ("batches", "Batches", self._placeholders["batches"], "Ctrl+4"),
-            ("logins", "Logins", self._placeholders["logins"], "Ctrl+5"),
-        ):
+        # Screens not built yet stand in the stack as placeholders (built on first use:
+        # the window shows sooner, and their modules load then).
+        self._placeholders: dict[str, QWidget] = {}
+        for screen in SCREENS:
             button = QToolButton()
-            button.setObjectName(f"nav{label}")
-            button.setText(label)
-            button.setAccessibleName(label)
-            button.setToolTip(f"{label} ({shortcut})")
+            button.setObjectName(f"nav{screen.label}")
+            button.setText(screen.label)
+            button.setAccessibleName(screen.label)
+            button.setToolTip(f"{screen.label} ({screen.shortcut})")
             button.setCheckable(True)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setSizePolicy(
                 button.sizePolicy().horizontalPolicy().Expanding,
                 button.sizePolicy().verticalPolicy(),
             )
-            self.stack.addWidget(page)
-            button.clicked.connect(lambda _=False, k=key: self._on_nav(k))
+            placeholder = QWidget()
+            self._placeholders[screen.key] = placeholder
+            self.stack.addWidget(placeholder)
+            button.clicked.connect(lambda _=False, k=screen.key: self._on_nav(k))
             self.nav.addButton(button)
-            self.nav_buttons[key] = button
+            self.nav_buttons[screen.key] = button
             side.addWidget(button)
         side.addStretch(1)
         self.connections_button = QToolButton()
@@ -141,7 +144,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.status = ConnectionStatus(session)
+        self.status = ConnectionStatus(ctx.session)
         self.status.setParent(self.statusBar())
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().setObjectName("statusBar")
@@ -154,7 +157,12 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(True)
 
         self._build_menus()
-        self.show_page("workflows")
+        for screen in SCREENS:
+            if screen.first:
+                self.screen_for(screen.key)
+        self._wire_workflows()
+        ctx.changes.changed.connect(self._announce)
+        self.show_page(SCREENS[0].key)
         self.resize(1280, 800)
         self.restore_state()
 
@@ -182,16 +190,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         view = self.menuBar().addMenu("&View")
-        for key, label, shortcut in (
-            ("workflows", "&Workflows", "Ctrl+1"),
-            ("runs", "&Runs", "Ctrl+2"),
-            ("schedules", "&Schedules", "Ctrl+3"),
-        ):
-            action = QAction(label, self)
-            action.setObjectName(f"action{key.capitalize()}")
-            action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(lambda _=False, k=key: self._on_nav(k))
+        for screen in SCREENS:
+            action = QAction(screen.menu_label, self)
+            action.setObjectName(f"action{screen.key.capitalize()}")
+            action.setShortcut(QKeySequence(screen.shortcut))
+            action.triggered.connect(lambda _=False, k=screen.key: self._on_nav(k))
             view.addAction(action)
+            self.addAction(action)  # the shortcut works whatever has focus
         view.addSeparator()
         self.notify_action = QAction("&Notify me when a run ends or needs me", self)
         self.notify_action.setObjectName("actionNotify")
@@ -214,7 +219,9 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         logs = QAction("Open the &log folder", self)
         logs.setObjectName("actionOpenLogs")
-        logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(self._log_dir)))
+        logs.triggered.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._ctx.paths.log_dir)))
+        )
         help_menu.addAction(logs)
         about = QAction(f"&About {APP_NAME}", self)
         about.setObjectName("actionAbout")
@@ -247,63 +254,15 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ the screens
 
-    @property
-    def runs(self) -> RunsPage:
-        """The Runs screen (built on first use)."""
-        if self._runs is None:
-            from .runs.page import RunsPage
-
-            page = RunsPage(self._session, self._tasks)
-            self._runs = page
-            self._install("runs", page)
-            page.set_selected_workflow(*self._selected_workflow)
-            page.rerun_requested.connect(self.rerun_requested)
-            page.code_requested.connect(self.code_requested)
-            if self._runs_flow is not None:
-                self._runs_flow.attach(page)
-        return self._runs
-
-    @property
-    def schedules(self) -> SchedulesPage:
-        """The Schedules screen (built on first use)."""
-        if self._schedules is None:
-            from .schedules.page import SchedulesPage
-
-            page = SchedulesPage(self._session, self._tasks)
-            self._schedules = page
-            self._install("schedules", page)
-            page.changed.connect(self.on_schedules_changed)
-            page.runs_requested.connect(self.show_schedule_runs)
-            self._wire_schedules_page()
-        return self._schedules
-
-    @property
-    def batches(self) -> BatchesPage:
-        """The Batches screen (built on first use)."""
-        if self._batches is None:
-            from .batch.page import BatchesPage
-
-            page = BatchesPage()
-            self._batches = page
-            self._install("batches", page)
-            if self._batch_flow is not None:
-                self._batch_flow.attach(page)
-        return self._batches
-
-    @property
-    def logins(self) -> LoginsPage:
-        """The Logins screen (built on first use)."""
-        if self._logins is None:
-            from .logins.page import LoginsPage
-
-            page = LoginsPage()
-            self._logins = page
-            self._install("logins", page)
-            if self._logins_flow is not None:
-                self._logins_flow.attach(page)
-        return self._logins
-
-    def _install(self, key: str, page: QWidget) -> None:
+    def screen_for(self, key: str) -> QWidget:
+        """The screen ``key``, built (from the table) the first time it is asked for; its
+        owner, if it has one yet, is attached to it then."""
+        built = self._screens.get(key)
+        if built is not None:
+            return built
+        page = spec(key).build(self._ctx)
+        assert isinstance(page, Screen), f"{key}: a screen has refresh, state and on_change"
+        self._screens[key] = page
         placeholder = self._placeholders.pop(key)
         index = self.stack.indexOf(placeholder)
         current = self.stack.currentWidget() is placeholder
@@ -312,91 +271,96 @@ class MainWindow(QMainWindow):
         placeholder.deleteLater()
         if current:
             self.stack.setCurrentWidget(page)
+        page.restore_state(self._settings)
+        if (owner := self._owners.get(key)) is not None:
+            owner.attach(page)
+        self.screen_built.emit(key, page)
+        return page
 
-    def _on_workflow_shown(self, wpid: str | None, title: str | None) -> None:
-        self._selected_workflow = (wpid, title)
-        if self._runs is not None:
-            self._runs.set_selected_workflow(wpid, title)
+    def built(self, key: str) -> QWidget | None:
+        """The screen ``key`` if it was built, without building it."""
+        return self._screens.get(key)
 
-    def close_run_panes(self) -> None:
-        """Close every run pane (quitting), without building the Runs screen for it."""
-        if self._runs is not None:
-            self._runs.close_all()
+    @property
+    def workflows(self) -> WorkflowsPage:
+        return cast("WorkflowsPage", self.screen_for("workflows"))
 
-    def reload_schedules(self) -> None:
-        """The Schedules screen reloads, if it was ever shown."""
-        if self._schedules is not None:
-            self._schedules.reload()
+    @property
+    def runs(self) -> RunsPage:
+        return cast("RunsPage", self.screen_for("runs"))
+
+    @property
+    def schedules(self) -> SchedulesPage:
+        return cast("SchedulesPage", self.screen_for("schedules"))
+
+    @property
+    def batches(self) -> BatchesPage:
+        return cast("BatchesPage", self.screen_for("batches"))
+
+    @property
+    def logins(self) -> LoginsPage:
+        return cast("LoginsPage", self.screen_for("logins"))
+
+    def set_owner(self, key: str, owner: ScreenOwner[Any]) -> None:
+        """``owner`` feeds screen ``key``: it builds the screen when it must show something
+        (``owner.page``), and is attached to it whenever it is built."""
+        self._owners[key] = owner
+        owner.bind_screen(lambda: self.screen_for(key))
+        if (page := self._screens.get(key)) is not None:
+            owner.attach(page)
+
+    def _announce(self, change: Change) -> None:
+        """A change an owner announced: each screen built so far decides what to reload."""
+        for page in self._screens.values():
+            cast("Screen", page).on_change(change)
 
     # ------------------------------------------------------------------ routing
 
-    def route(
-        self,
-        *,
-        launch: LaunchController,
-        runs: RunsController,
-        schedules: SchedulesController,
-        local: LocalServerFlow,
-        connections: ConnectionsFlow,
-        codes: CodesController,
-        batches: BatchController,
-        logins: LoginsController,
-    ) -> None:
-        """Connect the screens' intents to the flows that own them, and the flows' results
-        back to the screens. This is the only place where screens meet."""
-        self.connections_requested.connect(connections.request)
-        self.launch_requested.connect(lambda wpid: launch.request(wpid))
-        self.rerun_requested.connect(lambda wpid, run_id: launch.request(wpid, rerun_of=run_id))
-        launch.run_started.connect(runs.on_run_started)
-        schedules.run_started.connect(runs.on_run_started)
-        runs.run_started.connect(lambda _run: self.workflows.request_refresh())  # Last run
-        runs.pane_focused.connect(lambda: self.show_page("runs"))
-        runs.waiting_count.connect(self.set_waiting_count)
-        self.code_requested.connect(lambda run_id, ident: codes.request(run_id or None, ident))
-        for flow in (runs, schedules, local):
+    def _wire_workflows(self) -> None:
+        """The Workflows screen's intents (it has no owner yet: they are the window's)."""
+        page = self.workflows
+        page.connections_requested.connect(self.connections_requested)
+        page.launch_requested.connect(self.launch_requested)
+        page.rerun_requested.connect(self.rerun_requested)
+        page.set_launch_available(True)
+
+    def route(self, flows: Flows) -> None:
+        """The owners exist now: connect them (once)."""
+        for key, owner in flows.owners().items():
+            self.set_owner(key, owner)
+        self._connect_signals(flows)
+
+    def _connect_signals(self, f: Flows) -> None:
+        """Every connection between the window, the screens' intents and the owners, in
+        one place. Owners listen to their own screens (``ScreenOwner.on_attach``)."""
+        workflows = self.workflows
+        # Intents to the flows that own them
+        self.connections_requested.connect(f.connections.request)
+        self.launch_requested.connect(lambda wpid: f.launch.request(wpid))
+        self.rerun_requested.connect(lambda wpid, run_id: f.launch.request(wpid, rerun_of=run_id))
+        f.runs.rerun_requested.connect(self.rerun_requested)
+        self.code_requested.connect(lambda run_id, ident: f.codes.request(run_id or None, ident))
+        f.runs.code_requested.connect(self.code_requested)
+        workflows.edit_schedule_requested.connect(f.schedules.request_edit)
+        workflows.new_schedule_requested.connect(f.schedules.request_new)
+        workflows.schedules_changed.connect(f.schedules.announce)
+        workflows.batch_requested.connect(f.batches.request_new)
+        workflows.workflow_shown.connect(f.runs.set_selected_workflow)
+        f.logins.launch_requested.connect(
+            lambda wpid, options: f.launch.request(wpid, prefill=options)
+        )
+        # A run started anywhere opens in the runs owner's pane
+        f.launch.run_started.connect(f.runs.on_run_started)
+        f.schedules.run_started.connect(f.runs.on_run_started)
+        f.schedules.runs_requested.connect(f.runs.show_schedule)
+        f.batches.run_open_requested.connect(lambda run_id: f.runs.open_run(run_id))
+        f.batches.notify.connect(lambda title, text: f.runs.notify(title, text))
+        # Which screen shows, and what the window says
+        f.runs.pane_focused.connect(lambda: self.show_page("runs"))
+        f.runs.waiting_count.connect(self.set_waiting_count)
+        f.batches.page_wanted.connect(lambda: self.show_page("batches"))
+        for flow in (f.runs, f.schedules, f.local, f.batches, f.logins):
             flow.message.connect(self.show_message)
-        self.workflows.edit_schedule_requested.connect(schedules.request_edit)
-        self.workflows.new_schedule_requested.connect(schedules.request_new)
-        schedules.changed.connect(self.on_schedules_changed)
-        self.workflows.batch_requested.connect(batches.request_new)
-        batches.page_wanted.connect(lambda: self.show_page("batches"))
-        batches.run_open_requested.connect(lambda run_id: runs.open_run(run_id))
-        batches.notify.connect(lambda title, text: runs.notify(title, text))
-        batches.message.connect(self.show_message)
-        self._runs_flow, self._schedules_flow = runs, schedules
-        self._batch_flow = batches
-        logins.launch_requested.connect(lambda wpid, options: launch.request(wpid, prefill=options))
-        logins.message.connect(self.show_message)
-        self._logins_flow = logins
-        if self._logins is not None:
-            logins.attach(self._logins)
-        if self._batches is not None:
-            batches.attach(self._batches)
-        if self._runs is not None:
-            runs.attach(self._runs)
-        self._wire_schedules_page()
-
-    def _wire_schedules_page(self) -> None:
-        """The Schedules screen's intents to their owner, once both exist."""
-        page, schedules = self._schedules, self._schedules_flow
-        if page is None or schedules is None:
-            return
-        page.new_requested.connect(lambda: schedules.request_new(None))
-        page.edit_requested.connect(schedules.request_edit)
-        page.duplicate_requested.connect(schedules.request_duplicate)
-        page.run_now_requested.connect(schedules.request_run_now)
-
-    def on_schedules_changed(self, wpid: str) -> None:
-        """A schedule of ``wpid`` was saved, switched or deleted: every list of it follows."""
-        if self.workflows.selected_workflow_id() == wpid:
-            self.workflows.reload_workflow_schedules(wpid)
-        self.reload_schedules()
-        self.workflows.request_refresh()  # the Schedules column
-
-    def show_schedule_runs(self, wpid: str, schedule_id: str, label: str) -> None:
-        """The run history, filtered to the runs this schedule started."""
-        self.runs.show_schedule(wpid, schedule_id, label)
-        self.show_page("runs")
 
     def set_waiting_count(self, count: int) -> None:
         """The Runs button says how many runs wait for a person; clicking it then shows
@@ -404,35 +368,28 @@ class MainWindow(QMainWindow):
         self.waiting = count
         self._waiting_seen = min(self._waiting_seen, count)
         button = self.nav_buttons["runs"]
-        button.setText(f"Runs  ({count})" if count else "Runs")
+        runs = spec("runs")
+        button.setText(f"{runs.label}  ({count})" if count else runs.label)
         said = (
             f"{count} run waits for you" if count == 1 else f"{count} runs wait for you"
         )  # fmt: skip
-        button.setToolTip(f"Runs (Ctrl+2) · {said}" if count else "Runs (Ctrl+2)")
-        button.setAccessibleName(f"Runs, {said}" if count else "Runs")
+        tip = f"{runs.label} ({runs.shortcut})"
+        button.setToolTip(f"{tip} · {said}" if count else tip)
+        button.setAccessibleName(f"{runs.label}, {said}" if count else runs.label)
         button.setStyleSheet("QToolButton { font-weight: bold; }" if count else "")
 
     def show_page(self, key: str) -> None:
-        if key == "runs":
-            runs = self.runs
-            if self.stack.currentWidget() is not runs:
-                runs.reload_history()
-            page: QWidget = runs
-        elif key == "schedules":
-            page = self.schedules
-        elif key == "batches":
-            page = self.batches
-        elif key == "logins":
-            page = self.logins
-        else:
-            page = self.workflows
+        page = self.screen_for(key)
+        if key == "runs" and self.stack.currentWidget() is not page:
+            cast("Screen", page).refresh()  # the history, fresh each time it is shown
         self.stack.setCurrentWidget(page)
         self.nav_buttons[key].setChecked(True)
 
     def _on_nav(self, key: str) -> None:
-        """The sidebar's buttons. While the Runs button counts runs that wait for a person
-        that were not shown yet, it shows them (the history's "Waiting for me"); after
-        that it keeps the history's filters as they were."""
+        """The sidebar's buttons and the View menu's shortcuts. While the Runs button
+        counts runs that wait for a person that were not shown yet, it shows them (the
+        history's "Waiting for me"); after that it keeps the history's filters as they
+        were."""
         self.show_page(key)
         if key == "runs" and self.waiting > self._waiting_seen:
             self.runs.show_waiting()
@@ -443,13 +400,11 @@ class MainWindow(QMainWindow):
         for key, button in self.nav_buttons.items():
             if button.isChecked():
                 return key
-        return "workflows"
+        return SCREENS[0].key
 
     def refresh_current(self) -> None:
-        if self.stack.currentWidget() is self.workflows:
-            self.workflows.request_refresh()
-        elif self._runs is not None and self.stack.currentWidget() is self._runs:
-            self._runs.reload_history()
+        """Ctrl+R: the screen on show loads again, whichever it is."""
+        cast("Screen", self.screen_for(self.current_page())).refresh()
 
     # ------------------------------------------------------------------ state
 
@@ -461,12 +416,6 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        splitter = s.value("workflows/splitter")
-        if isinstance(splitter, QByteArray):
-            self.workflows.splitter.restoreState(splitter)
-        header = s.value("workflows/header")
-        if isinstance(header, QByteArray):
-            self.workflows.table.horizontalHeader().restoreState(header)
         page = s.value("window/page")
         if isinstance(page, str) and page in self.nav_buttons:
             self.show_page(page)
@@ -475,8 +424,8 @@ class MainWindow(QMainWindow):
         s = self._settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        s.setValue("workflows/splitter", self.workflows.splitter.saveState())
-        s.setValue("workflows/header", self.workflows.table.horizontalHeader().saveState())
+        for page in self._screens.values():
+            cast("Screen", page).save_state(s)
         s.setValue("window/page", self.current_page())
         s.sync()
 

@@ -89,6 +89,34 @@ class Session(QObject):
             self.checked.emit()
         return report
 
+    async def use_client(
+        self,
+        client: SkyvernClient,
+        report: ConnectionReport | None = None,
+        *,
+        profile: Profile | None = None,
+    ) -> ConnectionReport:
+        """Make ``client``, built elsewhere, current: :meth:`connect_to`'s signals in its
+        order (a connecting report, ``client_changed``, the verdict, ``checked``), without
+        building an HTTP client. Tests hand the app an in-process fake this way (one that
+        acts as a ``SkyvernClient``: tests/fakes/client.py). Without ``report`` the
+        client is checked as a real one is (its version, its key)."""
+        old, self._client = self._client, client
+        self._profile = profile
+        self._set_report(
+            ConnectionReport(ConnectionState.CONNECTING, f"Connecting to {client.base_url}…")
+        )
+        self.client_changed.emit()
+        if old is not None and old is not client:
+            await old.aclose()
+        await asyncio.sleep(0)
+        if report is None:
+            report = await check_connection(client, has_key=client.has_key)
+        if client is self._client:
+            self._set_report(report)
+            self.checked.emit()
+        return report
+
     def note_error(self, exc: BaseException) -> None:
         """A screen's call failed: let the status bar say what that means for the connection."""
         self._set_report(ConnectionReport(state_for_error(exc), str(exc), self._report.version))

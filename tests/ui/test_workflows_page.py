@@ -197,7 +197,7 @@ async def test_refresh_keeps_selection_and_scroll(
     assert bar.maximum() > 0
     bar.setValue(bar.maximum() - 1)
     before = bar.value()
-    refreshed = page._tasks.spawn("workflows.refresh", page.refresh())
+    refreshed = page._tasks.spawn("workflows.refresh", page.load())
     await refreshed
     assert page.selected_workflow_id() == target
     assert bar.value() == before
@@ -263,7 +263,7 @@ async def test_a_failed_refresh_keeps_the_rows_and_says_why(
     await harness.connect(fake_server.url, API_KEY)
     await page.wait_loaded()
     assert page.model.rowCount() == 2
-    await page.refresh()
+    await page.load()
     assert page.model.rowCount() == 2
     assert page.panel.state is PanelState.CONTENT
     assert not page.banner.isHidden()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from ..dialogs import ask_save_path
+from ..screen import ScreenOwner
 
 # The batch code (and the API models it needs) loads when a batch is first used, not while
 # the window is being shown (tests/test_layers.py).
@@ -26,10 +26,7 @@ if TYPE_CHECKING:
     from ...api.models import Workflow
     from ...core.batch.runner import BatchRunner
     from ...core.batch.store import BatchInfo, BatchStore
-    from ...core.storage.notices import Notices
-    from ..errors import ErrorReporter
-    from ..session import Session
-    from ..tasks import TaskRunner
+    from ..context import AppContext
     from .page import BatchesPage
     from .setup import BatchDraft, BatchSetup
     from .view import BatchView
@@ -37,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class BatchController(QObject):
+class BatchController(QObject, ScreenOwner["BatchesPage"]):
     """Intents out: ``run_open_requested(run_id)``, ``page_wanted()``; ``notify(title,
     text)`` when a batch ends; ``message(text)`` for the status bar."""
 
@@ -46,35 +43,22 @@ class BatchController(QObject):
     notify = Signal(str, str)
     message = Signal(str)
 
-    def __init__(
-        self,
-        page: Callable[[], BatchesPage],
-        session: Session,
-        tasks: TaskRunner,
-        reporter: ErrorReporter,
-        store_path: Path,
-        parent: QObject | None = None,
-        *,
-        headless: bool = False,
-        notices: Notices | None = None,
-    ) -> None:
+    def __init__(self, ctx: AppContext, store_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._notices = notices
-        self._page_of = page
-        self._session = session
-        self._tasks = tasks
-        self._reporter = reporter
+        self._notices = ctx.notices
+        self._session = session = ctx.session
+        self._tasks = ctx.tasks
+        self._reporter = ctx.reporter
         self._store_path = store_path
         # A headless start (--screenshot, --self-test) stands beside a running app: it
         # never takes over that app's batches.
-        self._headless = headless
+        self._headless = ctx.headless
         self._store: BatchStore | None = None
         self.runners: dict[str, BatchRunner] = {}
         self.views: dict[str, BatchView] = {}
         self.setups: list[BatchSetup] = []
         self._workflows: dict[str, Workflow] = {}
         self._reopened: set[str] = set()  # batches found running at start (crash or quit)
-        self._attached = False
         session.client_changed.connect(self._on_client_changed)
         session.checked.connect(self._on_checked)
 
@@ -87,20 +71,10 @@ class BatchController(QObject):
             self._store = BatchStore(self._store_path, self._notices)
         return self._store
 
-    @property
-    def page(self) -> BatchesPage:
-        page = self._page_of()
-        if not self._attached:
-            self._attached = True
-            page.batch_selected.connect(self.show_batch)
-            self.refresh_list()
-        return page
-
-    def attach(self, page: BatchesPage) -> None:
+    def on_attach(self, page: BatchesPage) -> None:
         """The screen was built: it lists this server's batches."""
-        if not self._attached:
-            self._attached = True
-            page.batch_selected.connect(self.show_batch)
+        page.batch_selected.connect(self.show_batch)
+        page.refresh_requested.connect(self.refresh_list)
         self.refresh_list()
 
     # ------------------------------------------------------------------ a new batch
@@ -277,7 +251,7 @@ class BatchController(QObject):
         from ...core.batch.store import BatchState
 
         client = self._session.client
-        if not self._attached or client is None:
+        if not self.attached or client is None:
             return
         items = []
         for info in self.store.batches(client.base_url):
@@ -290,7 +264,7 @@ class BatchController(QObject):
             }[info.state]  # fmt: skip
             text = f"{info.workflow_title}\n{when:%d %b %H:%M} · {len(rows)} rows · {state}"
             items.append((info.batch_id, text, f"{info.source}\n{info.batch_id}"))
-        self._page_of().set_batches(items)
+        self.page.set_batches(items)
 
     def show_batch(self, batch_id: str) -> None:
         info = self.store.get(batch_id)
@@ -316,8 +290,8 @@ class BatchController(QObject):
                 await runner.aclose()
                 self.runners.pop(batch_id, None)
                 view = self.views.pop(batch_id, None)
-                if view is not None and self._attached:
-                    self._page_of().remove_widget(view)
+                if view is not None and self.attached:
+                    self.page.remove_widget(view)
                     view.deleteLater()
 
     async def _reopen(self) -> None:

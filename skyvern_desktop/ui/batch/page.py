@@ -3,7 +3,7 @@ shown (a new batch being set up, or a batch running or done)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..context import Change
+
 EMPTY_TEXT = (
     "A batch runs one workflow once for every row of a spreadsheet.\n\n"
     "On the Workflows screen, select a workflow and press “Run a spreadsheet…”."
@@ -25,6 +27,7 @@ class BatchesPage(QWidget):
     """``batch_selected(batch_id)`` when a batch of the list is chosen."""
 
     batch_selected = Signal(str)
+    refresh_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,9 +55,27 @@ class BatchesPage(QWidget):
         split.addWidget(self.stack)
         split.setStretchFactor(1, 1)
         split.setSizes([230, 1000])
+        split.setObjectName("batchSplitter")
+        self.splitter = split
         box = QHBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(split)
+
+    # ------------------------------------------------------------------ as a screen
+
+    def refresh(self) -> None:
+        self.refresh_requested.emit()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("batches/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        splitter = settings.value("batches/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def on_change(self, change: Change) -> None:
+        """Batches change through their owner, which shows them here."""
 
     def set_batches(self, items: list[tuple[str, str, str]]) -> None:
         """``(batch_id, text, tooltip)`` newest first; the selection stays."""

@@ -14,18 +14,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from ...api.errors import SkyvernError
 from ...api.secrets import Secret
-from ...core.connection.profiles import Profile, ProfileKind, ProfileStore
-from ...core.connection.secrets import KeyStore, KeyStoreError
+from ...core.connection.profiles import Profile, ProfileKind
+from ...core.connection.secrets import KeyStoreError
 from ..dialogs import wait_closed
-from ..errors import ErrorReporter
-from ..session import Session
-from ..tasks import TaskRunner
 from .controller import LocalServerController, ServerState
 
 if TYPE_CHECKING:  # the windows load when first opened, not while the main window shows
@@ -43,6 +40,9 @@ _STATE_LABELS = {
     ServerState.CRASHED: "Local server: stopped unexpectedly",
 }
 
+if TYPE_CHECKING:
+    from ..context import AppContext
+
 
 class LocalServerFlow(QObject):
     """``message(text)`` for the status bar."""
@@ -50,28 +50,20 @@ class LocalServerFlow(QObject):
     message = Signal(str)
 
     def __init__(
-        self,
-        window: QMainWindow,
-        session: Session,
-        store: ProfileStore,
-        keys: KeyStore,
-        tasks: TaskRunner,
-        reporter: ErrorReporter,
-        settings: QSettings,
-        data_dir: Path,
-        *,
-        reload_workflows: Callable[[], Awaitable[object]],
-        headless: bool = False,
+        self, ctx: AppContext, *, reload_workflows: Callable[[], Awaitable[object]]
     ) -> None:
+        window = ctx.parent
+        assert isinstance(window, QMainWindow)
         super().__init__(window)
         self._window = window
-        self._session = session
-        self._store = store
-        self._keys = keys
-        self._tasks = tasks
-        self._reporter = reporter
-        self._headless = headless
+        self._session = ctx.session
+        self._store = ctx.profiles
+        self._keys = ctx.keys
+        self._tasks = ctx.tasks
+        self._reporter = ctx.reporter
+        self._headless = ctx.headless
         self._reload_workflows = reload_workflows  # awaited after examples were added
+        settings, data_dir = ctx.settings, ctx.paths.data_dir / "local-server"
         # Parented to the window, so Qt deletes it (and its watch timer) with the window,
         # never Python's garbage collector at some later moment.
         self.process = LocalServerController(data_dir, settings, parent=window)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from ...api.errors import OutcomeUnknownError, SkyvernError
+from ..screen import ScreenOwner
 from .credentials import CredentialsFlow
 
 # The dialogs, the sign-in window and the rules they use (pydantic models among them) load
@@ -24,9 +25,7 @@ from .credentials import CredentialsFlow
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
     from ...api.models import BrowserProfile, BrowserSession
-    from ..errors import ErrorReporter
-    from ..session import Session
-    from ..tasks import TaskRunner
+    from ..context import AppContext
     from .dialogs import SessionStartDialog
     from .page import LoginsPage
     from .signin import SignInWindow
@@ -34,28 +33,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class LoginsController(QObject):
+class LoginsController(QObject, ScreenOwner["LoginsPage"]):
     """Intents out: ``launch_requested(wpid, options)`` (Use in a run…), ``message(text)``."""
 
     launch_requested = Signal(str, object)
     message = Signal(str)
 
-    def __init__(
-        self,
-        page: Callable[[], LoginsPage],
-        session: Session,
-        tasks: TaskRunner,
-        reporter: ErrorReporter,
-        window: QWidget,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._page_of = page
-        self._session = session
-        self._tasks = tasks
-        self._reporter = reporter
-        self._window = window
-        self._attached: LoginsPage | None = None
+        self._session = session = ctx.session
+        self._tasks = ctx.tasks
+        self._reporter = ctx.reporter
+        self._window = ctx.parent
         self.ours: set[str] = set()  # sessions this app started and closes at quit
         self._serial = 0
         self.windows: dict[str, SignInWindow] = {}
@@ -63,17 +52,7 @@ class LoginsController(QObject):
         self.credentials = CredentialsFlow(self)
         session.client_changed.connect(self._on_client_changed)
 
-    @property
-    def page(self) -> LoginsPage:
-        page = self._page_of()
-        if self._attached is not page:
-            self.attach(page)
-        return page
-
-    def attach(self, page: LoginsPage) -> None:
-        if self._attached is page:
-            return
-        self._attached = page
+    def on_attach(self, page: LoginsPage) -> None:
         page.refresh_requested.connect(self.load)
         page.new_credential_requested.connect(self.credentials.new_credential)
         page.rename_credential_requested.connect(self.credentials.rename_credential)
@@ -116,7 +95,7 @@ class LoginsController(QObject):
                 " keep running until their time runs out; close them there if you need to."
             )
             self.ours.clear()
-        if self._attached is not None:
+        if self.attached:
             self.load()
 
     # ------------------------------------------------------------------ lists
@@ -127,7 +106,7 @@ class LoginsController(QObject):
 
     async def _load(self) -> None:
         client = self.client
-        page = self._attached
+        page = self.page if self.attached else None
         if client is None or page is None:
             return
         page.set_status("Loading…")
@@ -160,8 +139,8 @@ class LoginsController(QObject):
         from .dialogs import SessionStartDialog
 
         profiles = []
-        if self._attached is not None:
-            profiles = [(p.name, p.browser_profile_id) for p in self._attached.profiles.items]
+        if self.attached:
+            profiles = [(p.name, p.browser_profile_id) for p in self.page.profiles.items]
         dialog = SessionStartDialog(profiles, self._window)
         dialog.start.connect(
             lambda minutes, profile_id, keep, proxy: self.spawn(
@@ -330,7 +309,7 @@ class LoginsController(QObject):
     # ------------------------------------------------------------------ profiles
 
     def _show_usage(self) -> None:
-        page = self._attached
+        page = self.page if self.attached else None
         if page is None:
             return
         profile = page.selected(page.profile_table)
@@ -339,7 +318,7 @@ class LoginsController(QObject):
             self.spawn("profile.usage", self._usage(profile))
 
     async def _usage(self, profile: BrowserProfile) -> None:
-        client, page = self.client, self._attached
+        client, page = self.client, (self.page if self.attached else None)
         if client is None or page is None:
             return
         try:

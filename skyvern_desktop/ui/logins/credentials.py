@@ -1,6 +1,7 @@
 """Credentials on the Logins screen: new ones (a form per kind), rename, and delete, which
 names the workflows whose inputs default to the credential first. Its owner is the
-Logins controller; this is the credentials part of its flow.
+Logins controller; this is the credentials part of its flow, and it knows its owner only
+as the ``CredentialsHost`` it needs (so the two modules do not import each other).
 
 Secrets typed into a credential form go to the server and nowhere else: not to settings,
 the log (they are registered for scrubbing before they leave), or an error's text.
@@ -8,21 +9,45 @@ the log (they are registered for scrubbing before they leave), or an error's tex
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol
 
 import shiboken6
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QDialog, QWidget
 
 from ...api.errors import OutcomeUnknownError, SkyvernError, ValidationError
 
 if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
     from ...api.models import Credential
     from ...api.models.logins import NewCredential
-    from .controller import LoginsController
     from .credential_dialog import CredentialDialog
 
 
+class CredentialsHost(Protocol):
+    """What the credentials flow needs of its owner (the Logins controller)."""
+
+    @property
+    def message(self) -> SignalInstance: ...
+    @property
+    def client(self) -> SkyvernClient | None: ...
+    @property
+    def window(self) -> QWidget: ...
+    def spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> None: ...
+    def keep(self, dialog: QDialog) -> None: ...
+    def load(self) -> None: ...
+    def report(self, what: str, exc: BaseException) -> None: ...
+    def ask_text(
+        self, name: str, title: str, label: str, value: str, then: Callable[[str], Any]
+    ) -> None: ...
+    def confirm(
+        self, name: str, title: str, text: str, yes: str, then: Callable[[], Any]
+    ) -> None: ...
+
+
 class CredentialsFlow:
-    def __init__(self, owner: LoginsController) -> None:
+    def __init__(self, owner: CredentialsHost) -> None:
         self._owner = owner
 
     def new_credential(self, kind: str) -> CredentialDialog:

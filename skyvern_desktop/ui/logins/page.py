@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..context import Change
 from ..format import relative_time
 from ..widgets.table_model import ListTableModel
 
@@ -155,10 +156,10 @@ class LoginsPage(QWidget):
             "Open a browser here, sign in to a site by hand, and keep it as a profile",
         )  # fmt: skip
         self.new_login.clicked.connect(self.new_login_requested)
-        self.refresh = _button("loginsRefresh", "Refresh", "Load the lists again")
-        self.refresh.clicked.connect(self.refresh_requested)
+        self.refresh_button = _button("loginsRefresh", "Refresh", "Load the lists again (Ctrl+R)")
+        self.refresh_button.clicked.connect(self.refresh_requested)
         head.addWidget(self.new_login)
-        head.addWidget(self.refresh)
+        head.addWidget(self.refresh_button)
         outer.addLayout(head)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("loginsTabs")
@@ -297,6 +298,22 @@ class LoginsPage(QWidget):
             button.setEnabled(on)
 
     # ------------------------------------------------------------------ contents
+
+    # ------------------------------------------------------------------ as a screen
+
+    def refresh(self) -> None:
+        self.refresh_requested.emit()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("logins/tab", self.tabs.currentIndex())
+
+    def restore_state(self, settings: QSettings) -> None:
+        tab = settings.value("logins/tab")
+        if tab is not None and str(tab).isdigit():
+            self.tabs.setCurrentIndex(int(str(tab)))
+
+    def on_change(self, change: Change) -> None:
+        """Credentials, sessions and profiles change through their owner."""
 
     def set_credentials(self, items: list[Credential]) -> None:
         self.credentials.set_items(items)

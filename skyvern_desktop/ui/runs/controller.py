@@ -20,15 +20,15 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from ...api.errors import SkyvernError
 from ...core.connection.urls import is_loopback
 from ...core.runs.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
 from ...core.runs.watcher import backoff
-from ..session import Session
-from ..tasks import TaskRunner
+from ..context import AppContext, ChangeKind
+from ..screen import ScreenOwner
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -46,14 +46,17 @@ MAX_QUESTIONS = 5
 counted in one notification."""
 
 
-class RunsController(QObject):
-    """``message(text)`` for the status bar; ``run_started(run)`` after a run this app
-    started has its pane (the Workflows screen refreshes its Last run column);
-    ``pane_focused()`` when a pane was brought forward (the Runs screen is shown)."""
+class RunsController(QObject, ScreenOwner["RunsPage"]):
+    """Owns the runs: the panes and the registry. ``message(text)`` for the status bar;
+    announces ``Change(RUN_STARTED, wpid)`` after a run this app started has its pane;
+    ``pane_focused()`` when a pane was brought forward (the Runs screen is shown);
+    ``rerun_requested`` and ``code_requested`` are the Runs screen's intents for the
+    launch and codes owners."""
 
     message = Signal(str)
-    run_started = Signal(object)  # RunResponse
     pane_focused = Signal()
+    rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
+    code_requested = Signal(str, str)  # run_id, totp_identifier
     waiting_count = Signal(int)  # how many runs wait for a person now
     notified = Signal(str, str, str)  # title, message, run_id ("" for several runs)
 
@@ -62,40 +65,33 @@ class RunsController(QObject):
 
     def __init__(
         self,
-        page: Callable[[], RunsPage],
-        session: Session,
+        ctx: AppContext,
         registry: RunRegistry,
-        settings: QSettings,
         *,
         title_of: Callable[[str], str | None],
-        tasks: TaskRunner,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._tasks = tasks
+        self._ctx = ctx
+        self._tasks = ctx.tasks
         self.paused = PausedRuns()
         self._notice_run: str | None = None  # what clicking the last notification opens
         self._batch = 0  # names the tasks that tell about runs a list found waiting
-        self._page = page  # the Runs screen, built when first asked for
-        self._attached = False
-        self._session = session
+        self._session = ctx.session
         self.registry = registry
-        self._settings = settings
+        self._settings = ctx.settings
         self._title_of = title_of  # a workflow's title, when the Workflows screen knows it
+        self._selected: tuple[str | None, str | None] = (None, None)
         self._tray: QSystemTrayIcon | None = None
-        session.client_changed.connect(self.restore_panes)
-        session.client_changed.connect(self._forget_waiting)
-        session.checked.connect(self._watch_waiting)
+        ctx.session.client_changed.connect(self.restore_panes)
+        ctx.session.client_changed.connect(self._forget_waiting)
+        ctx.session.checked.connect(self._watch_waiting)
 
-    @property
-    def page(self) -> RunsPage:
-        return self._page()
-
-    def attach(self, page: RunsPage) -> None:
-        """The Runs screen exists now: listen to it (the window calls this once)."""
-        if self._attached:
-            return
-        self._attached = True
+    def on_attach(self, page: RunsPage) -> None:
+        """The Runs screen exists now: listen to it, and show it what it should know."""
+        page.set_selected_workflow(*self._selected)
+        page.rerun_requested.connect(self.rerun_requested)
+        page.code_requested.connect(self.code_requested)
         page.open_requested.connect(
             lambda run_id, wpid: self.open_run(run_id, workflow_permanent_id=wpid or None)
         )
@@ -104,6 +100,22 @@ class RunsController(QObject):
         page.run_finished.connect(self._on_run_finished)
         page.waiting_changed.connect(self._on_pane_waiting)
         page.runs_listed.connect(self._on_runs_listed)
+
+    def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
+        """The workflow selected on the Workflows screen: the history can show only it."""
+        self._selected = (wpid, title)
+        if self.attached:
+            self.page.set_selected_workflow(wpid, title)
+
+    def show_schedule(self, wpid: str, schedule_id: str, label: str) -> None:
+        """The run history, filtered to the runs one schedule started, in front."""
+        self.page.show_schedule(wpid, schedule_id, label)
+        self.pane_focused.emit()
+
+    def close_panes(self) -> None:
+        """Close every pane (quitting), without building the Runs screen for it."""
+        if self.attached:
+            self.page.close_all()
 
     def _base_url(self) -> str | None:
         client = self._session.client
@@ -132,14 +144,14 @@ class RunsController(QObject):
         """A run this app started (the launcher, Run now): its pane, in front."""
         self.message.emit(f"Run {run.run_id} started.")
         self.open_run(run.run_id, workflow_permanent_id=run.workflow_permanent_id)
-        self.run_started.emit(run)
+        self._ctx.changes.announce(ChangeKind.RUN_STARTED, run.workflow_permanent_id)
 
     def restore_panes(self) -> None:
         """After a (re)connect: the panes open last time come back and resume watching.
         With none to show and the Runs screen never built, it is not built for this."""
         client = self._session.client
         entries = self.registry.open_panes(client.base_url) if client is not None else []
-        if not entries and not self._attached:
+        if not entries and not self.attached:
             return
         self.page.close_all()
         if client is None:
@@ -277,6 +289,7 @@ class RunsController(QObject):
             return
         known = self.registry.get(base, run.run_id)
         self.registry.record(base, run.run_id, status=str(run.status), terminal=True)
+        self._ctx.changes.announce(ChangeKind.RUN_ENDED, run.workflow_permanent_id)
         if known is None or not known.terminal:  # a pane reopened on an old run stays quiet
             self._notice_run = run.run_id
             self.notify(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from ..context import Change, ChangeKind
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
@@ -81,6 +82,24 @@ class RunsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
         layout.addWidget(self.splitter)
+
+    # ------------------------------------------------------------------ as a screen
+
+    def refresh(self) -> None:
+        self.reload_history()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("runs/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        splitter = settings.value("runs/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def on_change(self, change: Change) -> None:
+        """A run started or ended: the history on show lists it."""
+        if change.kind in (ChangeKind.RUN_STARTED, ChangeKind.RUN_ENDED) and self.isVisible():
+            self.reload_history()
 
     def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
         """The workflow selected on the Workflows screen: the history can show only it."""

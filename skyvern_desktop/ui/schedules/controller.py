@@ -7,18 +7,18 @@ import asyncio
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QInputDialog, QWidget
+from PySide6.QtWidgets import QDialog, QInputDialog
 
 from ...api.errors import OutcomeUnknownError, SkyvernError
 from ...core.schedules.rules import run_now_request, schedule_label
+from ..context import AppContext, ChangeKind
 from ..dialogs import FormOwner, run_dialog, show_form
-from ..errors import ErrorReporter
-from ..session import Session
-from ..tasks import TaskRunner
+from ..screen import ScreenOwner
 
 if TYPE_CHECKING:
     from ...api.models import RunResponse, ScheduleWithNextRuns
     from .editor import ScheduleEditor
+    from .page import SchedulesPage
 
 
 class WorkflowChoices(Protocol):
@@ -31,21 +31,34 @@ class WorkflowChoices(Protocol):
     def selected_workflow_id(self) -> str | None: ...
 
 
-class SchedulesController(FormOwner["ScheduleEditor"]):
-    """``changed(wpid)`` after a schedule of ``wpid`` was saved; ``run_started(run)`` after
-    Run now started a run; ``message(text)`` for the status bar."""
+class SchedulesController(FormOwner["ScheduleEditor"], ScreenOwner["SchedulesPage"]):
+    """Owns the Schedules screen's flows. Announces ``Change(SCHEDULES, wpid)`` after a
+    schedule of ``wpid`` was saved, switched or deleted; ``run_started(run)`` after Run now
+    started a run; ``runs_requested(wpid, schedule_id, label)`` for the runs owner;
+    ``message(text)`` for the status bar."""
 
-    changed = Signal(str)
     run_started = Signal(object)  # RunResponse
+    runs_requested = Signal(str, str, str)  # workflow_permanent_id, schedule_id, label
     message = Signal(str)
 
     def __init__(
-        self, session: Session, tasks: TaskRunner, reporter: ErrorReporter, window: QWidget,
-        workflows: WorkflowChoices, parent: QObject | None = None,
-    ) -> None:  # fmt: skip
-        super().__init__(session, tasks, reporter, window, parent)
+        self, ctx: AppContext, workflows: WorkflowChoices, parent: QObject | None = None
+    ) -> None:
+        super().__init__(ctx, parent)
         self._workflows = workflows
         self._runs_starting: set[str] = set()
+
+    def on_attach(self, page: SchedulesPage) -> None:
+        page.new_requested.connect(lambda: self.request_new(None))
+        page.edit_requested.connect(self.request_edit)
+        page.duplicate_requested.connect(self.request_duplicate)
+        page.run_now_requested.connect(self.request_run_now)
+        page.changed.connect(self.announce)
+        page.runs_requested.connect(self.runs_requested)
+
+    def announce(self, wpid: str) -> None:
+        """A schedule of ``wpid`` changed (saved here, or switched or deleted on a screen)."""
+        self._ctx.changes.announce(ChangeKind.SCHEDULES, wpid)
 
     # ------------------------------------------------------------------ the editor
 
@@ -134,7 +147,7 @@ class SchedulesController(FormOwner["ScheduleEditor"]):
 
     def _on_saved(self, result: ScheduleWithNextRuns) -> None:
         self.message.emit(f"Schedule “{schedule_label(result.schedule)}” saved.")
-        self.changed.emit(result.schedule.workflow_permanent_id)
+        self.announce(result.schedule.workflow_permanent_id)
 
     # ------------------------------------------------------------------ Run now
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from ...api.enums import ScheduleStatusFilter
 from ...api.errors import NotFoundError, ServerError, SkyvernError
 from ...core.schedules.rules import schedule_title
+from ..context import Change, ChangeKind
 from ..dialogs import ask
 from ..session import Session
 from ..tasks import TaskRunner
@@ -224,6 +225,24 @@ class SchedulesPage(QWidget):
 
     def _filtered(self) -> bool:
         return bool(self.status.currentData() or self.search.text().strip())
+
+    # ------------------------------------------------------------------ as a screen
+
+    def refresh(self) -> None:
+        self.reload()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("schedules/header", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header = settings.value("schedules/header")
+        if isinstance(header, QByteArray):
+            self.table.horizontalHeader().restoreState(header)
+
+    def on_change(self, change: Change) -> None:
+        """A schedule was saved, switched or deleted anywhere: the list follows."""
+        if change.kind is ChangeKind.SCHEDULES:
+            self.reload()
 
     def reload(self, reset_page: bool = False) -> None:
         if reset_page:

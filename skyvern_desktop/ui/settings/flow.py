@@ -8,20 +8,20 @@ import asyncio
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog
 
 from ...api.secrets import Secret
 from ...core.connection.check import ConnectionState
-from ...core.connection.profiles import Profile, ProfileKind, ProfileStore, environment_override
+from ...core.connection.profiles import Profile, ProfileKind, environment_override
 from ...core.connection.profiles import resolve_connection as resolve
-from ...core.connection.secrets import KeyStore, KeyStoreError
+from ...core.connection.secrets import KeyStoreError
 from ..dialogs import run_dialog
-from ..errors import ErrorReporter
-from ..session import Session
-from ..tasks import TaskRunner
 
 if TYPE_CHECKING:  # the dialog loads when first opened, not while the main window shows
     from .dialog import ConnectionsDialog
+
+if TYPE_CHECKING:
+    from ..context import AppContext
 
 
 class LocalStarter(Protocol):
@@ -33,24 +33,14 @@ class LocalStarter(Protocol):
 
 
 class ConnectionsFlow(QObject):
-    def __init__(
-        self,
-        window: QWidget,
-        session: Session,
-        store: ProfileStore,
-        keys: KeyStore,
-        tasks: TaskRunner,
-        reporter: ErrorReporter,
-        local: LocalStarter,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, ctx: AppContext, local: LocalStarter, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._window = window
-        self._session = session
-        self._store = store
-        self._keys = keys
-        self._tasks = tasks
-        self._reporter = reporter
+        self._window = ctx.parent
+        self._session = ctx.session
+        self._store = ctx.profiles
+        self._keys = ctx.keys
+        self._tasks = ctx.tasks
+        self._reporter = ctx.reporter
         self._local = local
         self.use_local = False  # --local: start (or reuse) the local server and connect to it
         self._local_chosen = False  # "Run Skyvern on this computer" in the dialog

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.errors import ServerError, SkyvernError
+from ..context import Change, ChangeKind
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
@@ -201,7 +202,7 @@ class WorkflowsPage(QWidget):
     def request_refresh(self) -> None:
         if self._session.client is None:
             return
-        self._tasks.spawn("workflows.refresh", self.refresh(), replace=False)
+        self._tasks.spawn("workflows.refresh", self.load(), replace=False)
 
     def workflow_title(self, wpid: str) -> str | None:
         """The title of a listed workflow (``None`` when it is not in the list)."""
@@ -221,9 +222,34 @@ class WorkflowsPage(QWidget):
     def last_error(self) -> str | None:
         return self._last_error
 
+    # ------------------------------------------------------------------ as a screen
+
+    def refresh(self) -> None:
+        self.request_refresh()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("workflows/splitter", self.splitter.saveState())
+        settings.setValue("workflows/header", self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        splitter = settings.value("workflows/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        header = settings.value("workflows/header")
+        if isinstance(header, QByteArray):
+            self.table.horizontalHeader().restoreState(header)
+
+    def on_change(self, change: Change) -> None:
+        """A run started or ended (the Last run column), schedules changed (the Schedules
+        column, and the details panel when it shows that workflow), workflows changed."""
+        wpid = change.workflow_permanent_id
+        if change.kind is ChangeKind.SCHEDULES and wpid and self.selected_workflow_id() == wpid:
+            self.reload_workflow_schedules(wpid)
+        self.request_refresh()
+
     # ------------------------------------------------------------------ loading
 
-    async def refresh(self) -> None:
+    async def load(self) -> None:
         """Load every workflow page by page, then the last runs and schedule counts."""
         client = self._session.client
         if client is None:
@@ -396,7 +422,7 @@ class WorkflowsPage(QWidget):
             self._show_disconnected()
         else:
             self.panel.show_loading("Loading workflows…", f"From {self._session.client.base_url}")
-            self._tasks.spawn("workflows.refresh", self.refresh())
+            self._tasks.spawn("workflows.refresh", self.load())
 
     def _show_disconnected(self) -> None:
         self.panel.show_empty(
