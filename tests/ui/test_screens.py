@@ -50,7 +50,7 @@ async def test_ctrl_1_to_n_shows_each_screen_built_on_first_use(
             assert action is not None and action.shortcut().toString() == f"Ctrl+{n}"
             qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + n), Qt.KeyboardModifier.ControlModifier)
             current = window.stack.currentWidget()
-            assert current.objectName() == PAGE_NAMES[screen.key]
+            assert current is not None and current.objectName() == PAGE_NAMES[screen.key]
             assert window.current_page() == screen.key and button.isChecked()
             assert isinstance(current, Screen)
     finally:
