@@ -34,8 +34,8 @@ from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.core.server.process import LocalServer
 from skyvern_desktop.ui.loop import new_event_loop
-from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
+from tests.support.panes import run_pane
 from tests.support.server_build import ServerEnvironment, serve_folder
 
 STREAMS = int(os.environ.get("BENCH_LIVE_STREAMS", "4"))
@@ -75,11 +75,11 @@ async def phase(
     runs = [await client.run_workflow(WorkflowRunRequest(workflow_id=wpid)) for _ in range(STREAMS)]
     panes = []
     for i, run in enumerate(runs):
-        pane = RunPane(run.run_id, client, tasks)
+        pane = run_pane(run.run_id, client, tasks)
         pane.resize(960, 720)
         pane.move(40 * i, 40 * i)
         pane.show()  # every pane on screen: each decodes its own frames
-        pane.start()
+        pane.tracker.start()
         panes.append(pane)
     while any(p.run is None or str(p.run.status) != "running" for p in panes):  # noqa: ASYNC110
         await asyncio.sleep(0.2)
@@ -118,6 +118,7 @@ async def phase(
         if pane.run is not None and not pane.run.is_terminal:
             await client.cancel_run(pane.run_id)
         pane.stop()
+        pane.tracker.stop()
         pane.close()
         pane.deleteLater()
     await tasks.aclose()

@@ -28,6 +28,7 @@ from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.core.server.process import LocalServer
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.runs.page import RunsPage
+from skyvern_desktop.ui.runs.tracker import RunTracker
 from skyvern_desktop.ui.session import Session
 from skyvern_desktop.ui.tasks import TaskRunner
 from tests.support.server_build import ServerEnvironment
@@ -75,7 +76,10 @@ async def main(base_url: str, key: str) -> None:
             await client.run_workflow(WorkflowRunRequest(workflow_id=wpid)) for _ in range(RUNS)
         ]
         t0 = time.perf_counter()
-        panes = [page.open_run(run.run_id, client, focus=False) for run in started]
+        trackers = [RunTracker(run.run_id, client, tasks) for run in started]
+        for tracker in trackers:
+            tracker.start()
+        panes = [page.open_run(tracker, focus=False) for tracker in trackers]
         lags = await loop_lag(WAIT_SECONDS)
         while any(p.run is None or not p.run.is_terminal for p in panes):
             lags += await loop_lag(1.0)
@@ -83,11 +87,13 @@ async def main(base_url: str, key: str) -> None:
                 break
         elapsed = time.perf_counter() - t0
         await tasks.join()
-        requests = [p.watcher.requests if p.watcher else 0 for p in panes]
+        requests = [p.tracker.watcher.requests if p.tracker.watcher else 0 for p in panes]
         rss = rss_mb()
         before = sum(requests)
         await asyncio.sleep(10)  # finished panes, sitting idle
-        idle_requests = sum(p.watcher.requests if p.watcher else 0 for p in panes) - before
+        idle_requests = (
+            sum(p.tracker.watcher.requests if p.tracker.watcher else 0 for p in panes) - before
+        )
         finished = sum(1 for p in panes if p.run is not None and p.run.is_terminal)
 
     # A 5 MB output: fetched by the real client (from an in-process transport), parsed and

@@ -75,16 +75,18 @@ async def take(
         if pane is not None:
             # An ended run: once its results have loaded. A running one: once its
             # Overview shows a live picture and the block it is in (or it ends).
-            finished = asyncio.Event()
-            pane.finished.connect(lambda _r: finished.set())
             follower = pane.follower
+
+            def finished() -> bool:  # ended, and its results loaded
+                loading = f"pane.results.{pane.run_id}" in app.tasks.names
+                return pane.tracker.final is not None and not loading
 
             def ready() -> bool:
                 live = follower.slot.shown > 0 and follower.place is not None
                 if follower.run is not None and str(follower.run.status) == "paused":
                     # A run waiting for a person: its question, over its live picture.
                     return pane.question.isVisible() and follower.slot.shown > 0
-                return finished.is_set() or (live and not follower.over())
+                return finished() or (live and not follower.over())
 
             deadline = time.monotonic() + 20
             while not ready() and time.monotonic() < deadline:  # noqa: ASYNC110

@@ -17,12 +17,12 @@ from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.ui.codes.dialog import CodeDialog
-from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
 from tests.api.support import API_KEY, run_json
 from tests.fakes.server import FakeResponse, FakeServer
 from tests.integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
 from tests.realserver import RealServer, WebhookReceiver
+from tests.support.panes import run_pane
 from tests.ui.conftest import connected_app, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -182,9 +182,9 @@ async def test_a_replay_the_server_fails_or_cannot_deliver_is_said_plainly(
         }),
     )  # fmt: skip
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks)
+        pane = run_pane("wr_1", client, tasks)
         pane.show()
-        pane.start()
+        pane.tracker.start()
         tab = pane.webhook
         await wait_until(lambda: tab.send.isEnabled(), what="the button")
         for _ in range(2):
@@ -203,6 +203,7 @@ async def test_a_replay_the_server_fails_or_cannot_deliver_is_said_plainly(
         assert len(fake_server.requests_to("POST", path)) == 2
         assert pane.run is not None and pane.run.status == RunStatus.COMPLETED
         pane.stop()
+        pane.tracker.stop()
         pane.deleteLater()
 
 

@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.core.runs.watcher import WatchPolicy
 from skyvern_desktop.ui.runs import following
-from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
 from tests.api.support import API_KEY, run_json
 from tests.fakes.server import FakeResponse, FakeServer
+from tests.support.panes import run_pane
 from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -43,9 +43,9 @@ async def test_a_hidden_pane_reads_nothing_and_a_shown_one_reads_every_few_secon
     monkeypatch.setattr(following, "REFRESH_MAX", 0.2)
     _serve_running(fake_server)
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks, policy=FAST_WATCH)
+        pane = run_pane("wr_1", client, tasks, policy=FAST_WATCH)
         qtbot.addWidget(pane)
-        pane.start()  # never shown: watched (its status), not followed
+        pane.tracker.start()  # never shown: watched (its status), not followed
         await wait_until(lambda: pane.run is not None, what="the first reading")
         await asyncio.sleep(0.6)
         assert _reads(fake_server) == 0
@@ -69,6 +69,7 @@ async def test_a_hidden_pane_reads_nothing_and_a_shown_one_reads_every_few_secon
         assert _reads(fake_server) == ended  # finished: no more reads, though shown
         assert "pane.follow.wr_1" not in tasks.names
         pane.stop()
+        pane.tracker.stop()
 
 
 async def test_reads_slow_down_while_nothing_changes(
@@ -78,10 +79,10 @@ async def test_reads_slow_down_while_nothing_changes(
     monkeypatch.setattr(following, "REFRESH_MAX", 0.8)
     _serve_running(fake_server)
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks, policy=FAST_WATCH)
+        pane = run_pane("wr_1", client, tasks, policy=FAST_WATCH)
         qtbot.addWidget(pane)
         pane.show()
-        pane.start()
+        pane.tracker.start()
         await wait_until(lambda: _reads(fake_server) >= 2, what="the first reads")
         await asyncio.sleep(1.0)
         early = _reads(fake_server)
@@ -90,13 +91,14 @@ async def test_reads_slow_down_while_nothing_changes(
         # 1 s at 0.05 s would be ~20 rounds; backing off to 0.8 s leaves about 2 in 1.6 s.
         assert later <= 3 * len(FOLLOW), later
         pane.stop()
+        pane.tracker.stop()
 
 
 async def test_the_recording_tab_waits_for_the_final_recording(
     qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
 ) -> None:
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks, read_local_files=True)
+        pane = run_pane("wr_1", client, tasks, read_local_files=True)
         qtbot.addWidget(pane)
         player = pane.player
         player.offer(None, final=True, ended=False)
@@ -107,7 +109,7 @@ async def test_the_recording_tab_waits_for_the_final_recording(
         assert player.save.isEnabled()
         player.offer(None, final=True, ended=True)
         assert player.note.text() == "This run has no recording."
-        remote = RunPane("wr_2", client, tasks, read_local_files=False)
+        remote = run_pane("wr_2", client, tasks, read_local_files=False)
         qtbot.addWidget(remote)
         remote.player.offer("file:///srv/rec.mp4", final=True, ended=True)
         assert "cannot be played from here" in remote.player.note.text()
@@ -126,9 +128,9 @@ async def test_a_hidden_pane_whose_run_ends_leaves_no_task_behind(
     fake_server.always("GET", "/v1/runs/wr_1", FakeResponse.of_json(
         run_json("wr_1", status="completed")))  # fmt: skip
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks, policy=FAST_WATCH)
+        pane = run_pane("wr_1", client, tasks, policy=FAST_WATCH)
         qtbot.addWidget(pane)
-        pane.start()  # never shown: the follower waits to be shown, until the run ends
+        pane.tracker.start()  # never shown: the follower waits to be shown, until the run ends
         await asyncio.wait_for(tasks.join(), timeout=10)
         assert pane.run is not None and pane.run.is_terminal
         assert tasks.names == []
@@ -138,7 +140,7 @@ async def test_frames_are_decoded_only_while_the_overview_is_on_screen(
     qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
 ) -> None:
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks)
+        pane = run_pane("wr_1", client, tasks)
         qtbot.addWidget(pane)
         slot = pane.follower.slot
         assert not slot.active  # not shown

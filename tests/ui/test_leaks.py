@@ -14,10 +14,10 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.ui.errors import HISTORY_SIZE, ErrorReporter
 from skyvern_desktop.ui.local.dialogs import StartDialog
-from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
 from tests.api.support import API_KEY
 from tests.fakes.server import FakeServer
+from tests.support.panes import run_pane
 from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -49,7 +49,7 @@ async def test_the_cancel_question_is_deleted_once_answered(
     qtbot: QtBot, tasks: TaskRunner, fake_server: FakeServer
 ) -> None:
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks)
+        pane = run_pane("wr_1", client, tasks)
         qtbot.addWidget(pane)
         asking = asyncio.ensure_future(pane.cancel())
         await wait_until(
@@ -72,7 +72,7 @@ async def test_an_enlarged_screenshot_is_deleted_once_closed(
     picture.fill(0x3366AA)
     assert picture.save(str(tmp_path / "shot.png"))
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks, read_local_files=True)
+        pane = run_pane("wr_1", client, tasks, read_local_files=True)
         qtbot.addWidget(pane)
         # A screenshot that cannot be read keeps its row: the next one still enlarges.
         await pane.load_screenshots([(tmp_path / "gone.png").as_uri(),

@@ -35,6 +35,7 @@ from skyvern_desktop.ui.runs.pane import RunPane
 from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.frames import FrameSlot, FrameView
 from tests.api.support import API_KEY, run_json
+from tests.support.panes import run_pane
 from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -278,7 +279,7 @@ class Overview:
 async def open_pane(qtbot: QtBot, tasks: TaskRunner, api: LiveApi) -> AsyncIterator[RunPane]:
     """A shown run pane for ``wr_1`` on ``api``, not yet started; stopped afterwards."""
     async with api.serving(), SkyvernClient(api.base_url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane("wr_1", client, tasks, policy=FAST_WATCH)
+        pane = run_pane("wr_1", client, tasks, policy=FAST_WATCH)
         qtbot.addWidget(pane)
         pane.resize(1000, 700)
         pane.show()
@@ -286,6 +287,7 @@ async def open_pane(qtbot: QtBot, tasks: TaskRunner, api: LiveApi) -> AsyncItera
             yield pane
         finally:
             pane.stop()
+            pane.tracker.stop()
             await tasks.join()
             pane.hide()
 
@@ -313,7 +315,7 @@ async def test_frames_show_live_in_the_overview_from_a_socket_on_the_apps_loop(
             offer(frame)
 
         monkeypatch.setattr(pane.follower.slot, "offer", offer_here)
-        pane.start()
+        pane.tracker.start()
         await wait_until(lambda: view.showing(BLUE), what="the newest frame on screen")
         await wait_until(lambda: view.url.text() == page, what="the frame's page")
         assert view.url.toolTip() == page
@@ -364,9 +366,10 @@ async def test_closing_the_pane_closes_the_socket(
 
     api = LiveApi(script)
     async with open_pane(qtbot, tasks, api) as pane:
-        pane.start()
+        pane.tracker.start()
         await wait_until(lambda: pane.follower.slot.shown >= 2, what="frames")
         pane.stop()
+        pane.tracker.stop()
         await wait_until(lambda: api.closed == 1, within=3, what="the socket to close")
         await asyncio.sleep(0.2)
         assert api.connections == 1  # and not opened again
@@ -393,7 +396,7 @@ async def test_a_dropped_connection_says_reconnecting_and_frames_resume(
         view = Overview(pane)
         changes: list[bool] = []
         pane.live_changed.connect(changes.append)
-        pane.start()
+        pane.tracker.start()
         await wait_until(lambda: view.showing(RED), what="the first frame")
         await wait_until(lambda: "reconnecting" in view.note.text(), what="the word")
         assert "connection dropped" in view.note.text()
@@ -438,7 +441,7 @@ async def test_malformed_and_oversized_frames_are_dropped_and_the_window_keeps_g
     ticker.timeout.connect(lambda: ticks.append(time.monotonic()))
     async with open_pane(qtbot, tasks, api) as pane:
         view = Overview(pane)
-        pane.start()
+        pane.tracker.start()
         await wait_until(lambda: view.showing(RED), what="the first frame")
         feed, slot = pane.follower.feed, pane.follower.slot
         assert feed is not None
@@ -475,7 +478,7 @@ async def test_a_refused_key_shows_the_servers_words_and_is_not_retried(
     api = LiveApi(script)
     async with open_pane(qtbot, tasks, api) as pane:
         view = Overview(pane)
-        pane.start()
+        pane.tracker.start()
         await wait_until(
             lambda: "Invalid credential provided" in view.note.text(), what="the server's words"
         )
@@ -502,7 +505,7 @@ async def test_after_the_sign_off_the_socket_is_closed_and_not_reopened(
     api = LiveApi(script)
     async with open_pane(qtbot, tasks, api) as pane:
         view = Overview(pane)
-        pane.start()
+        pane.tracker.start()
         await wait_until(lambda: view.showing(RED), what="the frame")
         await wait_until(
             lambda: pane.follower.feed is not None and pane.follower.feed.state is FeedState.ENDED,

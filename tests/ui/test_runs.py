@@ -13,12 +13,13 @@ from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.runs.watcher import WatchPolicy
-from skyvern_desktop.ui.runs.pane import RunPane, local_path
+from skyvern_desktop.ui.runs.pane import local_path
 from skyvern_desktop.ui.tasks import TaskRunner
 from tests.api.support import API_KEY, run_json
 from tests.fakes.server import FakeResponse, FakeServer
 from tests.integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
 from tests.realserver import RealServer
+from tests.support.panes import run_pane
 from tests.ui.conftest import app_on, child, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
@@ -155,12 +156,12 @@ async def test_failure_reason_and_presigned_screenshots_without_the_key(
     fake_server.always("GET", "/v1/runs/wr_1/timeline", FakeResponse.of_json([]))
     tasks = TaskRunner()
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        pane = RunPane(
+        pane = run_pane(
             "wr_1", client, tasks, policy=WatchPolicy(first_interval=0.01, error_base=0.01)
         )
         qtbot.addWidget(pane)
         pane.show()
-        final = await pane.watch()
+        final = await pane.tracker.watch()
         await tasks.join()
     assert final is not None
     assert pane.failure.isVisible()

@@ -27,6 +27,7 @@ from tests.api.support import API_KEY, run_json
 from tests.fakes.server import FakeResponse, FakeServer
 from tests.integration.helpers import WorkflowFactory, human_workflow_blocks, wait_for_run
 from tests.realserver import RealServer
+from tests.support.panes import run_pane
 from tests.support.server_build import MailBox
 from tests.ui.conftest import connected_app, message_box, wait_until
 
@@ -205,10 +206,10 @@ async def _paused_pane(
     fake_server.always("GET", "/v1/runs/wr_1", FakeResponse.of_json(run_json(status="paused")))
     fake_server.always("GET", "/v1/runs/wr_1/timeline", FakeResponse.of_json(_paused_timeline()))
     fake_server.always("GET", "/v1/runs/wr_1/artifacts", FakeResponse.of_json([]))
-    pane = RunPane("wr_1", client, tasks)
+    pane = run_pane("wr_1", client, tasks)
     pane.resize(1000, 700)
     pane.show()
-    pane.start()
+    pane.tracker.start()
     await wait_until(pane.question.isVisible, what="the panel")
     return pane
 
@@ -240,6 +241,7 @@ async def test_someone_else_answered_first_or_the_server_fails_said_in_plain_wor
         await wait_until(lambda: panel.message.text() == GONE_TEXT or not panel.isVisible())
         assert fake_server.requests_to("POST", "/v1/runs/wr_1/cancel") == []
         pane.stop()
+        pane.tracker.stop()
         pane.deleteLater()
 
 
@@ -254,4 +256,5 @@ async def test_a_lost_answer_is_never_sent_again(
         await wait_until(lambda: "did not send it again" in pane.question.message.text())
         assert len(fake_server.requests_to("POST", path)) == 1
         pane.stop()
+        pane.tracker.stop()
         pane.deleteLater()

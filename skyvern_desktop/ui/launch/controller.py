@@ -14,11 +14,14 @@ from ...api.errors import SkyvernError
 from ..dialogs import FormOwner, show_form
 
 if TYPE_CHECKING:
+    from ...api.client import SkyvernClient
+    from ...api.models import RunResponse, WorkflowRunRequest
     from .dialog import LaunchDialog
 
 
 class LaunchController(FormOwner["LaunchDialog"]):
-    """``run_started(run)`` when a launcher has started a run."""
+    """Owns starting runs from the launcher: the launcher builds the request, this sends it
+    (``start_run``) and says ``run_started(run)`` for the runs owner."""
 
     run_started = Signal(object)  # RunResponse
 
@@ -54,7 +57,10 @@ class LaunchController(FormOwner["LaunchDialog"]):
                 earlier = await client.get_run(rerun_of)
             except SkyvernError as exc:
                 earlier_error = exc
-        dialog = LaunchDialog(workflow, client, self._tasks, parent=self._window)
+        dialog = LaunchDialog(
+            workflow, client, self._tasks, parent=self._window,
+            start=lambda request: self.start_run(client, request),
+        )  # fmt: skip
         if earlier is not None and earlier.run_request:
             dialog.prefill(earlier.run_request)
         elif earlier_error is not None:
@@ -64,5 +70,11 @@ class LaunchController(FormOwner["LaunchDialog"]):
             )
         if prefill:
             dialog.prefill(prefill)
-        dialog.run_started.connect(self.run_started)
         return show_form(dialog, self.forms)
+
+    async def start_run(self, client: SkyvernClient, request: WorkflowRunRequest) -> RunResponse:
+        """Send one run request (never again by itself: an outcome that is not known is
+        raised as such) and say that the run started. The launcher shows the errors."""
+        run = await client.run_workflow(request)
+        self.run_started.emit(run)
+        return run

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,7 @@ from ..widgets.run_options import RunOptions, webhook_test_verdict
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
-    from ...api.models import RunResponse, Workflow
+    from ...api.models import RunResponse, Workflow, WorkflowRunRequest
 
 SUCCESS_STYLE = (
     "QLabel { background: #dafbe1; color: #116329; border: 1px solid #4ac26b;"
@@ -52,8 +52,13 @@ class LaunchDialog(QDialog):
         client: SkyvernClient,
         tasks: TaskRunner,
         parent: QWidget | None = None,
+        *,
+        start: Callable[[WorkflowRunRequest], Awaitable[RunResponse]] | None = None,
     ) -> None:
         super().__init__(parent)
+        # Who sends the run: the launch owner (it announces the run), or, for a launcher
+        # used alone, the client itself.
+        self._start = start if start is not None else client.run_workflow
         self.setObjectName("launchDialog")
         self.setWindowTitle(f"Run “{workflow.title}”")
         self.workflow = workflow
@@ -287,7 +292,7 @@ class LaunchDialog(QDialog):
             self.run_button.setText("Starting…")
             request = WorkflowRunRequest.model_validate(body)
             try:
-                run = await self._client.run_workflow(request)
+                run = await self._start(request)
             except ValidationError as exc:
                 self._show_server_refusal(exc, body.get("parameters") or {})
                 return None

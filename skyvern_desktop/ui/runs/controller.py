@@ -29,6 +29,7 @@ from ...core.runs.attention import PausedRuns, Waiting, is_paused, read_question
 from ...core.runs.watcher import backoff
 from ..context import AppContext, ChangeKind
 from ..screen import ScreenOwner
+from .tracker import RunTracker
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -82,6 +83,7 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         self._settings = ctx.settings
         self._title_of = title_of  # a workflow's title, when the Workflows screen knows it
         self._selected: tuple[str | None, str | None] = (None, None)
+        self.trackers: dict[str, RunTracker] = {}  # the runs whose panes are open
         self._tray: QSystemTrayIcon | None = None
         ctx.session.client_changed.connect(self.restore_panes)
         ctx.session.client_changed.connect(self._forget_waiting)
@@ -96,8 +98,6 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
             lambda run_id, wpid: self.open_run(run_id, workflow_permanent_id=wpid or None)
         )
         page.pane_closed.connect(self._on_pane_closed)
-        page.title_wanted.connect(self._on_title_wanted)
-        page.run_finished.connect(self._on_run_finished)
         page.waiting_changed.connect(self._on_pane_waiting)
         page.runs_listed.connect(self._on_runs_listed)
 
@@ -113,9 +113,28 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         self.pane_focused.emit()
 
     def close_panes(self) -> None:
-        """Close every pane (quitting), without building the Runs screen for it."""
+        """Close every pane (quitting, or another server), without building the Runs screen
+        for it; their runs are no longer watched."""
+        for tracker in self.trackers.values():
+            tracker.stop()
+        self.trackers.clear()
         if self.attached:
             self.page.close_all()
+
+    def _track(self, run_id: str, client: SkyvernClient, title: str | None) -> RunTracker:
+        """The tracker of ``run_id``, made and started the first time."""
+        tracker = self.trackers.get(run_id)
+        if tracker is None or tracker.client is not client:
+            if tracker is not None:
+                tracker.stop()
+            tracker = RunTracker(
+                run_id, client, self._tasks, title=title, registry=self.registry,
+                title_of=self._title_of, parent=self,
+            )  # fmt: skip
+            tracker.finished.connect(self._on_run_finished)
+            self.trackers[run_id] = tracker
+            tracker.start()
+        return tracker
 
     def _base_url(self) -> str | None:
         client = self._session.client
@@ -133,10 +152,8 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
             client.base_url, run_id, workflow_permanent_id=workflow_permanent_id,
             workflow_title=title, pane_open=True,
         )  # fmt: skip
-        self.page.open_run(
-            run_id, client, title=title, read_local_files=is_loopback(client.base_url),
-            focus=focus,
-        )  # fmt: skip
+        tracker = self._track(run_id, client, title)
+        self.page.open_run(tracker, read_local_files=is_loopback(client.base_url), focus=focus)
         if focus:
             self.pane_focused.emit()
 
@@ -153,24 +170,16 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         entries = self.registry.open_panes(client.base_url) if client is not None else []
         if not entries and not self.attached:
             return
-        self.page.close_all()
+        self.close_panes()
         if client is None:
             return
         for entry in entries:
-            self.page.open_run(
-                entry.run_id, client, title=entry.workflow_title,
-                read_local_files=is_loopback(client.base_url), focus=False,
-            )  # fmt: skip
-
-    def _on_title_wanted(self, run_id: str, wpid: str) -> None:
-        title = self._title_of(wpid)
-        if title is None:
-            return
-        self.page.set_title(run_id, title)
-        if base := self._base_url():
-            self.registry.record(base, run_id, workflow_permanent_id=wpid, workflow_title=title)
+            tracker = self._track(entry.run_id, client, entry.workflow_title)
+            self.page.open_run(tracker, read_local_files=is_loopback(client.base_url), focus=False)
 
     def _on_pane_closed(self, run_id: str) -> None:
+        if (tracker := self.trackers.pop(run_id, None)) is not None:
+            tracker.stop()
         if base := self._base_url():
             self.registry.set_pane_open(base, run_id, False)
 
@@ -284,17 +293,13 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
             self.pane_focused.emit()
 
     def _on_run_finished(self, run: RunResponse) -> None:
-        base = self._base_url()
-        if base is None:
-            return
-        known = self.registry.get(base, run.run_id)
-        self.registry.record(base, run.run_id, status=str(run.status), terminal=True)
+        """A tracked run ended (its tracker has recorded it): tell the person once."""
+        tracker = self.trackers.get(run.run_id)
         self._ctx.changes.announce(ChangeKind.RUN_ENDED, run.workflow_permanent_id)
-        if known is None or not known.terminal:  # a pane reopened on an old run stays quiet
-            self._notice_run = run.run_id
-            self.notify(
-                f"Run {str(run.status).replace('_', ' ')}", f"{run.run_id}", run_id=run.run_id
-            )
+        if tracker is None or tracker.was_terminal:
+            return  # a pane reopened on a run that had ended stays quiet
+        self._notice_run = run.run_id
+        self.notify(f"Run {str(run.status).replace('_', ' ')}", f"{run.run_id}", run_id=run.run_id)
 
     def notify(self, title: str, message: str, *, run_id: str = "") -> None:
         """A desktop notification where a system tray exists; the status bar always."""

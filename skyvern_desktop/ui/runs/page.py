@@ -16,7 +16,7 @@ from .history import RunHistory
 from .pane import PaneWaiting, RunPane
 
 if TYPE_CHECKING:
-    from ...api.client import SkyvernClient
+    from .tracker import RunTracker
 
 
 _ICONS: dict[str, QIcon] = {}
@@ -47,10 +47,8 @@ def live_icon() -> QIcon:
 class RunsPage(QWidget):
     pane_opened = Signal(str)  # run_id
     pane_closed = Signal(str)  # run_id
-    run_finished = Signal(object)  # RunResponse
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id (from the history)
-    title_wanted = Signal(str, str)  # run_id, workflow_permanent_id
     waiting_changed = Signal(object)  # PaneWaiting (from a pane)
     code_requested = Signal(str, str)  # run_id, totp_identifier
     runs_listed = Signal(object, float)  # list[WorkflowRun], when it was asked for
@@ -120,34 +118,27 @@ class RunsPage(QWidget):
         )
 
     def open_run(
-        self,
-        run_id: str,
-        client: SkyvernClient,
-        *,
-        title: str | None = None,
-        read_local_files: bool = False,
-        focus: bool = True,
+        self, tracker: RunTracker, *, read_local_files: bool = False, focus: bool = True
     ) -> RunPane:
+        """A pane for the run ``tracker`` (owned by the runs owner) watches, or the one
+        already open for it."""
+        run_id, title = tracker.run_id, tracker.title
         pane = self.panes.get(run_id)
         if pane is None:
-            pane = RunPane(
-                run_id, client, self._tasks, title=title, read_local_files=read_local_files
-            )
-            pane.finished.connect(self.run_finished)
+            pane = RunPane(tracker, self._tasks, read_local_files=read_local_files)
+            tracker.title_known.connect(lambda text, r=run_id: self.set_title(r, text))
             # A retried run opens like any other: through whoever opens runs (it records
             # the run in the registry, so its pane comes back after a restart).
             pane.retry_started.connect(
                 lambda run: self.open_requested.emit(run.run_id, run.workflow_permanent_id or "")
             )
             pane.rerun_requested.connect(self.rerun_requested)
-            pane.workflow_known.connect(self.title_wanted)
             pane.live_changed.connect(lambda _live, p=pane: self._mark(p))
             pane.waiting_changed.connect(self._on_waiting)
             pane.code_requested.connect(self.code_requested)
             self.panes[run_id] = pane
             self.tabs.addTab(pane, title or run_id)
             self.tabs.setTabToolTip(self.tabs.indexOf(pane), run_id)
-            pane.start()
             self.pane_opened.emit(run_id)
         self.panel.show_content()
         if focus:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ...api.errors import SkyvernError
 from ...core.connection.urls import web_ui_link
 from ...core.runs.attention import Waiting, is_paused
-from ...core.runs.watcher import RunWatcher, WatchPolicy, WatchState, recording_is_final
+from ...core.runs.watcher import WatchState, recording_is_final
 from ..dialogs import ask, ask_save_path
 from ..format import duration_text, exact_time, status_label
 from ..tasks import TaskRunner
@@ -38,11 +38,11 @@ from .overview import RunOverview
 from .player import RecordingPlayer
 from .shots import ScreenshotsTab
 from .timeline import TimelineView
+from .tracker import RunTracker
 from .waiting import WaitingPanel
 from .webhook import WebhookTab
 
 if TYPE_CHECKING:
-    from ...api.client import SkyvernClient
     from ...api.models import RunResponse
 
 FAILURE_STYLE = (
@@ -67,35 +67,34 @@ class PaneWaiting:
 
 
 class RunPane(QWidget):
-    finished = Signal(object)  # RunResponse, once the run has ended
+    """Shows one run as its tracker (owned by the runs owner) reports it; the pane watches
+    nothing itself. It reads what only it shows (timeline, screenshots, the live picture,
+    results) while it is on screen."""
+
     retry_started = Signal(object)  # the new RunResponse
     rerun_requested = Signal(str, str)  # workflow_permanent_id, run_id
-    workflow_known = Signal(str, str)  # run_id, workflow_permanent_id (first time it is seen)
     live_changed = Signal(bool)  # the live picture started or stopped
     waiting_changed = Signal(object)  # PaneWaiting: the run waits for a person, or not
     code_requested = Signal(str, str)  # run_id, totp_identifier ("" when the run has none)
 
     def __init__(
         self,
-        run_id: str,
-        client: SkyvernClient,
+        tracker: RunTracker,
         tasks: TaskRunner,
         *,
-        title: str | None = None,
         read_local_files: bool = False,
-        policy: WatchPolicy | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        run_id, client, title = tracker.run_id, tracker.client, tracker.title
         self.setObjectName(f"runPane_{run_id}")
         self.run_id = run_id
+        self.tracker = tracker
         self._client = client
         self._tasks = tasks
         self._read_local = read_local_files
-        self._policy = policy
         self.run: RunResponse | None = None
         self._output_stamp: object = None
-        self.watcher: RunWatcher | None = None
         self.title_text = title or run_id
 
         self.title = QLabel(f"<b>{title or 'Run'}</b> · {run_id}")
@@ -247,30 +246,30 @@ class RunPane(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
         self._update_actions()
+        self._bind(tracker)
 
     # ------------------------------------------------------------------ watching
 
-    def start(self) -> None:
-        self._tasks.spawn(f"pane.watch.{self.run_id}", self.watch())
+    def _bind(self, tracker: RunTracker) -> None:
+        """Show what the tracker knows now, and from now on what it reports."""
+        tracker.updated.connect(self.show_run)
+        tracker.state_changed.connect(self._on_state)
+        tracker.title_known.connect(self.set_title)
+        tracker.finished.connect(
+            lambda _run: self._tasks.spawn(f"pane.results.{self.run_id}", self.load_results())
+        )
+        if tracker.run is not None:
+            self.show_run(tracker.run)
+        if tracker.final is not None:
+            self._tasks.spawn(f"pane.results.{self.run_id}", self.load_results())
 
     def stop(self) -> None:
-        """Closed (or the connection changed): no more requests, the live view's socket
-        closed, the player stopped."""
-        for what in ("watch", "results", "answer", "webhook"):
+        """Closed (or the connection changed): no more requests of its own, the live
+        view's socket closed, the player stopped. (Its owner stops the tracker.)"""
+        for what in ("results", "answer", "webhook"):
             self._tasks.cancel(f"pane.{what}.{self.run_id}")
         self.follower.stop()
         self.player.stop()
-
-    async def watch(self) -> RunResponse | None:
-        self.watcher = RunWatcher(
-            self._client, self.run_id, on_update=self.show_run, on_state=self._on_state,
-            policy=self._policy,
-        )  # fmt: skip
-        final = await self.watcher.watch()
-        if final is not None:
-            await self.load_results()
-            self.finished.emit(final)
-        return final
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -314,8 +313,6 @@ class RunPane(QWidget):
         self.title.setText(f"<b>{title}</b> · {self.run_id}")
 
     def show_run(self, run: RunResponse) -> None:
-        if self.run is None and run.workflow_permanent_id and self.title_text == self.run_id:
-            self.workflow_known.emit(self.run_id, run.workflow_permanent_id)
         self.run = run
         ended = run.is_terminal
         self.badge.set_status(str(run.status))
