@@ -56,11 +56,10 @@ def measure(apply: Callable[[str], None], view: QTableView, app: QApplication) -
 
 def app_side(app: QApplication, rows: list[tuple[str, str, str]]) -> list[float]:
     from skyvern_desktop.api.models import Workflow
-    from skyvern_desktop.ui.session import Session
-    from skyvern_desktop.ui.tasks import TaskRunner
+    from skyvern_desktop.ui.data.workflows_model import WorkflowTableModel
     from skyvern_desktop.ui.workflows.page import WorkflowsPage
 
-    page = WorkflowsPage(Session(), TaskRunner())
+    page = WorkflowsPage(WorkflowTableModel())
     page.resize(1280, 800)
     page.show()
     workflows = [

@@ -130,7 +130,9 @@ class DesktopApp:
                  notices: Notices | None = None) -> None:  # fmt: skip
         from PySide6.QtWidgets import QApplication
 
-        from .ui.context import AppContext, Changes
+        from .ui.changes import Changes
+        from .ui.context import AppContext
+        from .ui.data.catalogue import WorkflowCatalogue
         from .ui.errors import ErrorReporter, install_excepthook
         from .ui.file_notices import FileNoticeTeller, open_settings
         from .ui.main_window import MainWindow
@@ -156,6 +158,7 @@ class DesktopApp:
             notices=notices, profiles=ProfileStore(paths.profiles_file, notices),
             keys=keys if keys is not None else KeyStore(), changes=Changes(), headless=headless,
         )  # fmt: skip
+        ctx.catalogue = self.catalogue = WorkflowCatalogue(ctx.session, ctx.tasks, ctx.changes)
         self.store, self.keys, self.session = ctx.profiles, ctx.keys, ctx.session
         self.tasks, self.settings = ctx.tasks, ctx.settings
         self.window = ctx.window = window = MainWindow(ctx)
@@ -185,15 +188,13 @@ class DesktopApp:
         ctx, window = self.ctx, self.window
         window.setWindowIcon(app_icon())
         self.registry = RunRegistry(self.paths.data_dir / "runs.sqlite3", self.notices)
-        self.runs = RunsController(
-            ctx, self.registry, title_of=window.workflows.workflow_title, parent=window
-        )
+        self.runs = RunsController(ctx, self.registry, title_of=ctx.catalogue.title, parent=window)
         self.codes = CodesController(ctx, parent=window)
         self.logins = LoginsController(ctx, parent=window)
         self.batches = BatchController(ctx, self.paths.data_dir / "batches.sqlite3", window)
         self.launch = LaunchController(ctx, parent=window)
-        self.schedules = SchedulesController(ctx, window.workflows, parent=window)
-        self.local = LocalServerFlow(ctx, reload_workflows=window.workflows.load)
+        self.schedules = SchedulesController(ctx, ctx.catalogue, parent=window)
+        self.local = LocalServerFlow(ctx, reload_workflows=ctx.catalogue.load)
         self.connections = ConnectionsFlow(ctx, self.local, parent=window)
         self.connections.use_local = self.use_local
         window.route(

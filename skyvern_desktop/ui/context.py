@@ -1,5 +1,5 @@
 """The services every owner needs, made once by the app and passed once (``AppContext``),
-and the announcement of what changed (``Changes``), which the screens and owners hear.
+among them the announcements of what changed (``changes.py``).
 
 Owners (the catalogue, the runs, schedules, batch, logins, launch, codes, local server and
 connections flows) take the context and read what they need from it, so the same six
@@ -9,10 +9,11 @@ services no longer go into eight constructors in eight orders.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QSettings
+
+from .changes import Changes
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -21,32 +22,10 @@ if TYPE_CHECKING:
     from ..core.connection.secrets import KeyStore
     from ..core.paths import AppPaths
     from ..core.storage.notices import Notices
+    from .data.catalogue import WorkflowCatalogue
     from .errors import ErrorReporter
     from .session import Session
     from .tasks import TaskRunner
-
-
-class ChangeKind(StrEnum):
-    RUN_STARTED = "run_started"  # a run of a workflow was started (launcher, Run now, retry)
-    RUN_ENDED = "run_ended"  # a watched run ended
-    SCHEDULES = "schedules"  # a workflow's schedules were saved, switched or deleted
-    WORKFLOWS = "workflows"  # workflows were added or changed (e.g. the local examples)
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    kind: ChangeKind
-    workflow_permanent_id: str | None = None
-
-
-class Changes(QObject):
-    """Owners announce what changed; each screen (``Screen.on_change``) and owner decides
-    what to load again. Nobody routes a refresh by hand."""
-
-    changed = Signal(object)  # Change
-
-    def announce(self, kind: ChangeKind, workflow_permanent_id: str | None = None) -> None:
-        self.changed.emit(Change(kind, workflow_permanent_id))
 
 
 @dataclass(eq=False)
@@ -66,6 +45,17 @@ class AppContext:
     changes: Changes
     headless: bool = False
     window: QWidget | None = None
+    _catalogue: WorkflowCatalogue | None = None
+
+    @property
+    def catalogue(self) -> WorkflowCatalogue:
+        """Every workflow of the server (made right after the context, before the window)."""
+        assert self._catalogue is not None, "the app makes the catalogue first"
+        return self._catalogue
+
+    @catalogue.setter
+    def catalogue(self, catalogue: WorkflowCatalogue) -> None:
+        self._catalogue = catalogue
 
     @property
     def parent(self) -> QWidget:

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
+from .changes import Change
 from .connection_status import ConnectionStatus
-from .context import AppContext, Change
+from .context import AppContext
 from .screen import Screen, ScreenOwner
 from .screens import SCREENS, spec
 
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(True)
 
         self._build_menus()
+        self.set_owner("workflows", ctx.catalogue)
         for screen in SCREENS:
             if screen.first:
                 self.screen_for(screen.key)
@@ -343,7 +345,6 @@ class MainWindow(QMainWindow):
         f.runs.code_requested.connect(self.code_requested)
         workflows.edit_schedule_requested.connect(f.schedules.request_edit)
         workflows.new_schedule_requested.connect(f.schedules.request_new)
-        workflows.schedules_changed.connect(f.schedules.announce)
         workflows.batch_requested.connect(f.batches.request_new)
         workflows.workflow_shown.connect(f.runs.set_selected_workflow)
         f.logins.launch_requested.connect(

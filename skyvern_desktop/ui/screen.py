@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
-    from .context import Change
+    from .changes import Change
 
 
 @runtime_checkable
@@ -31,7 +31,7 @@ class Screen(Protocol):
         """Something changed (a run started, a schedule saved): reload what it concerns."""
 
 
-PageT = TypeVar("PageT", bound=QWidget)
+PageT = TypeVar("PageT")  # a screen class, or the protocol an owner knows it by
 
 
 class ScreenOwner(Generic[PageT]):

@@ -35,7 +35,7 @@ class ScreenSpec:
 def _workflows(ctx: AppContext) -> QWidget:
     from .workflows.page import WorkflowsPage
 
-    return WorkflowsPage(ctx.session, ctx.tasks)
+    return WorkflowsPage(ctx.catalogue.model)
 
 
 def _runs(ctx: AppContext) -> QWidget:

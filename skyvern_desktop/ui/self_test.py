@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from .. import APP_NAME, __version__
+from .data.catalogue import WorkflowCatalogue
 from .main_window import MainWindow
 from .session import Session
 from .settings.flow import ConnectionsFlow
@@ -17,6 +18,7 @@ class Subject(Protocol):
     window: MainWindow
     session: Session
     connections: ConnectionsFlow
+    catalogue: WorkflowCatalogue
 
 
 async def run(app: Subject) -> int:
@@ -33,10 +35,10 @@ async def run(app: Subject) -> int:
     if not report.ok:
         print(f"{label}: FAILED: {report.message}")  # noqa: T201
         return 1
-    workflows = app.window.workflows
-    count = len(await workflows.workflow_choices())
-    if workflows.last_error:
-        print(f"{label}: FAILED: {workflows.last_error}")  # noqa: T201
+    catalogue = app.catalogue
+    count = len(await catalogue.workflow_choices())
+    if catalogue.last_error:
+        print(f"{label}: FAILED: {catalogue.last_error}")  # noqa: T201
         return 1
     url = app.session.client.base_url if app.session.client else "?"
     print(f"{label}: OK: connected to {url}, Skyvern {report.version}, {count} workflows")  # noqa: T201

@@ -183,7 +183,7 @@ async def test_the_workflow_details_panel_lists_its_schedules(
         wpid,
         ScheduleUpsert(cron_expression="0 8 * * *", timezone="UTC", name="Daily", enabled=False),
     )
-    await app.window.workflows.load()  # the workflow was made after the app started
+    await app.catalogue.load()  # the workflow was made after the app started
     assert app.window.workflows.select_workflow(wpid)
     details = app.window.workflows.details
     await wait_until(lambda: details.schedules_model.rowCount() == 2, what="its schedules")
@@ -206,7 +206,7 @@ async def test_create_builds_the_schedule_without_cron_and_posts_it(
     workflows: WorkflowFactory, client: SkyvernClient, qtbot: QtBot,
 ) -> None:  # fmt: skip
     wpid = await _report_workflow(workflows)
-    await app.window.workflows.load()  # the workflow was made after the app started
+    await app.catalogue.load()  # the workflow was made after the app started
     assert app.window.workflows.select_workflow(wpid)
     details = app.window.workflows.details
     new_button = child(details, QPushButton, "workflowNewSchedule")

@@ -13,7 +13,7 @@ from skyvern_desktop.__main__ import VIEWS
 from skyvern_desktop.app import DesktopApp
 from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import app_paths
-from skyvern_desktop.ui.context import ChangeKind
+from skyvern_desktop.ui.changes import ChangeKind
 from skyvern_desktop.ui.screen import Screen
 from skyvern_desktop.ui.screens import SCREENS
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPersistentModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
 from skyvern_desktop.api.models import Workflow, WorkflowRun
-from skyvern_desktop.ui.workflows.model import (
+from skyvern_desktop.ui.data.workflows_model import (
     SORT_ROLE,
     WORKFLOW_ID_ROLE,
     Column,

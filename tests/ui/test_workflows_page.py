@@ -14,11 +14,13 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import NO_RETRY, Secret
 from skyvern_desktop.api.models import ScheduleUpsert, WorkflowRunRequest
 from skyvern_desktop.core.connection.profiles import Profile, ProfileKind
+from skyvern_desktop.ui.changes import Changes
+from skyvern_desktop.ui.data import catalogue as page_module
+from skyvern_desktop.ui.data.catalogue import WorkflowCatalogue
+from skyvern_desktop.ui.data.workflows_model import Column
 from skyvern_desktop.ui.session import Session
 from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.state_panel import PanelState
-from skyvern_desktop.ui.workflows import page as page_module
-from skyvern_desktop.ui.workflows.model import Column
 from skyvern_desktop.ui.workflows.page import WorkflowsPage
 from tests.api.support import API_KEY, workflow_json
 from tests.fakes.server import FakeResponse, FakeServer
@@ -34,7 +36,10 @@ class Harness:
         self.errors: list[BaseException] = []
         self.tasks = TaskRunner(lambda name, exc: self.errors.append(exc))
         self.session = Session(retry=NO_RETRY)
-        self.page = WorkflowsPage(self.session, self.tasks)
+        # The screen as the app has it: its owner, the catalogue, loads what it shows.
+        self.catalogue = WorkflowCatalogue(self.session, self.tasks, Changes())
+        self.page = WorkflowsPage(self.catalogue.model)
+        self.catalogue.attach(self.page)
         qtbot.addWidget(self.page)
         self.page.resize(1100, 700)
         self.page.show()
@@ -197,7 +202,7 @@ async def test_refresh_keeps_selection_and_scroll(
     assert bar.maximum() > 0
     bar.setValue(bar.maximum() - 1)
     before = bar.value()
-    refreshed = page._tasks.spawn("workflows.refresh", page.load())
+    refreshed = harness.tasks.spawn("workflows.refresh", harness.catalogue.load())
     await refreshed
     assert page.selected_workflow_id() == target
     assert bar.value() == before
@@ -263,7 +268,7 @@ async def test_a_failed_refresh_keeps_the_rows_and_says_why(
     await harness.connect(fake_server.url, API_KEY)
     await page.wait_loaded()
     assert page.model.rowCount() == 2
-    await page.load()
+    await harness.catalogue.load()
     assert page.model.rowCount() == 2
     assert page.panel.state is PanelState.CONTENT
     assert not page.banner.isHidden()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import Change
+from ..changes import Change
 
 EMPTY_TEXT = (
     "A batch runs one workflow once for every row of a spreadsheet.\n\n"

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import Change
+from ..changes import Change
 from ..format import relative_time
 from ..widgets.table_model import ListTableModel
 

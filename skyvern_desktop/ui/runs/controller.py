@@ -27,7 +27,8 @@ from ...api.errors import SkyvernError
 from ...core.connection.urls import is_loopback
 from ...core.runs.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
 from ...core.runs.watcher import backoff
-from ..context import AppContext, ChangeKind
+from ..changes import ChangeKind
+from ..context import AppContext
 from ..screen import ScreenOwner
 from .tracker import RunTracker
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...api.enums import RunStatus, TriggerType
 from ...api.errors import SkyvernError
-from ...core.schedules.rules import SCAN_LIMIT, runs_of_schedule
+from ...core.schedules.requests import SCAN_LIMIT, runs_of_schedule
 from ..format import duration_text, exact_time, relative_time, status_color, status_label
 from ..session import Session
 from ..tasks import TaskRunner

@@ -8,7 +8,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ..context import Change, ChangeKind
+from ..changes import Change, ChangeKind
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QDialog, QInputDialog
 
 from ...api.errors import OutcomeUnknownError, SkyvernError
 from ...core.schedules.rules import run_now_request, schedule_label
-from ..context import AppContext, ChangeKind
+from ..changes import ChangeKind
+from ..context import AppContext
 from ..dialogs import FormOwner, run_dialog, show_form
 from ..screen import ScreenOwner
 

@@ -38,7 +38,8 @@ from PySide6.QtWidgets import (
 from ...api.errors import ClientClosedError, OutcomeUnknownError, SkyvernError, ValidationError
 from ...core.forms.params import specs_for
 from ...core.schedules import cron
-from ...core.schedules.rules import EditorValues, find_created, save_body
+from ...core.schedules.requests import find_created
+from ...core.schedules.rules import EditorValues, save_body
 from ..dialogs import size_to_content
 from ..tasks import TaskRunner
 from ..widgets.fields import fit_to_lines

@@ -32,12 +32,13 @@ from PySide6.QtWidgets import (
 from ...api.enums import ScheduleStatusFilter
 from ...api.errors import NotFoundError, ServerError, SkyvernError
 from ...core.schedules.rules import schedule_title
-from ..context import Change, ChangeKind
+from ..changes import Change, ChangeKind
+from ..data.schedule_switch import switch_schedule
 from ..dialogs import ask
 from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.labels import ERROR_STYLE
-from ..widgets.schedules_model import Column, SchedulesModel, switch_schedule
+from ..widgets.schedules_model import Column, SchedulesModel
 from ..widgets.state_panel import StatePanel
 
 if TYPE_CHECKING:

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from ...core.schedules.rules import next_run, switch
+from ...core.schedules.rules import next_run
 from ..format import exact_time
 from .table_model import Index, ListTableModel
 
 if TYPE_CHECKING:
-    from ...api.client import SkyvernClient
     from ...api.models.schedules import ScheduleFields
 
 SCHEDULE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -174,20 +173,3 @@ class SchedulesModel(ListTableModel["ScheduleFields"]):
         if role == Qt.ItemDataRole.ForegroundRole and col is Column.NEXT and not schedule.enabled:
             return Qt.GlobalColor.gray
         return None
-
-
-async def switch_schedule(
-    model: SchedulesModel, client: SkyvernClient, schedule: ScheduleFields, enabled: bool
-) -> str | None:
-    """Pause or resume (the request is core.schedules.switch's): the row's switch stays
-    busy until the server has answered, then shows its answer. ``None``, or what went
-    wrong in plain words."""
-    sid = schedule.workflow_schedule_id
-    model.set_pending(sid, True)
-    try:
-        result, problem = await switch(client, schedule, enabled)
-    finally:
-        model.set_pending(sid, False)
-    if result is not None:
-        model.replace(result.schedule)
-    return problem

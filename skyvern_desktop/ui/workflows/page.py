@@ -1,13 +1,14 @@
-"""The Workflows screen: every workflow, searchable, with its inputs and recent activity."""
+"""The Workflows screen: every workflow, searchable, with its inputs and recent activity.
+
+A passive screen: it shows the catalogue's model and status (``ui/data/catalogue.py`` loads
+them) and emits intents; it makes no request of its own."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,33 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...api.errors import ServerError, SkyvernError
-from ..context import Change, ChangeKind
-from ..session import Session
-from ..tasks import TaskRunner
+from ..changes import Change, ChangeKind
+from ..data.status import CatalogueState, CatalogueStatus
+from ..data.workflows_model import WORKFLOW_ID_ROLE, Column, WorkflowFilterModel, WorkflowTableModel
 from ..widgets.state_panel import StatePanel
 from .details import WorkflowDetails
-from .details_schedules import DetailsSchedules
-from .model import (
-    WORKFLOW_ID_ROLE,
-    Column,
-    ScheduleCount,
-    WorkflowFilterModel,
-    WorkflowTableModel,
-)
 
-if TYPE_CHECKING:
-    from ...api.client import SkyvernClient
-    from ...api.models import Workflow, WorkflowRun
-
-log = logging.getLogger(__name__)
-
-PAGE_SIZE = 100
-FIRST_PAGE_SIZE = 20
-RECENT_RUNS = 200
 SEARCH_DELAY_MS = 400
-AUTO_REFRESH_MS = 60_000
-PER_WORKFLOW_RUN_LOOKUPS = 300
 
 
 class WorkflowsPage(QWidget):
@@ -57,19 +38,20 @@ class WorkflowsPage(QWidget):
     connections_requested = Signal()
     new_schedule_requested = Signal(str)  # workflow_permanent_id
     edit_schedule_requested = Signal(str, str)  # workflow_permanent_id, schedule_id
-    schedules_changed = Signal(str)  # workflow_permanent_id (a switch in the details panel)
     workflow_shown = Signal(object, object)  # workflow_permanent_id | None, title | None
+    refresh_requested = Signal()
+    search_requested = Signal(str)  # ask the server too (after a pause in typing)
+    shown_changed = Signal(bool)  # on screen or not (the list refreshes itself while shown)
+    schedules_wanted = Signal(str)  # workflow_permanent_id: its schedules, again
 
-    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, model: WorkflowTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("workflowsPage")
-        self._session = session
-        self._tasks = tasks
         self._launch_available = False
         self._loaded = asyncio.Event()
-        self._last_error: str | None = None
+        self.status = CatalogueStatus(CatalogueState.DISCONNECTED)
 
-        self.model = WorkflowTableModel(self)
+        self.model = model
         self.proxy = WorkflowFilterModel(self.model, self)
 
         # --- toolbar: search, count, refresh
@@ -87,7 +69,7 @@ class WorkflowsPage(QWidget):
         self.refresh_button.setObjectName("workflowRefresh")
         self.refresh_button.setAccessibleName("Refresh workflows")
         self.refresh_button.setToolTip("Load the workflows again (Ctrl+R)")
-        self.refresh_button.clicked.connect(self.request_refresh)
+        self.refresh_button.clicked.connect(self.refresh_requested)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count_label)
@@ -139,8 +121,6 @@ class WorkflowsPage(QWidget):
         self.details.batch_clicked.connect(self.batch_requested)
         self.details.new_schedule_clicked.connect(self.new_schedule_requested)
         self.details.edit_schedule_clicked.connect(self.edit_schedule_requested)
-        self.details_schedules = DetailsSchedules(self.details, session, tasks, parent=self)
-        self.details_schedules.changed.connect(self.schedules_changed)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("workflowsSplitter")
@@ -167,15 +147,12 @@ class WorkflowsPage(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._start_server_search)
-        self._auto_refresh = QTimer(self)
-        self._auto_refresh.setInterval(AUTO_REFRESH_MS)
-        self._auto_refresh.timeout.connect(self._on_auto_refresh)
 
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
-        session.client_changed.connect(self._on_client_changed)
+        self.model.dataChanged.connect(self._on_activity)
         self._show_disconnected()
 
     # ------------------------------------------------------------------ public
@@ -199,33 +176,33 @@ class WorkflowsPage(QWidget):
         self.table.scrollTo(index)
         return True
 
-    def request_refresh(self) -> None:
-        if self._session.client is None:
-            return
-        self._tasks.spawn("workflows.refresh", self.load(), replace=False)
-
     def workflow_title(self, wpid: str) -> str | None:
         """The title of a listed workflow (``None`` when it is not in the list)."""
         workflow = self.model.workflow(wpid)
         return workflow.title if workflow is not None else None
 
-    async def workflow_choices(self) -> list[tuple[str, str]]:
-        """(workflow_permanent_id, title) of every workflow, once the list has loaded."""
-        await self.wait_loaded()
-        return [(row.wpid, row.workflow.title) for row in self.model.rows]
-
     async def wait_loaded(self) -> None:
-        """Wait until the first full load (and the activity columns) finished or failed."""
+        """Until the owner said the first full load (and the activity columns) finished or
+        failed."""
         await self._loaded.wait()
+
+    def set_loaded(self, loaded: bool) -> None:
+        if loaded:
+            self._loaded.set()
+        else:
+            self._loaded.clear()
 
     @property
     def last_error(self) -> str | None:
-        return self._last_error
+        return self.status.message if self.status.state is CatalogueState.FAILED else None
 
     # ------------------------------------------------------------------ as a screen
 
     def refresh(self) -> None:
-        self.request_refresh()
+        self.refresh_requested.emit()
+
+    def request_refresh(self) -> None:
+        self.refresh_requested.emit()
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("workflows/splitter", self.splitter.saveState())
@@ -244,185 +221,74 @@ class WorkflowsPage(QWidget):
         column, and the details panel when it shows that workflow), workflows changed."""
         wpid = change.workflow_permanent_id
         if change.kind is ChangeKind.SCHEDULES and wpid and self.selected_workflow_id() == wpid:
-            self.reload_workflow_schedules(wpid)
-        self.request_refresh()
+            self.schedules_wanted.emit(wpid)
+        self.refresh_requested.emit()
 
-    # ------------------------------------------------------------------ loading
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.shown_changed.emit(True)
 
-    async def load(self) -> None:
-        """Load every workflow page by page, then the last runs and schedule counts."""
-        client = self._session.client
-        if client is None:
-            self._show_disconnected()
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.shown_changed.emit(False)
+
+    # ------------------------------------------------------------------ what the owner says
+
+    def show_status(self, status: CatalogueStatus) -> None:
+        """The catalogue's state: loading, the list, empty, failed (rows kept), or not
+        connected."""
+        self.status = status
+        state = status.state
+        self.refresh_button.setEnabled(state is not CatalogueState.LOADING)
+        if state is CatalogueState.DISCONNECTED:
+            self.details.show_workflow(None)
+            self.banner.hide()
             self._loaded.set()
-            return
-        first_load = self.model.rowCount() == 0
-        if first_load:
-            self.panel.show_loading("Loading workflows…", f"From {client.base_url}")
-        self.refresh_button.setEnabled(False)
-        seen: dict[str, Workflow] = {}
-
-        def arrived(page: list[Workflow]) -> None:
-            seen.update((w.workflow_permanent_id, w) for w in page)
-            if first_load:
-                self.model.upsert(page)
-                if self.model.rowCount():
-                    self.panel.show_content()
-                    self._select_first_if_none()
-                self.count_label.setText(f"Loading… {len(seen)} so far")
-
-        try:
-            # A small first page paints the list sooner; then full pages from the start
-            # (the first few rows come twice and are merged by id).
-            first = await client.list_workflows(page=1, page_size=FIRST_PAGE_SIZE)
-            if client is not self._session.client:
-                return
-            arrived(first)
-            if len(first) == FIRST_PAGE_SIZE:
-                await asyncio.sleep(0)  # the first rows paint before more are asked for
-                async for page in client.iter_workflow_pages(page_size=PAGE_SIZE):
-                    if client is not self._session.client:
-                        return
-                    arrived(page)
-        except SkyvernError as exc:
-            self._on_load_error(exc)
-            return
-        finally:
-            self.refresh_button.setEnabled(True)
-        self._last_error = None
-        self.banner.hide()
-        self._session.note_success()
-        self.model.upsert(seen.values())
-        self.model.retain(set(seen))
-        self._update_count()
-        if self.model.rowCount() == 0:
+            self._show_disconnected()
+        elif state is CatalogueState.LOADING:
+            if status.loaded == 0 and self.model.rowCount() == 0:
+                self._loaded.clear()
+                self.banner.hide()
+                self.details.show_workflow(None)
+                self.panel.show_loading("Loading workflows…", f"From {status.base_url}")
+            elif self.model.rowCount():
+                self.panel.show_content()
+                self._select_first_if_none()
+            if status.loaded:
+                self.count_label.setText(f"Loading… {status.loaded} so far")
+        elif state is CatalogueState.FAILED:
+            if self.model.rowCount() == 0:
+                self.panel.show_error("Could not load the workflows", status.message)
+            else:
+                self.banner.setText(
+                    f"Could not refresh the workflows: {status.message} Showing what was"
+                    " loaded before."
+                )
+                self.banner.show()
+            self._update_count()
+        elif state is CatalogueState.EMPTY:
+            self.banner.hide()
+            self._update_count()
             self.panel.show_empty(
                 "No workflows yet",
                 "This server has no workflows. Create one in Skyvern, then refresh.",
                 "Refresh",
             )
         else:
+            self.banner.hide()
+            self._update_count()
             self.panel.show_content()
             self._select_first_if_none()
-        self._auto_refresh.start()
-        # The activity columns load in a task of their own, so the list's refresh is done
-        # (and Refresh works again) as soon as the list itself is.
-        self._tasks.spawn("workflows.activity", self.load_activity(client, list(seen.values())))
-
-    async def load_activity(self, client: SkyvernClient, workflows: list[Workflow]) -> None:
-        """Fill the Last run and Schedules columns."""
-        try:
-            await asyncio.gather(
-                self._load_last_runs(client, workflows), self._load_schedules(client)
-            )
-        finally:
-            self._loaded.set()
-
-    async def _load_last_runs(self, client: SkyvernClient, workflows: list[Workflow]) -> None:
-        try:
-            recent = await client.list_workflow_runs(page_size=RECENT_RUNS)
-        except SkyvernError as exc:
-            log.warning("could not load recent runs: %s", exc)
-            return
-        latest: dict[str, WorkflowRun | None] = {}
-        for run in recent:  # newest first
-            latest.setdefault(run.workflow_permanent_id, run)
-        if len(recent) < RECENT_RUNS:
-            # We saw every run there is: a workflow not among them has never run.
-            for wf in workflows:
-                latest.setdefault(wf.workflow_permanent_id, None)
-            self.model.set_last_runs(latest)
             self._show_details(self.selected_workflow_id())
-            return
-        self.model.set_last_runs(latest)
-        self._show_details(self.selected_workflow_id())
-        # Older activity: ask per workflow, a few at a time, for the first few hundred.
-        missing = [
-            w.workflow_permanent_id for w in workflows if w.workflow_permanent_id not in latest
-        ]
-        limit = asyncio.Semaphore(4)
 
-        async def one(wpid: str) -> None:
-            async with limit:
-                try:
-                    runs = await client.list_workflow_runs(workflow_permanent_id=wpid, page_size=1)
-                except SkyvernError:
-                    return
-                self.model.set_last_runs({wpid: runs[0] if runs else None})
-
-        await asyncio.gather(*(one(w) for w in missing[:PER_WORKFLOW_RUN_LOOKUPS]))
-
-    async def _load_schedules(self, client: SkyvernClient) -> None:
-        counts: dict[str, ScheduleCount] = {}
-        page = 1
-        try:
-            while True:
-                result = await client.list_schedules(page=page, page_size=100)
-                for s in result.schedules:
-                    c = counts.get(s.workflow_permanent_id, ScheduleCount())
-                    counts[s.workflow_permanent_id] = ScheduleCount(
-                        c.active + s.enabled, c.paused + (not s.enabled)
-                    )
-                if not result.schedules or page * result.page_size >= result.total_count:
-                    break
-                page += 1
-        except ServerError as exc:
-            if exc.status_code == 501:
-                self.model.set_schedule_counts(None)
-                return
-            log.warning("could not load schedules: %s", exc)
-            return
-        except SkyvernError as exc:
-            log.warning("could not load schedules: %s", exc)
-            return
-        self.model.set_schedule_counts(counts)
-
-    def _on_load_error(self, exc: SkyvernError) -> None:
-        self._last_error = str(exc)
-        self._session.note_error(exc)
-        if self.model.rowCount() == 0:
-            self.panel.show_error("Could not load the workflows", str(exc))
-        else:
-            self.banner.setText(
-                f"Could not refresh the workflows: {exc} Showing what was loaded before."
-            )
-            self.banner.show()
-        self._update_count()
-        self._loaded.set()
-
-    async def server_search(self, text: str) -> None:
-        """Ask the server too: its search also looks at input descriptions and defaults."""
-        client = self._session.client
-        if client is None or not text.strip():
-            return
-        try:
-            found = await client.list_all_workflows(search_key=text.strip(), page_size=PAGE_SIZE)
-        except SkyvernError as exc:
-            log.info("server search failed: %s", exc)
-            return
+    def show_search_hits(self, text: str, wpids: list[str]) -> None:
+        """The server's search answered: its hits stay in the filter too."""
         if self.search.text() != text:
             return
-        self.model.upsert(found)
-        self.proxy.set_server_hits(text, (w.workflow_permanent_id for w in found))
+        self.proxy.set_server_hits(text, wpids)
         self._update_count()
 
     # ------------------------------------------------------------------ slots
-
-    def _on_client_changed(self) -> None:
-        self._tasks.cancel("workflows.refresh")
-        self._tasks.cancel("workflows.activity")
-        self._tasks.cancel("workflows.search")
-        self.details_schedules.forget()
-        self._auto_refresh.stop()
-        self.model.clear()
-        self.details.show_workflow(None)
-        self.banner.hide()
-        self._loaded.clear()
-        if self._session.client is None:
-            self._show_disconnected()
-        else:
-            self.panel.show_loading("Loading workflows…", f"From {self._session.client.base_url}")
-            self._tasks.spawn("workflows.refresh", self.load())
 
     def _show_disconnected(self) -> None:
         self.panel.show_empty(
@@ -433,14 +299,10 @@ class WorkflowsPage(QWidget):
         self.count_label.setText("")
 
     def _on_panel_action(self) -> None:
-        if self._session.client is None:
+        if self.status.state is CatalogueState.DISCONNECTED:
             self.connections_requested.emit()
         else:
-            self.request_refresh()
-
-    def _on_auto_refresh(self) -> None:
-        if (self.isVisible() and self.window().isActiveWindow()) or self.isVisible():
-            self.request_refresh()
+            self.refresh_requested.emit()
 
     def _on_search_text(self, text: str) -> None:
         self.proxy.set_text(text)
@@ -449,14 +311,16 @@ class WorkflowsPage(QWidget):
 
     def _start_server_search(self) -> None:
         text = self.search.text()
-        if text.strip() and self._session.client is not None:
-            self._tasks.spawn("workflows.search", self.server_search(text))
+        if text.strip():
+            self.search_requested.emit(text)
 
     def _focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
     def _update_count(self, *_: object) -> None:
+        if self.status.state is CatalogueState.LOADING and self.status.loaded:
+            return  # "Loading… N so far" until the list is whole
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         if self.proxy.text and shown == 0 and total:
@@ -468,29 +332,29 @@ class WorkflowsPage(QWidget):
         else:
             self.count_label.setText("")  # the state panel says why the list is empty
 
+    def _on_activity(self, *_: object) -> None:
+        """The Last run column changed: the details panel shows the newest last run."""
+        wpid = self.selected_workflow_id()
+        if wpid is not None:
+            self._show_details(wpid)
+
     def _select_first_if_none(self) -> None:
         if not self.table.selectionModel().hasSelection() and self.proxy.rowCount():
             self.table.selectRow(0)
 
     def _on_selection(self, selected: QItemSelection, deselected: QItemSelection) -> None:
-        wpid = self.selected_workflow_id()
-        self._show_details(wpid)
+        self._show_details(self.selected_workflow_id())
 
     def _show_details(self, wpid: str | None) -> None:
+        """The details panel shows the selected workflow (its ``workflow_shown`` tells the
+        owner, which gives it that workflow's schedules)."""
         row = self.model.row_of(wpid) if wpid else None
         if row is None:
             self.details.show_workflow(None)
-            self.details_schedules.shown_for = None
             return
         data = self.model.rows[row]
         last = data.last_run.workflow_run_id if data.last_run else None
         self.details.show_workflow(data.workflow, last)
-        if wpid != self.details_schedules.shown_for:
-            self.reload_workflow_schedules(wpid)
-
-    def reload_workflow_schedules(self, wpid: str | None = None) -> None:
-        """Load the schedules the details panel lists (for ``wpid``, or the one shown)."""
-        self.details_schedules.reload(wpid)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if self._launch_available and index.isValid():
