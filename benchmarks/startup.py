@@ -94,17 +94,26 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if not k.startswith("SKYVERN_")}
             env.update(QT_QPA_PLATFORM="offscreen", SKYVERN_DESKTOP_HOME=str(Path(tmp) / "home"))
             list_env = dict(env, SKYVERN_BASE_URL=base_url, SKYVERN_API_KEY=key)
+            homes = iter(range(10_000))
+
+            def fresh_home() -> dict[str, str]:  # no list kept from an earlier start
+                return dict(list_env, SKYVERN_DESKTOP_HOME=str(Path(tmp) / f"home-{next(homes)}"))
+
+            # The list kept by one start, for the starts that show it.
+            kept_env = dict(list_env, SKYVERN_DESKTOP_HOME=str(Path(tmp) / "home-kept"))
             python = user_python(tmp)
             for mode in ("bare", "app"):  # warm the OS file cache once, for every mode alike
                 cold(python, mode, env)
-            for mode in ("bare_list", "list"):
-                cold(python, mode, list_env)
-            bare, app, bare_listed, listed = [], [], [], []
+            cold(python, "bare_list", list_env)
+            cold(python, "list", fresh_home())
+            cold(python, "list", kept_env)  # keeps the list
+            bare, app, bare_listed, listed, cached = [], [], [], [], []
             for _ in range(RUNS):
                 bare.append(cold(python, "bare", env))
                 app.append(cold(python, "app", env))
                 bare_listed.append(cold(python, "bare_list", list_env))
-                listed.append(cold(python, "list", list_env))
+                listed.append(cold(python, "list", fresh_home()))
+                cached.append(cold(python, "cached", kept_env))
         finally:
             if server is not None:
                 server.stop()
@@ -114,6 +123,8 @@ def main() -> None:
 
     t_bare, t_app, t_list = med(bare, "shown"), med(app, "shown"), med(listed, "list")
     t_floor = med(bare_listed, "list")
+    t_cached = med(cached, "cached")
+    assert all(r["rows"] > 0 for r in cached), "the kept list was not shown"
     pss_bare = statistics.median(r["pss_kb"] for r in bare) / 1024
     pss_list = statistics.median(r["pss_kb"] for r in listed) / 1024
     rows = int(listed[-1]["rows"])
@@ -122,12 +133,15 @@ def main() -> None:
         f"baseline: bare PySide6 + qasync window shown  {t_bare * 1000:6.0f} ms,"
         f" PSS {pss_bare:5.1f} MB",
         f"main window shown        {t_app * 1000:6.0f} ms = {t_app / t_bare:4.2f}x baseline"
-        " (goal <= 1.50x)",
+        " (goal <= 1.25x)",
+        f"cached list painted      {t_cached * 1000:6.0f} ms = {t_cached / t_app:4.2f}x main window"
+        " shown (goal <= 1.10x; the list kept from the last start, before the server answers)",
         f"workflow list rendered   {t_list * 1000:6.0f} ms = {t_list / t_bare:4.2f}x baseline"
         " (goal <= 500 ms)",
         f"  the least a client can:{t_floor * 1000:6.0f} ms = {t_floor / t_bare:4.2f}x baseline"
         " (the bare window, then httpx + pydantic, one GET, a table)",
-        f"  the app's list vs that {t_list / t_floor:11.2f}x",
+        f"fresh list rendered      {t_list * 1000:6.0f} ms = {t_list / t_floor:4.2f}x the least a"
+        " client can (goal <= 1.30x; no list kept from before)",
         f"PSS with the list shown  {pss_list:6.1f} MB = {pss_list / pss_bare:4.2f}x baseline"
         " (goal <= 150 MB)",
     ]

@@ -130,6 +130,7 @@ class DesktopApp:
                  notices: Notices | None = None) -> None:  # fmt: skip
         from PySide6.QtWidgets import QApplication
 
+        from .core.storage.workflow_lists import WorkflowLists
         from .ui.changes import Changes
         from .ui.context import AppContext
         from .ui.data.catalogue import WorkflowCatalogue
@@ -158,7 +159,10 @@ class DesktopApp:
             notices=notices, profiles=ProfileStore(paths.profiles_file, notices),
             keys=keys if keys is not None else KeyStore(), changes=Changes(), headless=headless,
         )  # fmt: skip
-        ctx.catalogue = self.catalogue = WorkflowCatalogue(ctx.session, ctx.tasks, ctx.changes)
+        lists = WorkflowLists(paths.data_dir / "workflow-lists", notices)
+        ctx.catalogue = self.catalogue = WorkflowCatalogue(
+            ctx.session, ctx.tasks, ctx.changes, lists
+        )
         self.store, self.keys, self.session = ctx.profiles, ctx.keys, ctx.session
         self.tasks, self.settings = ctx.tasks, ctx.settings
         self.window = ctx.window = window = MainWindow(ctx)
@@ -217,8 +221,18 @@ class DesktopApp:
         await asyncio.sleep(0)
         self.teller.attach(self.window, self.window.show_message)
 
+    async def show_kept_list(self) -> None:
+        """The workflow list as it was when the app last closed, for the connection it is
+        about to open, painted at once (the catalogue then loads it again)."""
+        from .core.connection.profiles import expected_list_identity
+
+        identity = expected_list_identity(self.store.active, use_local=self.use_local)
+        if self.catalogue.show_kept(identity):
+            await asyncio.sleep(0)  # one paint, before the flows are built
+
     async def run(self) -> int:
         await self.show_window()
+        await self.show_kept_list()
         if not self.composed:
             self.compose()
         if not await self.connect_initial(interactive=True):

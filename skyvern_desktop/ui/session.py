@@ -14,7 +14,7 @@ from ..core.connection.check import (
     check_connection,
     state_for_error,
 )
-from ..core.connection.profiles import Profile
+from ..core.connection.profiles import Profile, list_identity
 
 if TYPE_CHECKING:
     from ..api.client import SkyvernClient
@@ -47,6 +47,9 @@ class Session(QObject):
         self._client: SkyvernClient | None = None
         self._report = ConnectionReport(ConnectionState.DISCONNECTED, "Not connected.")
         self._recheck: asyncio.Task[None] | None = None
+        # Which connection this is, for the workflow list kept between starts (never a
+        # key: core.connection.profiles.list_identity). None: nothing is kept for it.
+        self.identity: str | None = None
 
     @property
     def profile(self) -> Profile | None:
@@ -64,7 +67,9 @@ class Session(QObject):
         self._report = report
         self.state_changed.emit(report)
 
-    async def connect_to(self, profile: Profile, key: Secret | None) -> ConnectionReport:
+    async def connect_to(
+        self, profile: Profile, key: Secret | None, *, identity: str | None = None
+    ) -> ConnectionReport:
         """Make a client for ``profile`` current, and check the connection.
 
         Screens start loading (``client_changed``) while the check runs, so the first
@@ -76,6 +81,7 @@ class Session(QObject):
         client = SkyvernClient(profile.base_url, key, retry=self._retry)
         old, self._client = self._client, client
         self._profile = profile
+        self.identity = identity if identity is not None else list_identity(profile)
         self._set_report(
             ConnectionReport(ConnectionState.CONNECTING, f"Connecting to {profile.base_url}…")
         )
@@ -95,14 +101,17 @@ class Session(QObject):
         report: ConnectionReport | None = None,
         *,
         profile: Profile | None = None,
+        identity: str | None = None,
     ) -> ConnectionReport:
         """Make ``client``, built elsewhere, current: :meth:`connect_to`'s signals in its
         order (a connecting report, ``client_changed``, the verdict, ``checked``), without
         building an HTTP client. Tests hand the app an in-process fake this way (one that
         acts as a ``SkyvernClient``: tests/fakes/client.py). Without ``report`` the
-        client is checked as a real one is (its version, its key)."""
+        client is checked as a real one is (its version, its key). ``identity`` names the
+        connection for the kept workflow list (none is kept without it)."""
         old, self._client = self._client, client
         self._profile = profile
+        self.identity = identity
         self._set_report(
             ConnectionReport(ConnectionState.CONNECTING, f"Connecting to {client.base_url}…")
         )
@@ -156,6 +165,7 @@ class Session(QObject):
         await self._stop_recheck()
         old, self._client = self._client, None
         self._profile = None
+        self.identity = None
         self.client_changed.emit()
         self._set_report(ConnectionReport(ConnectionState.DISCONNECTED, "Not connected."))
         if old is not None:

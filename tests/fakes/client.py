@@ -140,10 +140,12 @@ def as_client(fake: FakeClient) -> SkyvernClient:
 
 
 async def use_fake(
-    session: Session, fake: FakeClient, report: ConnectionReport | None = None
-) -> ConnectionReport:
-    """Make ``fake`` the session's client, as connecting does (``Session.use_client``)."""
-    return await session.use_client(as_client(fake), report)
+    session: Session, fake: FakeClient, report: ConnectionReport | None = None,
+    *, identity: str | None = None,
+) -> ConnectionReport:  # fmt: skip
+    """Make ``fake`` the session's client, as connecting does (``Session.use_client``);
+    ``identity`` names the connection for the kept workflow list."""
+    return await session.use_client(as_client(fake), report, identity=identity)
 
 
 def _naive(value: datetime | None) -> str | None:
@@ -670,6 +672,10 @@ class FakeClient:
 
     async def aclose(self) -> None:
         self._closed = True
+
+    def reopen(self) -> None:
+        """The same server, for a client made again (as a restarted app makes one)."""
+        self._closed = False
 
     async def __aenter__(self) -> Self:
         return self

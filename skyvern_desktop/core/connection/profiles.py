@@ -18,6 +18,7 @@ from ..storage.notices import FileNotice, Notices, Trouble
 ENV_BASE_URL = "SKYVERN_BASE_URL"
 ENV_API_KEY = "SKYVERN_API_KEY"
 ENV_PROFILE_ID = "environment"
+LOCAL_PROFILE_ID = "local-server"  # the one connection to the server the app runs itself
 
 
 class ProfileKind(StrEnum):
@@ -315,3 +316,34 @@ def resolve_connection(
     if active is not None:
         return active, env_key
     return None
+
+
+def list_identity(profile: Profile, env_key: str | None = None) -> str:
+    """Which connection a kept workflow list belongs to, as a file name: a saved connection
+    by its id and address (the local server by its id alone: its port changes with each
+    start), and a key given by the environment by a digest of it too, so a list is never
+    shown for another connection. Nothing of a key can be read back from it."""
+    import hashlib
+
+    parts = [profile.id]
+    if profile.kind is not ProfileKind.LOCAL:
+        parts.append(profile.base_url)
+    if env_key:
+        parts.append(hashlib.sha256(env_key.encode()).hexdigest())
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def expected_list_identity(
+    active: Profile | None, *, use_local: bool, environ: dict[str, str] | None = None
+) -> str | None:
+    """The connection the app is about to open, chosen as the connections flow chooses it
+    (``--local`` or a local last connection; else the environment's or the active one), so
+    its kept list can show before it is open. ``None`` when there is none to open."""
+    env_url = environment_override(environ)[0]
+    if use_local or (not env_url and active is not None and active.kind is ProfileKind.LOCAL):
+        local = Profile(
+            name="Local server", kind=ProfileKind.LOCAL, base_url="", id=LOCAL_PROFILE_ID
+        )
+        return list_identity(local)
+    resolved = resolve_connection(active, environ)
+    return list_identity(*resolved) if resolved is not None else None

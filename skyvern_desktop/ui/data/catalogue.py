@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ...api.client import SkyvernClient
     from ...api.errors import SkyvernError
     from ...api.models import Workflow, WorkflowRun
+    from ...core.storage.workflow_lists import WorkflowLists
     from ..session import Session
     from ..tasks import TaskRunner
 
@@ -69,11 +70,13 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
 
     def __init__(
         self, session: Session, tasks: TaskRunner, changes: Changes,
-        parent: QObject | None = None,
+        lists: WorkflowLists | None = None, parent: QObject | None = None,
     ) -> None:  # fmt: skip
         super().__init__(parent)
         self._session = session
         self._tasks = tasks
+        self._lists = lists  # the last list of each connection, for the next start
+        self._kept_for: str | None = None  # the connection whose kept list is shown
         self.model = WorkflowTableModel(self)
         self.status = CatalogueStatus(CatalogueState.DISCONNECTED)
         self.last_error: str | None = None
@@ -126,6 +129,31 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
         """Until the first full load (and the activity columns) finished or failed."""
         await self._loaded.wait()
 
+    # ------------------------------------------------------------------ the kept list
+
+    def show_kept(self, identity: str | None) -> bool:
+        """Show the list kept for connection ``identity`` from the last time it loaded,
+        before the connection is even made (the window has just painted). It is marked as
+        being updated; when the connection turns out to be another, it goes at once."""
+        if identity is None or self._lists is None or self.model.rowCount():
+            return False
+        kept = self._lists.load(identity)
+        if kept is None or not kept[1]:
+            return False
+        base_url, workflows = kept
+        self._kept_for = identity
+        self.model.upsert(workflows)
+        self._set_status(CatalogueStatus(CatalogueState.LOADING, base_url, kept=True))
+        return True
+
+    def _keep(self, base_url: str, workflows: list[Workflow]) -> None:
+        identity = self._session.identity
+        if identity is None or self._lists is None:
+            return
+        from ...core.storage.workflow_lists import summary
+
+        self._lists.save(identity, base_url, [summary(w) for w in workflows])
+
     # ------------------------------------------------------------------ loading
 
     def request_refresh(self) -> None:
@@ -148,7 +176,8 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
             return
         first_load = self.model.rowCount() == 0
         base = client.base_url
-        self._set_status(CatalogueStatus(CatalogueState.LOADING, base))
+        kept = self.model.kept_rows > 0
+        self._set_status(CatalogueStatus(CatalogueState.LOADING, base, kept=kept))
         seen: dict[str, Workflow] = {}
 
         def arrived(page: list[Workflow]) -> None:
@@ -176,7 +205,9 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
         self.last_error = None
         self._session.note_success()
         self.model.upsert(seen.values())
-        self.model.retain(set(seen))
+        self.model.retain(set(seen))  # a kept workflow that has since gone goes now
+        self._kept_for = None
+        self._keep(base, list(seen.values()))
         state = CatalogueState.READY if self.model.rowCount() else CatalogueState.EMPTY
         self._set_status(CatalogueStatus(state, base))
         self._auto_refresh.start()
@@ -185,6 +216,7 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
         self._tasks.spawn("workflows.activity", self.load_activity(client, list(seen.values())))
 
     def _on_load_error(self, exc: SkyvernError, base: str) -> None:
+        self._kept_for = None
         self.last_error = str(exc)
         self._session.note_error(exc)
         self._set_status(CatalogueStatus(CatalogueState.FAILED, base, message=str(exc)))
@@ -288,13 +320,18 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
             self._tasks.cancel(name)
         self.schedules.forget()
         self._auto_refresh.stop()
-        self.model.clear()
         self._loaded.clear()
         client = self._session.client
+        if self._kept_for is None or self._kept_for != self._session.identity:
+            # Never another connection's list: only the kept list of this very
+            # connection stays on show while it is loaded again.
+            self.model.clear()
+            self._kept_for = None
         if client is None:
             self._set_status(CatalogueStatus(CatalogueState.DISCONNECTED))
         else:
-            self._set_status(CatalogueStatus(CatalogueState.LOADING, client.base_url))
+            kept = self._kept_for is not None
+            self._set_status(CatalogueStatus(CatalogueState.LOADING, client.base_url, kept=kept))
             self._tasks.spawn("workflows.refresh", self.load())
 
     def _on_shown(self, shown: bool) -> None:

@@ -20,3 +20,4 @@ class CatalogueStatus:
     base_url: str | None = None
     message: str = ""
     loaded: int = 0  # LOADING: rows so far
+    kept: bool = False  # the rows shown are the list kept from last time, being updated

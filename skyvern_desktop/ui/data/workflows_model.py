@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from ...core.storage.workflow_lists import ListedWorkflow
 from ..format import exact_time, relative_time, status_color, status_label
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class ScheduleCount:
 
 @dataclass(slots=True)
 class WorkflowRow:
-    workflow: Workflow
+    workflow: Workflow | ListedWorkflow  # ListedWorkflow: from the kept list, until fresh
     last_run: WorkflowRun | None = None
     last_run_known: bool = False
     schedules: ScheduleCount | None = None
@@ -246,14 +247,27 @@ class WorkflowTableModel(QAbstractTableModel):
         return self._index.get(wpid)
 
     def workflow(self, wpid: str) -> Workflow | None:
+        """The server's workflow (``None`` while the row shows only the kept list's)."""
         i = self._index.get(wpid)
-        return self._rows[i].workflow if i is not None else None
+        if i is None:
+            return None
+        workflow = self._rows[i].workflow
+        return None if isinstance(workflow, ListedWorkflow) else workflow
+
+    def title(self, wpid: str) -> str | None:
+        i = self._index.get(wpid)
+        return self._rows[i].workflow.title if i is not None else None
+
+    @property
+    def kept_rows(self) -> int:
+        """How many rows show the kept list's workflow, not the server's yet."""
+        return sum(isinstance(r.workflow, ListedWorkflow) for r in self._rows)
 
     def _reindex(self) -> None:
         self._index = {r.wpid: i for i, r in enumerate(self._rows)}
         self.generation += 1
 
-    def upsert(self, workflows: Iterable[Workflow]) -> None:
+    def upsert(self, workflows: Iterable[Workflow | ListedWorkflow]) -> None:
         """Update the rows of known workflows in place; append the new ones."""
         new: dict[str, WorkflowRow] = {}
         for wf in workflows:

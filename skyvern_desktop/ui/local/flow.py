@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from ...api.errors import SkyvernError
 from ...api.secrets import Secret
-from ...core.connection.profiles import Profile, ProfileKind
+from ...core.connection.profiles import LOCAL_PROFILE_ID, Profile, ProfileKind
 from ...core.connection.secrets import KeyStoreError
 from ..dialogs import wait_closed
 from .controller import LocalServerController, ServerState
@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # the windows load when first opened, not while the main wind
 
 log = logging.getLogger(__name__)
 
-LOCAL_PROFILE_ID = "local-server"
 
 _STATE_LABELS = {
     ServerState.STARTING: "Local server: starting…",

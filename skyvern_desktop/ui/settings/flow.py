@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog
 
 from ...api.secrets import Secret
 from ...core.connection.check import ConnectionState
-from ...core.connection.profiles import Profile, ProfileKind, environment_override
+from ...core.connection.profiles import Profile, ProfileKind, environment_override, list_identity
 from ...core.connection.profiles import resolve_connection as resolve
 from ...core.connection.secrets import KeyStoreError
 from ..dialogs import run_dialog
@@ -93,7 +93,7 @@ class ConnectionsFlow(QObject):
                 key = await asyncio.to_thread(self._keys.get, profile.id)
             except KeyStoreError as exc:
                 self._reporter.report("The API key could not be read.", exc)
-        await self._session.connect_to(profile, key)
+        await self._session.connect_to(profile, key, identity=list_identity(profile, key_override))
 
     async def connect_saved(self, profile_id: str) -> None:
         profile = self._store.get(profile_id)

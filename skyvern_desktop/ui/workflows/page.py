@@ -254,7 +254,11 @@ class WorkflowsPage(QWidget):
             elif self.model.rowCount():
                 self.panel.show_content()
                 self._select_first_if_none()
-            if status.loaded:
+            if status.kept:
+                self.panel.show_content()
+                self._select_first_if_none()
+                self._update_count()
+            elif status.loaded:
                 self.count_label.setText(f"Loading… {status.loaded} so far")
         elif state is CatalogueState.FAILED:
             if self.model.rowCount() == 0:
@@ -321,6 +325,14 @@ class WorkflowsPage(QWidget):
     def _update_count(self, *_: object) -> None:
         if self.status.state is CatalogueState.LOADING and self.status.loaded:
             return  # "Loading… N so far" until the list is whole
+        if self.status.kept:
+            total = self.model.rowCount()
+            self.count_label.setText(f"{total} workflow{'s' if total != 1 else ''} · updating…")
+            self.count_label.setToolTip(
+                "The list as it was when the app last closed, while the server is asked again"
+            )
+            return
+        self.count_label.setToolTip("")
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         if self.proxy.text and shown == 0 and total:
@@ -353,8 +365,9 @@ class WorkflowsPage(QWidget):
             self.details.show_workflow(None)
             return
         data = self.model.rows[row]
+        workflow = self.model.workflow(data.wpid)  # None while the row is the kept list's
         last = data.last_run.workflow_run_id if data.last_run else None
-        self.details.show_workflow(data.workflow, last)
+        self.details.show_workflow(workflow, last)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if self._launch_available and index.isValid():
