@@ -1,6 +1,6 @@
 """The CDP input socket's faults, on a fake socket server (a real one will not refuse, drop
 or time out on demand): refused input, a dropped socket, a session ending mid-use. The
-real server's input is in tests/integration/test_logins.py and tests/ui/test_logins.py."""
+real server's input is in tests/integration/test_logins.py and tests/ui/logins/test_logins.py."""
 
 from __future__ import annotations
 

@@ -43,48 +43,33 @@ def assert_strictly_increasing(firings: list[datetime]) -> None:
 # ---------------------------------------------------------------------- daylight saving
 
 
-def test_nine_oclock_stays_at_nine_across_the_new_york_fall_back() -> None:
-    firings = cron.next_firings("0 9 * * *", NY, 4, after=utc(2026, 10, 30, 12))
-    assert iso(firings) == [
-        "2026-10-30T09:00:00-04:00",
-        "2026-10-31T09:00:00-04:00",
-        "2026-11-01T09:00:00-05:00",
-        "2026-11-02T09:00:00-05:00",
-    ]
-    assert [f.astimezone(UTC).hour for f in firings] == [13, 13, 14, 14]
-
-
-def test_nine_oclock_stays_at_nine_across_the_new_york_spring_forward() -> None:
-    firings = cron.next_firings("0 9 * * *", NY, 4, after=utc(2027, 3, 12, 12))
-    assert iso(firings) == [
-        "2027-03-12T09:00:00-05:00",
-        "2027-03-13T09:00:00-05:00",
-        "2027-03-14T09:00:00-04:00",
-        "2027-03-15T09:00:00-04:00",
-    ]
-    assert [f.astimezone(UTC).hour for f in firings] == [14, 14, 13, 13]
-
-
-def test_nine_oclock_stays_at_nine_across_the_berlin_fall_back() -> None:
-    firings = cron.next_firings("0 9 * * *", BERLIN, 4, after=utc(2026, 10, 23, 12))
-    assert iso(firings) == [
-        "2026-10-24T09:00:00+02:00",
-        "2026-10-25T09:00:00+01:00",
-        "2026-10-26T09:00:00+01:00",
-        "2026-10-27T09:00:00+01:00",
-    ]
-    assert [f.astimezone(UTC).hour for f in firings] == [7, 8, 8, 8]
-
-
-def test_nine_oclock_stays_at_nine_across_the_berlin_spring_forward() -> None:
-    firings = cron.next_firings("0 9 * * *", BERLIN, 4, after=utc(2027, 3, 26, 12))
-    assert iso(firings) == [
-        "2027-03-27T09:00:00+01:00",
-        "2027-03-28T09:00:00+02:00",
-        "2027-03-29T09:00:00+02:00",
-        "2027-03-30T09:00:00+02:00",
-    ]
-    assert [f.astimezone(UTC).hour for f in firings] == [8, 7, 7, 7]
+@pytest.mark.parametrize(
+    ("zone", "after", "expected", "utc_hours"),
+    [
+        pytest.param(NY, utc(2026, 10, 30, 12), [
+            "2026-10-30T09:00:00-04:00", "2026-10-31T09:00:00-04:00",
+            "2026-11-01T09:00:00-05:00", "2026-11-02T09:00:00-05:00",
+        ], [13, 13, 14, 14], id="new-york-fall-back"),
+        pytest.param(NY, utc(2027, 3, 12, 12), [
+            "2027-03-12T09:00:00-05:00", "2027-03-13T09:00:00-05:00",
+            "2027-03-14T09:00:00-04:00", "2027-03-15T09:00:00-04:00",
+        ], [14, 14, 13, 13], id="new-york-spring-forward"),
+        pytest.param(BERLIN, utc(2026, 10, 23, 12), [
+            "2026-10-24T09:00:00+02:00", "2026-10-25T09:00:00+01:00",
+            "2026-10-26T09:00:00+01:00", "2026-10-27T09:00:00+01:00",
+        ], [7, 8, 8, 8], id="berlin-fall-back"),
+        pytest.param(BERLIN, utc(2027, 3, 26, 12), [
+            "2027-03-27T09:00:00+01:00", "2027-03-28T09:00:00+02:00",
+            "2027-03-29T09:00:00+02:00", "2027-03-30T09:00:00+02:00",
+        ], [8, 7, 7, 7], id="berlin-spring-forward"),
+    ],
+)  # fmt: skip
+def test_nine_oclock_stays_at_nine_across_a_change_of_clocks(
+    zone: str, after: datetime, expected: list[str], utc_hours: list[int]
+) -> None:
+    firings = cron.next_firings("0 9 * * *", zone, 4, after=after)
+    assert iso(firings) == expected
+    assert [f.astimezone(UTC).hour for f in firings] == utc_hours
 
 
 @pytest.mark.parametrize("zone", [NY, BERLIN, "UTC", "Asia/Kathmandu", "Australia/Lord_Howe"])
@@ -97,23 +82,25 @@ def test_a_daily_time_stays_on_the_wall_clock_all_year(zone: str) -> None:
     assert_strictly_increasing(firings)
 
 
-def test_a_skipped_wall_time_fires_after_the_jump_in_new_york() -> None:
-    firings = cron.next_firings("30 2 * * *", NY, 3, after=utc(2027, 3, 13, 12))
-    assert iso(firings) == [
-        "2027-03-14T03:30:00-04:00",  # 02:30 does not exist that day
-        "2027-03-15T02:30:00-04:00",
-        "2027-03-16T02:30:00-04:00",
-    ]
-    assert firings[0].astimezone(UTC) == utc(2027, 3, 14, 7, 30)
-
-
-def test_a_skipped_wall_time_fires_after_the_jump_in_berlin() -> None:
-    firings = cron.next_firings("30 2 * * *", BERLIN, 3, after=utc(2027, 3, 27, 12))
-    assert iso(firings) == [
-        "2027-03-28T03:30:00+02:00",
-        "2027-03-29T02:30:00+02:00",
-        "2027-03-30T02:30:00+02:00",
-    ]
+@pytest.mark.parametrize(
+    ("zone", "after", "expected", "first_utc"),
+    [
+        pytest.param(NY, utc(2027, 3, 13, 12), [
+            "2027-03-14T03:30:00-04:00",  # 02:30 does not exist that day
+            "2027-03-15T02:30:00-04:00", "2027-03-16T02:30:00-04:00",
+        ], utc(2027, 3, 14, 7, 30), id="new-york"),
+        pytest.param(BERLIN, utc(2027, 3, 27, 12), [
+            "2027-03-28T03:30:00+02:00",
+            "2027-03-29T02:30:00+02:00", "2027-03-30T02:30:00+02:00",
+        ], utc(2027, 3, 28, 1, 30), id="berlin"),
+    ],
+)  # fmt: skip
+def test_a_skipped_wall_time_fires_after_the_jump(
+    zone: str, after: datetime, expected: list[str], first_utc: datetime
+) -> None:
+    firings = cron.next_firings("30 2 * * *", zone, 3, after=after)
+    assert iso(firings) == expected
+    assert firings[0].astimezone(UTC) == first_utc
 
 
 def test_a_skipped_and_a_real_wall_time_landing_on_one_instant_fire_once() -> None:
@@ -127,22 +114,23 @@ def test_a_skipped_and_a_real_wall_time_landing_on_one_instant_fire_once() -> No
     ]
 
 
-def test_a_repeated_wall_time_fires_once_the_first_time_in_new_york() -> None:
-    firings = cron.next_firings("30 1 * * *", NY, 3, after=utc(2026, 10, 31, 12))
-    assert iso(firings) == [
-        "2026-11-01T01:30:00-04:00",  # the first 01:30; the second (EST) one is skipped
-        "2026-11-02T01:30:00-05:00",
-        "2026-11-03T01:30:00-05:00",
-    ]
-
-
-def test_a_repeated_wall_time_fires_once_the_first_time_in_berlin() -> None:
-    firings = cron.next_firings("30 2 * * *", BERLIN, 3, after=utc(2026, 10, 24, 12))
-    assert iso(firings) == [
-        "2026-10-25T02:30:00+02:00",
-        "2026-10-26T02:30:00+01:00",
-        "2026-10-27T02:30:00+01:00",
-    ]
+@pytest.mark.parametrize(
+    ("expression", "zone", "after", "expected"),
+    [
+        pytest.param("30 1 * * *", NY, utc(2026, 10, 31, 12), [
+            "2026-11-01T01:30:00-04:00",  # the first 01:30; the second (EST) one is skipped
+            "2026-11-02T01:30:00-05:00", "2026-11-03T01:30:00-05:00",
+        ], id="new-york"),
+        pytest.param("30 2 * * *", BERLIN, utc(2026, 10, 24, 12), [
+            "2026-10-25T02:30:00+02:00",
+            "2026-10-26T02:30:00+01:00", "2026-10-27T02:30:00+01:00",
+        ], id="berlin"),
+    ],
+)  # fmt: skip
+def test_a_repeated_wall_time_fires_once_the_first_time(
+    expression: str, zone: str, after: datetime, expected: list[str]
+) -> None:
+    assert iso(cron.next_firings(expression, zone, 3, after=after)) == expected
 
 
 def test_after_the_first_pass_of_a_repeated_hour_the_second_pass_does_not_fire() -> None:
@@ -158,28 +146,29 @@ def test_after_the_first_pass_of_a_repeated_hour_the_second_pass_does_not_fire()
     ]
 
 
-def test_every_thirty_minutes_across_the_new_york_spring_forward_gap() -> None:
-    firings = cron.next_firings("*/30 * * * *", NY, 5, after=utc(2027, 3, 14, 6))
-    assert iso(firings) == [
-        "2027-03-14T01:30:00-05:00",
-        "2027-03-14T03:00:00-04:00",  # 02:00, skipped
-        "2027-03-14T03:30:00-04:00",  # 02:30, skipped, and the real 03:30: one firing
-        "2027-03-14T04:00:00-04:00",
-        "2027-03-14T04:30:00-04:00",
-    ]
+@pytest.mark.parametrize(
+    ("zone", "after", "expected"),
+    [
+        pytest.param(NY, utc(2027, 3, 14, 6), [
+            "2027-03-14T01:30:00-05:00",
+            "2027-03-14T03:00:00-04:00",  # 02:00, skipped
+            "2027-03-14T03:30:00-04:00",  # 02:30, skipped, and the real 03:30: one firing
+            "2027-03-14T04:00:00-04:00", "2027-03-14T04:30:00-04:00",
+        ], id="new-york"),
+        pytest.param(BERLIN, utc(2027, 3, 28, 0), [
+            "2027-03-28T01:30:00+01:00", "2027-03-28T03:00:00+02:00",
+            "2027-03-28T03:30:00+02:00", "2027-03-28T04:00:00+02:00",
+            "2027-03-28T04:30:00+02:00",
+        ], id="berlin"),
+    ],
+)  # fmt: skip
+def test_every_thirty_minutes_across_a_spring_forward_gap(
+    zone: str, after: datetime, expected: list[str]
+) -> None:
+    firings = cron.next_firings("*/30 * * * *", zone, 5, after=after)
+    assert iso(firings) == expected
     instants = [f.astimezone(UTC) for f in firings]
     assert {(b - a) for a, b in pairwise(instants)} == {timedelta(minutes=30)}
-
-
-def test_every_thirty_minutes_across_the_berlin_spring_forward_gap() -> None:
-    firings = cron.next_firings("*/30 * * * *", BERLIN, 5, after=utc(2027, 3, 28, 0))
-    assert iso(firings) == [
-        "2027-03-28T01:30:00+01:00",
-        "2027-03-28T03:00:00+02:00",
-        "2027-03-28T03:30:00+02:00",
-        "2027-03-28T04:00:00+02:00",
-        "2027-03-28T04:30:00+02:00",
-    ]
 
 
 def test_the_whole_second_pass_of_a_repeated_hour_is_looked_past() -> None:

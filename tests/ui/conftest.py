@@ -22,7 +22,7 @@ import keyring
 import pytest
 import pytest_asyncio
 from keyring.backends.fail import Keyring as FailKeyring
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from skyvern_desktop.app import DesktopApp
@@ -193,14 +193,21 @@ async def connected_app(
         await app.aclose()
 
 
-W = TypeVar("W", bound=QWidget)
+W = TypeVar("W", bound=QObject)
 
 
-def child(parent: QWidget, kind: type[W], name: str) -> W:
-    """The widget named ``name`` under ``parent`` (GUI tests find widgets by objectName)."""
+def child(parent: QObject, kind: type[W], name: str) -> W:
+    """The object named ``name`` under ``parent`` (GUI tests find widgets by objectName)."""
     found = parent.findChild(kind, name)
-    assert found is not None, name
+    assert found is not None, f"no {kind.__name__} named {name}"
     return found
+
+
+def files_text(root: Path) -> str:
+    """Every file under ``root`` as text (to check that a secret landed in none of them)."""
+    return "".join(
+        p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*") if p.is_file()
+    )
 
 
 def shot(widget: QWidget, name: str) -> None:

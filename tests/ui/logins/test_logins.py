@@ -23,7 +23,7 @@ from skyvern_desktop.ui import screenshot
 from skyvern_desktop.ui.logins.signin import SignInWindow
 from tests.integration.helpers import WorkflowFactory, wait_for_run
 from tests.realserver import LoginSite, RealServer
-from tests.ui.conftest import W, app_on, child, connected_app, shot, wait_until
+from tests.ui.conftest import W, app_on, child, connected_app, files_text, shot, wait_until
 
 
 def SkyvernClientFor(server: RealServer) -> SkyvernClient:
@@ -35,12 +35,6 @@ def _top(kind: type[W], name: str) -> W | None:
         if isinstance(widget, kind) and widget.objectName() == name and widget.isVisible():
             return widget
     return None
-
-
-def _files_text(root: Path) -> str:
-    return "".join(
-        p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*") if p.is_file()
-    )
 
 
 @pytest.mark.asyncio
@@ -117,7 +111,7 @@ async def test_credentials_are_made_in_the_form_and_their_secrets_stay_out_of_ev
             within=20,
         )
     home = Path(os.environ["SKYVERN_DESKTOP_HOME"])
-    assert password not in _files_text(home)  # settings, registry, logs: none has it
+    assert password not in files_text(home)  # settings, registry, logs: none has it
 
 
 @pytest.mark.asyncio

@@ -23,7 +23,7 @@ from tests.fakes.server import FakeResponse, FakeServer
 from tests.integration.helpers import WorkflowFactory, http_block, wait_block, wait_for_run
 from tests.realserver import RealServer, WebhookReceiver
 from tests.support.panes import run_pane
-from tests.ui.conftest import connected_app, message_box, wait_until
+from tests.ui.conftest import connected_app, files_text, message_box, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,12 +32,6 @@ def _code_dialog() -> CodeDialog:
     found = [w for w in QApplication.topLevelWidgets() if isinstance(w, CodeDialog)]
     assert len(found) == 1
     return found[0]
-
-
-def _files_text(root: Path) -> str:
-    return "".join(
-        p.read_text("utf-8", "replace") for p in root.rglob("*") if p.is_file()
-    )  # fmt: skip
 
 
 async def test_a_code_is_sent_for_the_run_listed_back_and_never_written_by_the_app(
@@ -85,7 +79,7 @@ async def test_a_code_is_sent_for_the_run_listed_back_and_never_written_by_the_a
         await wait_until(lambda: not pane.code_button.isVisible(), within=60)
         await app.tasks.join()
     # The app's own files (settings, registry, log) never hold the code.
-    assert "482913" not in _files_text(Path(os.environ["SKYVERN_DESKTOP_HOME"]))
+    assert "482913" not in files_text(Path(os.environ["SKYVERN_DESKTOP_HOME"]))
 
 
 async def test_the_webhook_tab_sends_again_and_shows_what_the_receiver_got(

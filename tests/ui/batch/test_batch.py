@@ -29,7 +29,7 @@ from tests.ui.conftest import child, connected_app, shot, wait_until
 
 pytestmark = pytest.mark.asyncio
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _params() -> list[dict[str, object]]:

@@ -16,8 +16,7 @@ from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.ui.changes import ChangeKind
 from skyvern_desktop.ui.screen import Screen
 from skyvern_desktop.ui.screens import SCREENS
-
-from .conftest import wait_until
+from tests.ui.conftest import wait_until
 
 PAGE_NAMES = {
     "workflows": "workflowsPage", "runs": "runsPage", "schedules": "schedulesPage",

@@ -48,7 +48,7 @@ from tests.ui.conftest import message_box, wait_until
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _skyvern_program() -> Path:

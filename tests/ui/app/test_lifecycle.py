@@ -22,7 +22,7 @@ from tests.support.server_build import ServerEnvironment
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _environ(home: Path, **extra: str) -> dict[str, str]:

@@ -10,11 +10,10 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 
 import pytest
 import pytest_asyncio
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTime
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -43,17 +42,9 @@ from tests.api.support import API_KEY, schedule_json, workflow_json
 from tests.fakes.server import FakeResponse, FakeServer
 from tests.integration.helpers import WorkflowFactory, param, string_input, wait_block, wait_for_run
 from tests.realserver import RealServer
-from tests.ui.conftest import message_box, wait_until
+from tests.ui.conftest import child, message_box, wait_until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.server]
-
-W = TypeVar("W", bound=QObject)
-
-
-def child(parent: QObject, kind: type[W], name: str) -> W:
-    found = parent.findChild(kind, name)
-    assert found is not None, f"no {kind.__name__} named {name}"
-    return found
 
 
 @pytest_asyncio.fixture
