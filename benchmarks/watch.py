@@ -29,7 +29,6 @@ from skyvern_desktop.core.server.process import LocalServer
 from skyvern_desktop.ui.loop import new_event_loop
 from skyvern_desktop.ui.runs.page import RunsPage
 from skyvern_desktop.ui.runs.tracker import RunTracker
-from skyvern_desktop.ui.session import Session
 from skyvern_desktop.ui.tasks import TaskRunner
 from tests.support.server_build import ServerEnvironment
 
@@ -62,7 +61,7 @@ def p99(values: list[float]) -> float:
 
 async def main(base_url: str, key: str) -> None:
     tasks = TaskRunner()
-    page = RunsPage(Session(), tasks)
+    page = RunsPage(tasks)
     page.resize(1280, 800)
     page.show()
     idle = await loop_lag(3.0)

@@ -41,7 +41,7 @@ def _workflows(ctx: AppContext) -> QWidget:
 def _runs(ctx: AppContext) -> QWidget:
     from .runs.page import RunsPage
 
-    return RunsPage(ctx.session, ctx.tasks)
+    return RunsPage(ctx.tasks)
 
 
 def _schedules(ctx: AppContext) -> QWidget:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .rules import schedule_title
+from .rules import SCAN_PAGE_SIZE, SCAN_PAGES, schedule_title
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -55,11 +55,6 @@ async def switch(
         verb = "resumed" if enabled else "paused"
         return None, f"“{schedule_title(schedule)}” could not be {verb}: {exc}"
     return result, None
-
-
-SCAN_PAGE_SIZE = 100
-SCAN_PAGES = 10
-SCAN_LIMIT = SCAN_PAGE_SIZE * SCAN_PAGES  # a schedule's runs: among the latest 1,000
 
 
 @dataclass(frozen=True)

@@ -110,3 +110,8 @@ def next_run(schedule: ScheduleFields, now: datetime | None = None) -> datetime 
     if schedule.interval_seconds and schedule.first_fire_at is not None:
         return cron.interval_firings(schedule.first_fire_at, schedule.interval_seconds, 1)[0]
     return None
+
+
+SCAN_PAGE_SIZE = 100
+SCAN_PAGES = 10
+SCAN_LIMIT = SCAN_PAGE_SIZE * SCAN_PAGES  # a schedule's runs: among the latest 1,000

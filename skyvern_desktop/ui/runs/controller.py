@@ -30,6 +30,7 @@ from ...core.runs.watcher import backoff
 from ..changes import ChangeKind
 from ..context import AppContext
 from ..screen import ScreenOwner
+from .history_feed import RunHistoryFeed
 from .tracker import RunTracker
 
 if TYPE_CHECKING:
@@ -86,12 +87,16 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         self._selected: tuple[str | None, str | None] = (None, None)
         self.trackers: dict[str, RunTracker] = {}  # the runs whose panes are open
         self._tray: QSystemTrayIcon | None = None
+        # The history's pages: the runs owner feeds its Runs screen's history.
+        self.history = RunHistoryFeed(ctx.session, ctx.tasks, parent=self)
+        self.history.listed.connect(self._on_runs_listed)
         ctx.session.client_changed.connect(self.restore_panes)
         ctx.session.client_changed.connect(self._forget_waiting)
         ctx.session.checked.connect(self._watch_waiting)
 
     def on_attach(self, page: RunsPage) -> None:
         """The Runs screen exists now: listen to it, and show it what it should know."""
+        self.history.bind(page.history)
         page.set_selected_workflow(*self._selected)
         page.rerun_requested.connect(self.rerun_requested)
         page.code_requested.connect(self.code_requested)
@@ -100,7 +105,6 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         )
         page.pane_closed.connect(self._on_pane_closed)
         page.waiting_changed.connect(self._on_pane_waiting)
-        page.runs_listed.connect(self._on_runs_listed)
 
     def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
         """The workflow selected on the Workflows screen: the history can show only it."""

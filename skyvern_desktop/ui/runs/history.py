@@ -1,8 +1,11 @@
-"""The run history: workflow runs of every workflow or of the selected one, filtered and paged."""
+"""The run history: workflow runs of every workflow or of the selected one, filtered and paged.
+
+A passive view: it says which runs it wants to show (``query_wanted(HistoryQuery)``, when
+a filter or the page changes, or every few seconds while a run on it is still going) and
+shows the page its owner (``history_feed.RunHistoryFeed``) gives it."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -20,18 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.enums import RunStatus, TriggerType
-from ...api.errors import SkyvernError
-from ...core.schedules.requests import SCAN_LIMIT, runs_of_schedule
+from ...core.runs.history import WAITING, HistoryPage, HistoryQuery
+from ...core.schedules.rules import SCAN_LIMIT
 from ..format import duration_text, exact_time, relative_time, status_color, status_label
-from ..session import Session
-from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
 from ..widgets.table_model import ListTableModel
 
 if TYPE_CHECKING:
     from ...api.models import WorkflowRun
 
-PAGE_SIZE = 25
 ACTIVE_REFRESH_MS = 5_000
 _HEADERS = ("Run", "Workflow", "Status", "Started by", "Created", "Took")
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -76,19 +76,16 @@ class RunHistoryModel(ListTableModel["WorkflowRun"]):
         return None
 
 
-WAITING = RunStatus.PAUSED.value
 """The "Waiting for me" filter: runs a human-interaction block paused until someone answers."""
 
 
 class RunHistory(QWidget):
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id
-    loaded = Signal(object, float)  # list[WorkflowRun], and when it was asked (monotonic)
+    query_wanted = Signal(object)  # HistoryQuery: the runs to show now
 
-    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runHistory")
-        self._session = session
-        self._tasks = tasks
         self._selected: tuple[str, str] | None = None
         self.page = 1
         self.model = RunHistoryModel(self)
@@ -97,7 +94,6 @@ class RunHistory(QWidget):
         self.scope.setObjectName("historyScope")
         self.scope.addItem("All workflows", None)
         self._schedule_scope: tuple[str, str, str] | None = None  # wpid, schedule id, label
-        self._scan_capped = False
         self.scope.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
         self.status = QComboBox()
         self.status.setObjectName("historyStatus")
@@ -195,10 +191,22 @@ class RunHistory(QWidget):
         self.reload(reset_page=True)
 
     def reload(self, reset_page: bool = False) -> None:
+        """Ask for the runs the filters name again (its owner answers with ``show_page``)."""
         if reset_page:
             self.page = 1
-        if self._session.client is not None:
-            self._tasks.spawn("runs.history", self.load())
+        self.query_wanted.emit(self.query())
+
+    def query(self) -> HistoryQuery:
+        """The runs the filters and the page name."""
+        scope = str(self.scope.currentData() or "")
+        wpid, schedule_id = scope or None, None
+        if scope.startswith("schedule:"):
+            _, wpid, schedule_id = scope.split(":", 2)
+        return HistoryQuery(
+            workflow_permanent_id=wpid, schedule_id=schedule_id,
+            status=self.status.currentData(), search=self.search.text().strip() or None,
+            page=self.page,
+        )  # fmt: skip
 
     def _go(self, step: int) -> None:
         self.page = max(1, self.page + step)
@@ -208,38 +216,18 @@ class RunHistory(QWidget):
         if self.isVisible():
             self.reload()
 
-    async def load(self) -> list[WorkflowRun]:
-        client = self._session.client
-        if client is None:
-            return []
-        status = self.status.currentData()
-        scope = str(self.scope.currentData() or "")
-        search = self.search.text().strip() or None
-        more = False
-        self._scan_capped = False
-        asked_at = time.monotonic()
-        try:
-            if scope.startswith("schedule:"):
-                _, wpid, schedule_id = scope.split(":", 2)
-                scan = await runs_of_schedule(
-                    client, wpid, schedule_id, status=status, search=search, page=self.page,
-                    page_size=PAGE_SIZE,
-                )  # fmt: skip
-                runs, more, self._scan_capped = scan.runs, scan.more, scan.capped
-            else:
-                runs = await client.list_workflow_runs(
-                    workflow_permanent_id=scope or None,
-                    status=[status] if status else None,
-                    search_key=search,
-                    page=self.page,
-                    page_size=PAGE_SIZE,
-                )
-                more = len(runs) == PAGE_SIZE
-        except SkyvernError as exc:
-            self.message.setText(f"Could not load the runs: {exc}")
-            self.message.show()
-            return []
-        if self._scan_capped:
+    def show_failure(self, message: str) -> None:
+        self.message.setText(f"Could not load the runs: {message}")
+        self.message.show()
+
+    def show_page(self, page: HistoryPage) -> None:
+        """The runs its owner found for ``page.query`` (a page for an older query, one the
+        filters have moved on from, is not shown)."""
+        query = page.query
+        if query != self.query():
+            return
+        runs = page.runs
+        if page.capped:
             self.message.setText(
                 f"Runs of this schedule are looked for among the workflow's latest"
                 f" {SCAN_LIMIT:,} runs (the server cannot filter by schedule)."
@@ -248,8 +236,12 @@ class RunHistory(QWidget):
         else:
             self.message.hide()
         self.model.set_runs(runs)
-        self.loaded.emit(runs, asked_at)
-        if status == WAITING and not runs and self.page == 1 and not (scope or search):
+        if (
+            query.status == WAITING
+            and not runs
+            and query.page == 1
+            and not (query.workflow_permanent_id or query.search)
+        ):
             self.panel.show_empty(
                 "Nothing waits for you",
                 "Runs that pause for a person to approve or reject are listed here. The app"
@@ -257,17 +249,16 @@ class RunHistory(QWidget):
                 "Show all runs",
             )
         else:
-            self._show_state(runs, filtered=bool(status or scope or search))
-        self.page_label.setText(f"Page {self.page}")
-        self.prev_button.setEnabled(self.page > 1)
-        self.next_button.setEnabled(more)
+            self._show_state(runs, filtered=query.filtered)
+        self.page_label.setText(f"Page {query.page}")
+        self.prev_button.setEnabled(query.page > 1)
+        self.next_button.setEnabled(page.more)
         # While any run on screen is still going, or the list is of the runs waiting for
         # a person (a new one may start to wait), it keeps itself up to date.
-        if status == WAITING or any(not r.is_terminal for r in runs):
+        if page.keeps_going:
             self._timer.start()
         else:
             self._timer.stop()
-        return runs
 
     def _show_state(self, runs: list[WorkflowRun], *, filtered: bool) -> None:
         if runs:

@@ -9,7 +9,6 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..changes import Change, ChangeKind
-from ..session import Session
 from ..tasks import TaskRunner
 from ..widgets.state_panel import StatePanel
 from .history import RunHistory
@@ -51,16 +50,13 @@ class RunsPage(QWidget):
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id (from the history)
     waiting_changed = Signal(object)  # PaneWaiting (from a pane)
     code_requested = Signal(str, str)  # run_id, totp_identifier
-    runs_listed = Signal(object, float)  # list[WorkflowRun], when it was asked for
 
-    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runsPage")
         self._tasks = tasks
-        self.history = RunHistory(session, tasks)
+        self.history = RunHistory()  # fed by the runs owner (history_feed)
         self.history.open_requested.connect(self.open_requested)
-        self.history.loaded.connect(self.runs_listed)
-        session.client_changed.connect(lambda: self.history.reload(reset_page=True))
         self.panes: dict[str, RunPane] = {}
         self.tabs = QTabWidget()
         self.tabs.setObjectName("runPanes")

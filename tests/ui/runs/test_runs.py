@@ -203,11 +203,11 @@ async def test_the_history_lists_filters_and_opens_runs(
         await wait_for_run(client, bad_run.run_id)
         app.window.show_page("runs")
         history = app.window.runs.history
-        await history.load()
+        await app.runs.history.load()
         ids = [r.workflow_run_id for r in history.model.runs]
         assert {good_run.run_id, bad_run.run_id} <= set(ids)
         history.status.setCurrentIndex(history.status.findData("failed"))
-        await history.load()
+        await app.runs.history.load()
         assert bad_run.run_id in [r.workflow_run_id for r in history.model.runs]
         assert all(r.status == RunStatus.FAILED for r in history.model.runs)
         row = [r.workflow_run_id for r in history.model.runs].index(bad_run.run_id)

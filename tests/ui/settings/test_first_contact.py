@@ -10,7 +10,6 @@ import http.server
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -26,12 +25,15 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
+from skyvern_desktop.core.connection.check import ConnectionReport, ConnectionState
 from skyvern_desktop.core.connection.profiles import ProfileStore
 from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.connection.urls import web_ui_link
 from skyvern_desktop.ui.launch.dialog import LaunchDialog
 from skyvern_desktop.ui.runs.history import RunHistory
+from skyvern_desktop.ui.runs.history_feed import RunHistoryFeed
 from skyvern_desktop.ui.schedules.editor import ScheduleEditor
+from skyvern_desktop.ui.session import Session
 from skyvern_desktop.ui.settings.dialog import ConnectionsDialog
 from skyvern_desktop.ui.tasks import TaskRunner
 from skyvern_desktop.ui.widgets.fields import TextEditor
@@ -184,20 +186,19 @@ async def test_the_developer_snippets_sit_in_their_own_menu(
         assert [a.text() for a in menu.actions()] == ["Copy as cURL", "Copy as Python"]
 
 
-@dataclass
-class _Session:
-    client: SkyvernClient | None
-
-
 async def test_the_runs_list_says_why_it_is_empty(
     tasks: TaskRunner, fake_server: FakeServer, qtbot: QtBot
 ) -> None:
     fake_server.always("GET", "/v1/workflows/runs", FakeResponse.of_json([]))
     async with SkyvernClient(fake_server.url, API_KEY, retry=NO_RETRY) as client:
-        history = RunHistory(_Session(client), tasks)  # type: ignore[arg-type]
+        session = Session()
+        history = RunHistory()
+        feed = RunHistoryFeed(session, tasks)  # the history's owner, as the runs owner has it
+        feed.bind(history)
         qtbot.addWidget(history)
         history.show()
-        await history.load()
+        await session.use_client(client, ConnectionReport(ConnectionState.CONNECTED, "ok"))
+        await tasks.join()
         title = history.findChild(QLabel, "historyStateTitle")
         assert title is not None and title.isVisible()
         assert title.text() == "No runs yet"
@@ -206,7 +207,7 @@ async def test_the_runs_list_says_why_it_is_empty(
 
         # Filtered to nothing: it says so, and one press shows every run again.
         history.search.setText("nothing like this")
-        await history.load()
+        await feed.load()
         assert title.text() == "No runs match"
         assert action.isVisible() and action.text() == "Show all runs"
         action.click()
