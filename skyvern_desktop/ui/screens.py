@@ -47,7 +47,7 @@ def _runs(ctx: AppContext) -> QWidget:
 def _schedules(ctx: AppContext) -> QWidget:
     from .schedules.page import SchedulesPage
 
-    return SchedulesPage(ctx.session, ctx.tasks)
+    return SchedulesPage()
 
 
 def _batches(ctx: AppContext) -> QWidget:

@@ -131,7 +131,7 @@ async def take(
         if await app.connections.connect_initial(interactive=False):
             await window.workflows.wait_loaded()
             if view == "schedules":
-                await window.schedules.load()
+                await app.schedules.listing.load()
             if view == "logins":
                 await _loaded(app, "ui.logins.load")
     # Let layouts settle and paint. The qasync loop is Qt's loop, so sleeping on it

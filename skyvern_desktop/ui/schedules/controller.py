@@ -15,6 +15,7 @@ from ..changes import ChangeKind
 from ..context import AppContext
 from ..dialogs import FormOwner, run_dialog, show_form
 from ..screen import ScreenOwner
+from .listing import SchedulesListing
 
 if TYPE_CHECKING:
     from ...api.models import RunResponse, ScheduleWithNextRuns
@@ -48,13 +49,15 @@ class SchedulesController(FormOwner["ScheduleEditor"], ScreenOwner["SchedulesPag
         super().__init__(ctx, parent)
         self._workflows = workflows
         self._runs_starting: set[str] = set()
+        self.listing = SchedulesListing(ctx.session, ctx.tasks, parent=self)
+        self.listing.changed.connect(self.announce)
 
     def on_attach(self, page: SchedulesPage) -> None:
+        self.listing.bind(page)
         page.new_requested.connect(lambda: self.request_new(None))
         page.edit_requested.connect(self.request_edit)
         page.duplicate_requested.connect(self.request_duplicate)
         page.run_now_requested.connect(self.request_run_now)
-        page.changed.connect(self.announce)
         page.runs_requested.connect(self.runs_requested)
 
     def announce(self, wpid: str) -> None:

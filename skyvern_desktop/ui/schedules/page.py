@@ -1,9 +1,10 @@
 """The Schedules screen: every schedule of the organisation, filtered and paged, with the
 actions on the selected one.
 
-Pausing, resuming and deleting happen here. Creating, editing, duplicating, "Run now"
-and "Runs of this schedule" need the workflow or another screen, so they are asked of
-the app by signal.
+A passive screen: it says which schedules it wants to list (``query_wanted``) and what the
+person asked of the selected one (pause or resume, delete, edit, duplicate, Run now, Runs
+of this schedule); its owner (``listing.SchedulesListing``, of the schedules owner) asks
+the server and gives it the list and what went wrong.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QTableView,
     QToolBar,
@@ -30,23 +30,19 @@ from PySide6.QtWidgets import (
 )
 
 from ...api.enums import ScheduleStatusFilter
-from ...api.errors import NotFoundError, ServerError, SkyvernError
 from ...core.schedules.rules import schedule_title
 from ..changes import Change, ChangeKind
-from ..data.schedule_switch import switch_schedule
-from ..dialogs import ask
-from ..session import Session
-from ..tasks import TaskRunner
 from ..widgets.labels import ERROR_STYLE
 from ..widgets.schedules_model import Column, SchedulesModel
 from ..widgets.state_panel import StatePanel
+from .query import PAGE_SIZE, ScheduleQuery
 
 if TYPE_CHECKING:
-    from ...api.models.schedules import ScheduleFields
+    from ...api.models.schedules import ScheduleFields, SchedulePage
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 25
+
 SEARCH_DELAY_MS = 400
 REFRESH_MS = 60_000
 COLUMNS = (
@@ -65,18 +61,19 @@ class SchedulesPage(QWidget):
     duplicate_requested = Signal(str, str)
     run_now_requested = Signal(str, str)
     runs_requested = Signal(str, str, str)  # workflow_permanent_id, schedule_id, label
-    changed = Signal(str)  # workflow_permanent_id whose schedules changed
+    query_wanted = Signal(object)  # ScheduleQuery: the schedules to list now
+    toggle_requested = Signal(object, bool)  # ScheduleFields, enabled
+    delete_requested = Signal(object)  # ScheduleFields
 
-    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("schedulesPage")
-        self._session = session
-        self._tasks = tasks
+        self.connected = False
         self.page = 1
         self.total = 0
         self.last_error: str | None = None
         self.model = SchedulesModel(COLUMNS, self)
-        self.model.toggle_requested.connect(self._spawn_toggle)
+        self.model.toggle_requested.connect(self.toggle_requested)
 
         self.new_button = QPushButton("New schedule…")
         self.new_button.setObjectName("schedulesNew")
@@ -188,15 +185,17 @@ class SchedulesPage(QWidget):
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self._tick)
         self._refresh_timer.start()
-        session.client_changed.connect(self._on_client_changed)
         self._update_actions()
-        self._on_client_changed()
+        self.set_connected(False)
 
-    # ------------------------------------------------------------------ loading
+    # ------------------------------------------------------------------ what the owner says
 
-    def _on_client_changed(self) -> None:
+    def set_connected(self, connected: bool) -> None:
+        """Another server (or none): the list empties, and loads again if there is one."""
+        self.connected = connected
         self.model.set_items([])
-        if self._session.client is None:
+        self.last_error = None
+        if not connected:
             self.panel.show_empty(
                 "Not connected", "Connect to a Skyvern server to see its schedules.", None
             )
@@ -204,6 +203,36 @@ class SchedulesPage(QWidget):
             return
         self.new_button.setEnabled(True)
         self.reload(reset_page=True)
+
+    def query(self) -> ScheduleQuery:
+        return ScheduleQuery(
+            self.status.currentData(), self.search.text().strip() or None, self.page, PAGE_SIZE
+        )
+
+    def show_loading(self) -> None:
+        if self.model.rowCount() == 0:
+            self.panel.show_loading("Loading schedules…")
+
+    def show_failure(self, message: str, *, turned_off: bool = False) -> None:
+        """The list could not be loaded: why, where the list was."""
+        self.last_error = message
+        if turned_off:
+            self.panel.show_empty(
+                "Schedules are turned off on this server",
+                "This Skyvern server was started with ENABLE_WORKFLOW_SCHEDULES=false.",
+                None,
+            )
+        elif self.model.rowCount() == 0:
+            self.panel.show_error("Could not load the schedules", message)
+        else:
+            self.message.setText(f"Could not refresh the schedules: {message}")
+            self.message.show()
+
+    def show_problem(self, message: str | None) -> None:
+        """What went wrong with an action (pause, resume, delete), or nothing."""
+        self.message.setText(message or "")
+        self.message.setVisible(bool(message))
+        self._update_actions()
 
     def _on_panel_action(self) -> None:
         """The button of the empty or error state: what it does depends on the state."""
@@ -219,7 +248,7 @@ class SchedulesPage(QWidget):
             self.new_requested.emit()
 
     def _tick(self) -> None:
-        if self.isVisible() and self._session.client is not None:
+        if self.isVisible() and self.connected:
             self.reload()
         else:
             self.model.refresh_next_runs()
@@ -246,42 +275,19 @@ class SchedulesPage(QWidget):
             self.reload()
 
     def reload(self, reset_page: bool = False) -> None:
+        """Ask for the schedules the filter and the page name (the owner answers)."""
         if reset_page:
             self.page = 1
-        if self._session.client is not None:
-            self._tasks.spawn("schedules.load", self.load())
+        if self.connected:
+            self.query_wanted.emit(self.query())
 
     def _go(self, step: int) -> None:
         self.page = max(1, self.page + step)
         self.reload()
 
-    async def load(self) -> None:
-        client = self._session.client
-        if client is None:
-            return
-        if self.model.rowCount() == 0:
-            self.panel.show_loading("Loading schedules…")
-        try:
-            result = await client.list_schedules(
-                status=self.status.currentData(),
-                search=self.search.text().strip() or None,
-                page=self.page,
-                page_size=PAGE_SIZE,
-            )
-        except SkyvernError as exc:
-            self._session.note_error(exc)
-            self.last_error = str(exc)
-            if isinstance(exc, ServerError) and exc.status_code == 501:
-                self.panel.show_empty(
-                    "Schedules are turned off on this server",
-                    "This Skyvern server was started with ENABLE_WORKFLOW_SCHEDULES=false.",
-                    None,
-                )
-            elif self.model.rowCount() == 0:
-                self.panel.show_error("Could not load the schedules", str(exc))
-            else:
-                self.message.setText(f"Could not refresh the schedules: {exc}")
-                self.message.show()
+    def show_list(self, query: ScheduleQuery, result: SchedulePage) -> None:
+        """A page of schedules for ``query`` (one for filters since changed is not shown)."""
+        if query != self.query():
             return
         self.last_error = None
         self.message.hide()
@@ -391,68 +397,10 @@ class SchedulesPage(QWidget):
         schedule = self.selected()
         if schedule is None or schedule.workflow_schedule_id in self.model.pending:
             return
-        self.model.set_pending(schedule.workflow_schedule_id, True)
+        self.model.set_pending(schedule.workflow_schedule_id, True)  # as the switch does
         self._update_actions()
-        self._spawn_toggle(schedule, not schedule.enabled)
-
-    def _spawn_toggle(self, schedule: ScheduleFields, enabled: bool) -> None:
-        # One request at a time per schedule: a second click while the first is on its
-        # way is ignored, and a request already sent is never cancelled.
-        self._tasks.spawn(
-            f"schedules.toggle.{schedule.workflow_schedule_id}",
-            self.set_enabled(schedule, enabled),
-            replace=False,
-        )
-
-    async def set_enabled(self, schedule: ScheduleFields, enabled: bool) -> bool:
-        """Pause or resume; the row shows the server's answer."""
-        client = self._session.client
-        if client is None:
-            self.model.set_pending(schedule.workflow_schedule_id, False)
-            return False
-        problem = await switch_schedule(self.model, client, schedule, enabled)
-        self._update_actions()
-        if problem is not None:
-            self.message.setText(problem)
-            self.message.show()
-            return False
-        self.message.hide()
-        self.changed.emit(schedule.workflow_permanent_id)
-        if self.status.currentData():  # it no longer belongs in an active/paused filter
-            self.reload()
-        return True
+        self.toggle_requested.emit(schedule, not schedule.enabled)
 
     def _delete(self) -> None:
         if schedule := self.selected():
-            self._tasks.spawn(
-                f"schedules.delete.{schedule.workflow_schedule_id}", self.confirm_delete(schedule)
-            )
-
-    async def confirm_delete(self, schedule: ScheduleFields) -> bool:
-        workflow = schedule.workflow_title or schedule.workflow_permanent_id
-        if not await ask(
-            self, "scheduleDeleteConfirm", "Delete schedule",
-            f"Delete the schedule “{schedule_title(schedule)}” of {workflow}?", "Delete",
-            detail="It stops running. Runs it already started are kept. This cannot be undone.",
-            icon=QMessageBox.Icon.Warning, destructive=True,
-        ):  # fmt: skip
-            return False
-        return await self.delete(schedule)
-
-    async def delete(self, schedule: ScheduleFields) -> bool:
-        client = self._session.client
-        if client is None:
-            return False
-        try:
-            await client.delete_schedule(
-                schedule.workflow_permanent_id, schedule.workflow_schedule_id
-            )
-        except NotFoundError:
-            pass  # already gone: the list catches up below
-        except SkyvernError as exc:  # ClientClosedError too: the connection was switched
-            self.message.setText(f"“{schedule_title(schedule)}” was not deleted: {exc}")
-            self.message.show()
-            return False
-        self.changed.emit(schedule.workflow_permanent_id)
-        await self.load()
-        return True
+            self.delete_requested.emit(schedule)

@@ -262,6 +262,16 @@ class WorkflowDetails(QWidget):
             f"<b>Schedules</b> — <span style='color:#cf222e'>{escape(message)}</span>"
         )
 
+    def show_kept(self, wpid: str, title: str, description: str | None) -> None:
+        """A row of the list kept from the last start: what it shows, while the server's
+        workflow (its inputs, its schedules) is on its way. Nothing can be run from it yet."""
+        self.show_workflow(None)
+        self._title.setText(title)
+        self._meta.setText(wpid)
+        self._description.setText(
+            f"{description or ''}\n\nIts inputs and schedules show once the server answers.".strip()
+        )
+
     def show_workflow(self, workflow: Workflow | None, last_run_id: str | None = None) -> None:
         self._workflow = workflow
         self._last_run_id = last_run_id

@@ -366,6 +366,10 @@ class WorkflowsPage(QWidget):
             return
         data = self.model.rows[row]
         workflow = self.model.workflow(data.wpid)  # None while the row is the kept list's
+        if workflow is None:
+            kept = data.workflow
+            self.details.show_kept(kept.workflow_permanent_id, kept.title, kept.description)
+            return
         last = data.last_run.workflow_run_id if data.last_run else None
         self.details.show_workflow(workflow, last)
 

@@ -86,7 +86,7 @@ def _action(app: DesktopApp, key: str) -> QAction:
 async def _show_only(app: DesktopApp, search: str) -> None:
     page = app.window.schedules
     child(page, QLineEdit, "schedulesSearch").setText(search)
-    await page.load()
+    await app.schedules.listing.load()
 
 
 async def _editor(app: DesktopApp) -> ScheduleEditor:
@@ -148,13 +148,13 @@ async def test_the_schedules_view_lists_filters_and_pages(
 
     status = child(page, QComboBox, "schedulesStatus")
     status.setCurrentIndex(status.findData("paused"))
-    await page.load()
+    await app.schedules.listing.load()
     assert model.rowCount() == 1
     assert cell(0, Column.NAME) == "Friday wrap-up"
     assert cell(0, Column.NEXT) == "Paused"
     assert cell(0, Column.ENABLED) == "Paused"
     status.setCurrentIndex(status.findData("active"))
-    await page.load()
+    await app.schedules.listing.load()
     assert {cell(r, Column.NAME) for r in range(model.rowCount())} == {
         "Weekday morning",
         "Month start",
@@ -354,7 +354,7 @@ async def test_editing_only_the_time_keeps_the_name_and_the_inputs(
     )  # fmt: skip
     sid = created.schedule.workflow_schedule_id
     app.window.show_page("schedules")
-    await app.window.schedules.load()
+    await app.schedules.listing.load()
     _select(app, sid)
     _action(app, "edit").trigger()
     editor = await _editor(app)
@@ -413,7 +413,7 @@ async def test_pause_and_resume_from_the_list_and_from_the_editor(
     sid = created.schedule.workflow_schedule_id
     page = app.window.schedules
     app.window.show_page("schedules")
-    await page.load()
+    await app.schedules.listing.load()
     _select(app, sid)
     toggle = _action(app, "toggle")
     assert toggle.text() == "Pause"
@@ -455,7 +455,7 @@ async def test_delete_asks_naming_the_schedule(
     sid = created.schedule.workflow_schedule_id
     page = app.window.schedules
     app.window.show_page("schedules")
-    await page.load()
+    await app.schedules.listing.load()
     _select(app, sid)
     _action(app, "delete").trigger()
     box = await message_box("scheduleDeleteConfirm")
@@ -489,7 +489,7 @@ async def test_duplicate_opens_a_filled_in_copy_and_creates_it(
     )  # fmt: skip
     sid = created.schedule.workflow_schedule_id
     app.window.show_page("schedules")
-    await app.window.schedules.load()
+    await app.schedules.listing.load()
     _select(app, sid)
     _action(app, "duplicate").trigger()
     editor = await _editor(app)
@@ -521,7 +521,7 @@ async def test_run_now_starts_a_run_with_the_schedules_inputs(
     )  # fmt: skip
     sid = created.schedule.workflow_schedule_id
     app.window.show_page("schedules")
-    await app.window.schedules.load()
+    await app.schedules.listing.load()
     _select(app, sid)
     run_now = _action(app, "run_now")
     run_now.trigger()
@@ -572,7 +572,7 @@ async def test_runs_of_this_schedule_shows_only_the_runs_it_started(
     assert str(scheduled.trigger_type) == "scheduled"
     try:
         app.window.show_page("schedules")
-        await app.window.schedules.load()
+        await app.schedules.listing.load()
         _select(app, sid)
         _action(app, "runs").trigger()
         assert app.window.current_page() == "runs"
@@ -614,7 +614,7 @@ async def test_a_stale_editor_does_not_undo_a_pause_made_from_the_list(
     editor = await app.schedules.open_editor(wpid, sid)  # opened while it is enabled
     assert editor is not None
     app.window.show_page("schedules")
-    await app.window.schedules.load()
+    await app.schedules.listing.load()
     _select(app, sid)
     _action(app, "toggle").trigger()  # paused from the list meanwhile
     await app.tasks.join()
