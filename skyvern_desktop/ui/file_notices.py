@@ -111,6 +111,8 @@ def _looks_like_ini(path: Path) -> bool:
         return False
     if not head.strip():
         return True
+    if len(head) == 4096 and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]  # never a character cut in two
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:

@@ -89,10 +89,40 @@ def _connect(path: Path, schema: str, version: int) -> sqlite3.Connection:
     return db
 
 
-def _memory(schema: str) -> sqlite3.Connection:
+def _memory(schema: str, version: int) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     db.executescript(schema)
+    db.execute(f"PRAGMA user_version = {int(version)}")
     return db
+
+
+def _read_into(path: Path, memory: sqlite3.Connection) -> None:
+    """Copy the file's rows into ``memory`` from a folder that refuses writes: read-only,
+    or (a WAL file with no ``-shm`` cannot be opened read-only there) from a copy of the
+    file and its WAL in a temporary folder, so rows only in the WAL are read too."""
+    import shutil
+    import tempfile
+
+    try:
+        source = _read_only(path)
+        try:
+            source.backup(memory)
+            return
+        finally:
+            source.close()
+    except sqlite3.Error:
+        pass
+    with tempfile.TemporaryDirectory(prefix="skyvern-desktop-read-") as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        wal = Path(f"{path}-wal")
+        if wal.exists():
+            shutil.copyfile(wal, Path(f"{copy}-wal"))
+        source = sqlite3.connect(copy, check_same_thread=False)
+        try:
+            source.backup(memory)
+        finally:
+            source.close()
 
 
 def _tables(db: sqlite3.Connection) -> list[str]:
@@ -103,18 +133,26 @@ def _tables(db: sqlite3.Connection) -> list[str]:
 def _readable_rows(source: sqlite3.Connection, table: str) -> Iterator[tuple[Any, ...]]:
     """Every row of ``table`` that can still be read, in rowid order: past a damaged page,
     reading starts again further on (twice as far each time) until it reads again."""
-    after, step = -(2**63), 1
-    while step < 2**62:
-        cursor = source.execute(
-            f'SELECT rowid, * FROM "{table}" WHERE rowid > ? ORDER BY rowid', (after,)
-        )
-        try:
+    last = 2**63 - 1
+    after: int | None = None  # from the first row
+    step = 1
+    while True:
+        try:  # the first row is read by execute() itself: it is inside the try too
+            if after is None:
+                cursor = source.execute(f'SELECT rowid, * FROM "{table}" ORDER BY rowid')
+            else:
+                cursor = source.execute(
+                    f'SELECT rowid, * FROM "{table}" WHERE rowid > ? ORDER BY rowid', (after,)
+                )
             while row := cursor.fetchone():
                 after, step = int(row[0]), 1
                 yield tuple(row[1:])
             return
         except sqlite3.DatabaseError:
-            after, step = after + step, step * 2
+            base = after if after is not None else 0
+            if base > last - step:
+                return
+            after, step = base + step, step * 2
 
 
 def _copy_rows(source: sqlite3.Connection, target: sqlite3.Connection) -> int:
@@ -193,7 +231,7 @@ class LocalDb:
 
     def _replace_damaged(self, exc: BaseException) -> sqlite3.Connection:
         """Set the file aside, start a new one with whatever could be read from it."""
-        salvage = _memory(self._schema)
+        salvage = _memory(self._schema, self._version)
         rescued = 0
         with contextlib.suppress(sqlite3.Error, OSError):
             old = _read_only(self.path)
@@ -210,48 +248,52 @@ class LocalDb:
         self.notices.add(
             FileNotice(Trouble.SET_ASIDE, self.what, self.path, kept_as, _reason(exc), self.after)
         )
+        if rescued and self._salvaged is not None:
+            try:  # the owner marks what it cannot trust, before anything is written
+                self._salvaged(salvage)
+            except sqlite3.Error:
+                log.exception("%s: the rescued rows could not be checked; dropped", self.what)
+                salvage.close()
+                salvage = _memory(self._schema, self._version)
+                rescued = 0
         if kept_as is None:  # it could not even be renamed: never write over it
             self._memory_has_file = False
             self._in_memory = True
             self._next_try = float("inf")
-            db = salvage
-        else:
-            try:
-                db = _connect(self.path, self._schema, self._version)
-            except (sqlite3.Error, OSError) as again:
-                if not is_cannot_write(again):
-                    raise
-                self._in_memory = True
-                self._memory_has_file = False
-                self.notices.add(
-                    FileNotice(Trouble.NOT_KEPT, self.what, self.path, None, _reason(again))
-                )
-                db = salvage
-            else:
-                if rescued:
-                    salvage.backup(db)
-                    salvage.close()
-        if rescued and self._salvaged is not None:
-            self._salvaged(db)
+            return salvage
+        db: sqlite3.Connection | None = None
+        try:
+            db = _connect(self.path, self._schema, self._version)
+            if rescued:
+                salvage.backup(db)
+        except (sqlite3.Error, OSError) as again:
+            if db is not None:
+                db.close()
+            if not is_cannot_write(again):
+                raise
+            self._in_memory = True
+            self._memory_has_file = False  # merged into the new file when it can be written
+            self._next_try = self._clock() + self._retry_s
+            self.notices.add(
+                FileNotice(Trouble.NOT_KEPT, self.what, self.path, None, _reason(again))
+            )
+            return salvage
+        salvage.close()
         return db
 
     def _go_to_memory(
         self, exc: BaseException, current: sqlite3.Connection | None
     ) -> sqlite3.Connection:
         """The disk refuses writes: copy what the file holds into memory and go on there."""
-        memory = _memory(self._schema)
+        memory = _memory(self._schema, self._version)
         has_file = False
         try:
             if current is not None:
                 current.backup(memory)
                 has_file = True
             elif self.path.exists():
-                old = _read_only(self.path)
-                try:
-                    old.backup(memory)
-                    has_file = True
-                finally:
-                    old.close()
+                _read_into(self.path, memory)
+                has_file = True
             else:
                 has_file = True  # nothing on disk to lose
         except (sqlite3.Error, OSError):
@@ -268,27 +310,30 @@ class LocalDb:
 
     def try_disk(self, *, force: bool = False) -> bool:
         """While in memory: write everything back to the file if the disk takes it now.
-        Called before each write (at most every ``retry_s``) and by the owner's timer."""
+        Called before each write (at most every ``retry_s``) and by the owner's timer.
+        A memory copy that holds all the file had replaces it; one that could not read the
+        file (it began empty) is merged into it, row by row, so nothing the file has is
+        lost."""
         if not self._in_memory or self._tx is not None:
             return not self._in_memory
         if not force and self._clock() < self._next_try:
             return False
         self._next_try = self._clock() + self._retry_s
         try:
-            # A memory copy that began empty is never written over rows it does not have.
-            if (
-                not self._memory_has_file
-                and self.path.exists()
-                and set_aside(self.path, *_COMPANIONS) is None
-            ):
-                return False
-            disk = _connect(self.path, self._schema, self._version)
+            disk = self._open_for_write_back()
         except (sqlite3.Error, OSError) as exc:
             log.debug("%s: the disk still refuses (%s)", self.what, exc)
             return False
         try:
-            self._db.backup(disk)
+            if self._memory_has_file:
+                self._db.backup(disk)
+            else:
+                disk.execute("BEGIN")
+                _copy_rows(self._db, disk)
+                disk.execute("COMMIT")
         except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                disk.execute("ROLLBACK")
             disk.close()
             log.debug("%s: writing back failed (%s)", self.what, exc)
             return False
@@ -299,6 +344,22 @@ class LocalDb:
         log.info("%s (%s) is kept on disk again", self.what, self.path)
         self.notices.add(FileNotice(Trouble.KEPT_AGAIN, self.what, self.path))
         return True
+
+    def _open_for_write_back(self) -> sqlite3.Connection:
+        try:
+            return _connect(self.path, self._schema, self._version)
+        except sqlite3.DatabaseError as exc:
+            if not is_damaged(exc):
+                raise
+        # The file went bad meanwhile: it is set aside, as at start, and said so.
+        kept_as = set_aside(self.path, *_COMPANIONS)
+        if kept_as is None:
+            raise sqlite3.OperationalError("the damaged file could not be set aside")
+        self.notices.add(
+            FileNotice(Trouble.SET_ASIDE, self.what, self.path, kept_as, "damaged", self.after)
+        )
+        self._memory_has_file = True  # nothing left on disk to merge with
+        return _connect(self.path, self._schema, self._version)
 
     # ------------------------------------------------------------------ use
 
@@ -317,8 +378,9 @@ class LocalDb:
         except sqlite3.DatabaseError as exc:
             if not is_damaged(exc) or self._tx is not None or self._in_memory:
                 raise
-            self._db.close()
-            self._db = self._replace_damaged(exc)
+            old = self._db
+            self._db = self._replace_damaged(exc)  # the old handle stays until this worked
+            old.close()
             return self._db.execute(sql, args).fetchall()
 
     def fetch_one(self, sql: str, args: Sequence[Any] = ()) -> Any:
@@ -338,8 +400,9 @@ class LocalDb:
         except (sqlite3.Error, OSError) as exc:
             if self._in_memory or not is_cannot_write(exc):
                 if is_damaged(exc) and self._tx is None and not self._in_memory:
-                    self._db.close()
+                    old = self._db
                     self._db = self._replace_damaged(exc)
+                    old.close()
                     return self._db.executemany(sql, args) if many else self._db.execute(sql, args)
                 raise
             if self._tx is not None:

@@ -109,9 +109,8 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
     # ------------------------------------------------------------------ what owners read
 
     def title(self, wpid: str) -> str | None:
-        """The title of a listed workflow (``None`` when it is not in the list)."""
-        workflow = self.model.workflow(wpid)
-        return workflow.title if workflow is not None else None
+        """The title of a listed workflow, the kept list's too (``None`` when not listed)."""
+        return self.model.title(wpid)
 
     def workflow(self, wpid: str) -> Workflow | None:
         return self.model.workflow(wpid)

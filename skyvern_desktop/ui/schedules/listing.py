@@ -111,8 +111,8 @@ class SchedulesListing(QObject):
         return True
 
     async def confirm_delete(self, schedule: ScheduleFields) -> bool:
-        page = self._page
-        if page is None:
+        page, client = self._page, self._session.client
+        if page is None or client is None:
             return False
         workflow = schedule.workflow_title or schedule.workflow_permanent_id
         if not await ask(
@@ -122,6 +122,8 @@ class SchedulesListing(QObject):
             icon=QMessageBox.Icon.Warning, destructive=True,
         ):  # fmt: skip
             return False
+        if client is not self._session.client:
+            return False  # another server now: its schedules are not the one asked about
         return await self.delete(schedule)
 
     async def delete(self, schedule: ScheduleFields) -> bool:
