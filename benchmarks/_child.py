@@ -53,7 +53,7 @@ def main() -> None:
         desktop = DesktopApp(app_paths().ensure(), compose=False)
         await desktop.show_window()
         out = {"shown": time.time()}
-        await desktop.show_kept_list()
+        await desktop.catalogue.show_kept_for(desktop.store.active, use_local=False)
         out["cached"] = time.time()
         out["rows"] = desktop.catalogue.model.rowCount()
         desktop.compose()

@@ -221,18 +221,9 @@ class DesktopApp:
         await asyncio.sleep(0)
         self.teller.attach(self.window, self.window.show_message)
 
-    async def show_kept_list(self) -> None:
-        """The workflow list as it was when the app last closed, for the connection it is
-        about to open, painted at once (the catalogue then loads it again)."""
-        from .core.connection.profiles import expected_list_identity
-
-        identity = expected_list_identity(self.store.active, use_local=self.use_local)
-        if self.catalogue.show_kept(identity):
-            await asyncio.sleep(0)  # one paint, before the flows are built
-
     async def run(self) -> int:
         await self.show_window()
-        await self.show_kept_list()
+        await self.catalogue.show_kept_for(self.store.active, use_local=self.use_local)
         if not self.composed:
             self.compose()
         if not await self.connect_initial(interactive=True):

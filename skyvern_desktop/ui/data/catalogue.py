@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ...api.client import SkyvernClient
     from ...api.errors import SkyvernError
     from ...api.models import Workflow, WorkflowRun
+    from ...core.connection.profiles import Profile
     from ...core.storage.workflow_lists import WorkflowLists
     from ..session import Session
     from ..tasks import TaskRunner
@@ -144,6 +145,14 @@ class WorkflowCatalogue(QObject, ScreenOwner[CatalogueView]):
         self.model.upsert(workflows)
         self._set_status(CatalogueStatus(CatalogueState.LOADING, base_url, kept=True))
         return True
+
+    async def show_kept_for(self, active: Profile | None, *, use_local: bool) -> None:
+        """At start, right after the window has painted: the kept list of the connection
+        the app is about to open (``active``, or the local server), painted at once."""
+        from ...core.connection.profiles import expected_list_identity
+
+        if self.show_kept(expected_list_identity(active, use_local=use_local)):
+            await asyncio.sleep(0)  # one paint, before the flows are built
 
     def _keep(self, base_url: str, workflows: list[Workflow]) -> None:
         identity = self._session.identity

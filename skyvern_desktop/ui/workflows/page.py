@@ -201,9 +201,6 @@ class WorkflowsPage(QWidget):
     def refresh(self) -> None:
         self.refresh_requested.emit()
 
-    def request_refresh(self) -> None:
-        self.refresh_requested.emit()
-
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("workflows/splitter", self.splitter.saveState())
         settings.setValue("workflows/header", self.table.horizontalHeader().saveState())
