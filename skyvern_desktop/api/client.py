@@ -34,6 +34,7 @@ from .models import (
     WebhookTest,
     Workflow,
     WorkflowRun,
+    WorkflowRunDetail,
     WorkflowRunRequest,
 )
 from .paths import CLOUD_BASE_URL, ApiPath
@@ -248,6 +249,25 @@ class SkyvernClient(ScheduleEndpoints, LoginEndpoints):
             ApiPath.RUN_TIMELINE.fill(run_id=run_id), list[TimelineItem]
         )
         return result
+
+    async def get_workflow_run(self, workflow_permanent_id: str, run_id: str) -> WorkflowRunDetail:
+        """A workflow run with its inputs and the server's failure categories."""
+        result: WorkflowRunDetail = await self._get(
+            ApiPath.WORKFLOW_RUN_DETAIL.fill(wpid=workflow_permanent_id, run_id=run_id),
+            WorkflowRunDetail,
+        )
+        return result
+
+    async def artifact_content(
+        self, artifact_id: str, *, max_bytes: int = 50 * 1024 * 1024
+    ) -> bytes:
+        """An artifact's bytes (an action's screenshot, a prompt), read with the API key."""
+        response = await self._send(
+            "GET", ApiPath.ARTIFACT_CONTENT.fill(artifact_id=artifact_id), idempotent=True
+        )
+        if len(response.content) > max_bytes:
+            raise ProtocolError(f"The file is larger than {max_bytes // 1048576} MB.")
+        return response.content
 
     async def list_artifacts(
         self, run_id: str, *, artifact_types: Sequence[str] | None = None

@@ -30,6 +30,9 @@ class ApiPath(StrEnum):
     RUN_ARTIFACTS = "/v1/runs/{run_id}/artifacts"
     RUN_CONTINUE = "/v1/workflows/runs/{run_id}/continue"  # a paused run goes on
     RUN_RETRY_WEBHOOK = "/v1/runs/{run_id}/retry_webhook"
+    # A run with the inputs it got and its failure categories: on the legacy router only.
+    WORKFLOW_RUN_DETAIL = "/api/v1/workflows/{wpid}/runs/{run_id}"
+    ARTIFACT_CONTENT = "/v1/artifacts/{artifact_id}/content"
     WORKFLOW_RUNS = "/v1/workflows/runs"
     WORKFLOW_RUNS_OF = "/v1/workflows/{wpid}/runs"
 

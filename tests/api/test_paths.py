@@ -25,10 +25,13 @@ UPLOADED = {"s3_uri": "s3://bucket/key", "presigned_url": "https://bucket.test/k
 @pytest.mark.parametrize("path", list(ApiPath), ids=[p.name for p in ApiPath])
 def test_no_path_ends_with_a_slash_and_all_are_v1(path: ApiPath) -> None:
     assert not path.value.endswith("/")
-    # The one exception: a run's live stream exists only on the legacy ``/api/v1`` router.
-    assert path.value.startswith("/api/v1/stream/" if path is ApiPath.STREAM_RUN else "/v1/")
+    # The two exceptions exist only on the legacy ``/api/v1`` router: a run's live stream,
+    # and a workflow run with its inputs and failure categories.
+    legacy = {ApiPath.STREAM_RUN: "/api/v1/stream/", ApiPath.WORKFLOW_RUN_DETAIL: "/api/v1/"}
+    assert path.value.startswith(legacy.get(path, "/v1/"))
     assert "//" not in path.value
-    ids = {"wpid", "run_id", "schedule_id", "session_id", "credential_id", "profile_id"}
+    ids = {"wpid", "run_id", "schedule_id", "session_id", "credential_id", "profile_id",
+           "artifact_id"}  # fmt: skip
     assert set(re.findall(r"{(\w+)}", path.value)) <= ids
 
 

@@ -93,6 +93,7 @@ from skyvern_desktop.api.models import (
     WebhookTest,
     Workflow,
     WorkflowRun,
+    WorkflowRunDetail,
     WorkflowRunRequest,
     WorkflowSchedule,
     WorkflowScheduleList,
@@ -354,6 +355,8 @@ class FakeRun:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] | None = None
     """Set by :meth:`FakeClient.set_timeline`; ``None`` derives one from the blocks."""
+    failure_category: list[dict[str, Any]] | None = None
+    """The server's guesses at why the run failed (``advance(..., category=...)``)."""
 
     @property
     def workflow_permanent_id(self) -> str:
@@ -475,6 +478,7 @@ class FakeClient:
         *,
         output: Any = None,
         failure_reason: str | None = None,
+        category: str | None = None,
     ) -> RunResponse:
         """Move a run to ``status`` as the server would: ``queued_at``/``started_at``/
         ``finished_at`` and ``modified_at`` stamped, ``output`` and ``failure_reason``
@@ -499,6 +503,11 @@ class FakeClient:
             }
         if failure_reason is not None:
             run.failure_reason = failure_reason
+        if category is not None:
+            run.failure_category = [
+                {"category": category, "confidence_float": 0.7, "reasoning": failure_reason,
+                 "evidence_source": "keyword_match"}
+            ]  # fmt: skip
         return RunResponse.model_validate(_wire(self._run_json(run)))
 
     def set_timeline(self, run_id: str, items: Sequence[Mapping[str, Any]] | None) -> None:
@@ -1063,6 +1072,31 @@ class FakeClient:
                 }
             )
         return items[::-1]
+
+    @_endpoint
+    async def get_workflow_run(self, workflow_permanent_id: str, run_id: str) -> WorkflowRunDetail:
+        run = self.runs.get(run_id)
+        if run is None or run.workflow_permanent_id != workflow_permanent_id:
+            raise _refusal(404, f"Workflow run not found {run_id}")
+        body = self._run_list_json(run) | {
+            "workflow_id": run.workflow_permanent_id,
+            "failure_category": run.failure_category,
+            "parameters": run.parameters,
+            "outputs": run.output if isinstance(run.output, dict) else None,
+            "total_steps": 0,
+            "errors": [],
+        }
+        return WorkflowRunDetail.model_validate(_wire(body))
+
+    @_endpoint
+    async def artifact_content(
+        self, artifact_id: str, *, max_bytes: int = 50 * 1024 * 1024
+    ) -> bytes:
+        for run in self.runs.values():
+            for artifact in run.artifacts:
+                if artifact["artifact_id"] == artifact_id:
+                    return self.files[artifact["signed_url"]]
+        raise _refusal(404, f"Artifact not found {artifact_id}")
 
     @_endpoint
     async def list_artifacts(

@@ -23,12 +23,15 @@ from .misc import (
 )
 from .runs import (
     Artifact,
+    FailureCategory,
     FileInfo,
     GeoTarget,
     RunResponse,
+    TimelineAction,
     TimelineBlock,
     TimelineItem,
     WorkflowRun,
+    WorkflowRunDetail,
     WorkflowRunRequest,
 )
 from .schedules import (
@@ -50,6 +53,7 @@ __all__ = [
     "BrowserProfile",
     "BrowserSession",
     "Credential",
+    "FailureCategory",
     "FileInfo",
     "GeoTarget",
     "OrganizationScheduleItem",
@@ -64,6 +68,7 @@ __all__ = [
     "ScheduleUpsert",
     "ScheduleWithNextRuns",
     "ServerVersion",
+    "TimelineAction",
     "TimelineBlock",
     "TimelineItem",
     "TotpCode",
@@ -76,6 +81,7 @@ __all__ = [
     "WorkflowParameter",
     "WorkflowParameterType",
     "WorkflowRun",
+    "WorkflowRunDetail",
     "WorkflowRunRequest",
     "WorkflowSchedule",
     "WorkflowScheduleList",

@@ -148,6 +148,74 @@ class WorkflowRun(ApiModel):
         return is_terminal(self.status)
 
 
+class FailureCategory(ApiModel):
+    """One of the server's guesses at why a run failed (``failure_category`` items)."""
+
+    category: str
+    confidence_float: float | None = None
+    reasoning: str | None = None
+    evidence_source: str | None = None
+
+
+class WorkflowRunDetail(ApiModel):
+    """``GET /api/v1/workflows/{wpid}/runs/{id}``: what ``/v1/runs/{id}`` leaves out, the
+    inputs the run got (``parameters``, by key) and the failure categories the server
+    computed. Only the fields the app reads are declared."""
+
+    workflow_id: str
+    workflow_run_id: str
+    status: RunStatusField
+    failure_reason: str | None = None
+    failure_category: list[FailureCategory] | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] | None = None
+    total_steps: int | None = None
+    errors: list[Any] | None = None
+    workflow_title: str | None = None
+    created_at: UtcDatetime
+    modified_at: UtcDatetime
+
+    @property
+    def categories(self) -> list[str]:
+        """The category names, the most confident first."""
+        found = sorted(self.failure_category or [], key=lambda c: -(c.confidence_float or 0))
+        return [c.category for c in found if c.category]
+
+
+class TimelineAction(ApiModel):
+    """One thing the AI did inside a block: typed, clicked, finished, gave up, and so on.
+
+    ``text`` of a typed credential is the credential's placeholder: the server stores
+    nothing more. ``screenshot_artifact_id`` is the picture taken after the action."""
+
+    action_type: str
+    status: str | None = None
+    action_id: str | None = None
+    step_id: str | None = None
+    step_order: int | None = None
+    action_order: int | None = None
+    confidence_float: float | None = None
+    description: str | None = None
+    reasoning: str | None = None
+    intention: str | None = None
+    response: str | None = None
+    element_id: str | None = None
+    skyvern_element_data: JsonObject | None = None
+    screenshot_artifact_id: str | None = None
+    text: str | None = None
+    option: JsonObject | None = None
+    is_checked: bool | None = None
+    file_url: str | None = None
+    output: Any = None
+    errors: list[Any] | None = None
+    created_at: UtcDatetime | None = None
+
+    @field_validator("element_id", mode="before")
+    @classmethod
+    def _id_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+
 class TimelineBlock(ApiModel):
     workflow_run_block_id: str | None = None
     label: str | None = None
@@ -164,6 +232,18 @@ class TimelineBlock(ApiModel):
     instructions: str | None = None
     positive_descriptor: str | None = None
     negative_descriptor: str | None = None
+    # An AI block: what it was asked, what it did, and the server's codes for a failure.
+    navigation_goal: str | None = None
+    data_extraction_goal: str | None = None
+    finish_reason: str | None = None
+    error_codes: list[str] = Field(default_factory=list)
+    task_id: str | None = None
+    actions: list[TimelineAction] = Field(default_factory=list)
+
+    @field_validator("error_codes", "actions", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
 
 
 class TimelineItem(ApiModel):

@@ -10,7 +10,7 @@ One :class:`RunFollower` per run pane. It owns three named tasks:
   shown and the run goes on, less often while nothing changes. A hidden or finished pane
   makes no requests.
 
-It writes only to the Overview, Timeline and Screenshots widgets the pane gives it.
+It writes only to the Overview, Steps and Screenshots widgets the pane gives it.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ from ...api.errors import SkyvernError
 from ...core.runs.attention import Waiting, is_paused, read_question, waiting_for
 from ...core.runs.live import FeedState, LiveFeed
 from ...core.runs.progress import BlockPlace, block_labels, current_block, timeline_stamp
+from ...core.runs.steps import steps_stamp
 from ..format import duration_text
 from ..tasks import TaskRunner
 from ..widgets.frames import FrameSlot
 from .overview import RunOverview
 from .shots import ScreenshotsTab
-from .timeline import TimelineView
+from .steps import StepsView
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -61,7 +62,7 @@ class RunFollower(QObject):
         tasks: TaskRunner,
         *,
         overview: RunOverview,
-        timeline: TimelineView,
+        steps: StepsView,
         shots: ScreenshotsTab,
         parent: QObject | None = None,
     ) -> None:
@@ -70,7 +71,7 @@ class RunFollower(QObject):
         self._client = client
         self._tasks = tasks
         self.overview = overview
-        self.timeline = timeline
+        self.steps = steps
         self.shots = shots
         self.run: RunResponse | None = None
         self.feed: LiveFeed | None = None
@@ -232,10 +233,10 @@ class RunFollower(QObject):
             return False
         if self.run is not None and is_paused(self.run.status):
             self._set_waiting(waiting_for(timeline, self._blocks))
-        if (stamp := timeline_stamp(timeline)) == self._stamp:
+        if (stamp := (timeline_stamp(timeline), steps_stamp(timeline))) == self._stamp:
             return False
         self._stamp = stamp
-        self.timeline.fill(timeline)
+        self.steps.fill(timeline, final=self.over())
         self._show_place(timeline)
         return True
 

@@ -1,25 +1,37 @@
 """A run pane's first tab: where the run stands now, at a glance.
 
-The status, the block it is in and its place in the run, how long it has been going,
-the page the browser is on, and the browser itself: the live picture while the server
-streams it, else the newest screenshot, and after the end the last picture there was.
+For a run that failed, stopped or timed out, first one sentence on what went wrong (the
+reason, the block and the step where it happened, the server's category in words) and a
+line on what to try. Then the status, the block it is in and its place in the run, how
+long it has been going, the page the browser is on, and the browser itself: the live
+picture while the server streams it, else the newest screenshot, and after the end the
+last picture there was.
 One plain line under the picture says which of these it is.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..widgets.frames import FrameView
 from ..widgets.status_badge import StatusBadge
+
+if TYPE_CHECKING:
+    from ...core.runs.failure import Explanation
 
 LIVE_STYLE = (
     "QLabel { color: white; background: #cf222e; border-radius: 8px; padding: 1px 8px;"
     " font-weight: bold; }"
 )
 MUTED = "color: palette(placeholder-text);"
+FAILURE_STYLE = (
+    "QFrame#runWhy { background: #ffebe9; border: 1px solid #ff8182; border-radius: 4px; }"
+    " QFrame#runWhy QLabel { color: #82071e; background: transparent; border: none; }"
+)
 
 
 class RunOverview(QWidget):
@@ -61,7 +73,27 @@ class RunOverview(QWidget):
         page_label.setStyleSheet(MUTED)
         page.addWidget(page_label)
         page.addWidget(self.url, 1)
+        self.why = QFrame()
+        self.why.setObjectName("runWhy")
+        self.why.setStyleSheet(FAILURE_STYLE)
+        self.failure = QLabel()
+        self.failure.setObjectName("runFailure")
+        self.advice = QLabel()
+        self.advice.setObjectName("runFailureAdvice")
+        self.failure_details = QLabel()
+        self.failure_details.setObjectName("runFailureDetails")
+        why = QVBoxLayout(self.why)
+        for label in (self.failure, self.advice, self.failure_details):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            why.addWidget(label)
+        font = self.failure.font()
+        font.setBold(True)
+        self.failure.setFont(font)
+        self.why.hide()
         self._layout = layout = QVBoxLayout(self)
+        layout.addWidget(self.why)
         layout.addLayout(head)
         layout.addLayout(page)
         layout.addWidget(self.frame, 1)
@@ -71,7 +103,18 @@ class RunOverview(QWidget):
     def add_question(self, panel: QWidget) -> None:
         """A panel above the picture (a paused run's "Waiting for you"), so the person
         sees the question and the browser it is about together."""
-        self._layout.insertWidget(2, panel)
+        self._layout.insertWidget(3, panel)
+
+    def explain(self, why: Explanation | None) -> None:
+        """What went wrong, at the top; hidden for a run that did not end badly."""
+        self.why.setVisible(why is not None)
+        if why is None:
+            return
+        self.failure.setText(why.sentence)
+        self.advice.setText(f"What to try: {why.advice}" if why.advice else "")
+        self.advice.setVisible(bool(why.advice))
+        self.failure_details.setText(why.details())
+        self.failure_details.setVisible(bool(why.details()))
 
     def set_url(self, url: str | None) -> None:
         url = url or ""

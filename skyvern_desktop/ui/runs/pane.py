@@ -1,5 +1,6 @@
-"""One run, watched live until it ends: status, times, output, timeline, screenshots,
-recording, downloaded files, and the actions cancel, retry and rerun."""
+"""One run, watched live until it ends: status, times, why it failed, its inputs, its
+steps (every action the AI took), output, screenshots, recording, downloaded files, and
+the actions cancel, retry and rerun."""
 
 from __future__ import annotations
 
@@ -27,28 +28,27 @@ from PySide6.QtWidgets import (
 from ...api.errors import SkyvernError
 from ...core.connection.urls import web_ui_link
 from ...core.runs.attention import Waiting, is_paused
+from ...core.runs.details import RunDetails
+from ...core.runs.failure import Explanation, explain
 from ...core.runs.watcher import WatchState, recording_is_final
 from ..dialogs import ask, ask_save_path
-from ..format import duration_text, exact_time, status_label
+from ..format import duration_text, exact_time
 from ..tasks import TaskRunner
 from ..widgets.json_tree import JsonTree, is_records, records_of, records_to_csv
 from ..widgets.status_badge import StatusBadge
 from .following import RunFollower
+from .inputs import InputsTab
 from .overview import RunOverview
 from .player import RecordingPlayer
 from .shots import ScreenshotsTab
-from .timeline import TimelineView
+from .steps import ShotViewer, StepsView
 from .tracker import RunTracker
 from .waiting import WaitingPanel
 from .webhook import WebhookTab
 
 if TYPE_CHECKING:
     from ...api.models import RunResponse
-
-FAILURE_STYLE = (
-    "QLabel { background: #ffebe9; color: #82071e; border: 1px solid #ff8182;"
-    " border-radius: 4px; padding: 6px; }"
-)
+    from ...core.runs.steps import Step
 
 
 def local_path(url: str) -> Path | None:
@@ -152,13 +152,6 @@ class RunPane(QWidget):
             self.times.addWidget(value, 1, col)
             self.time_labels[name] = value
 
-        self.failure = QLabel()
-        self.failure.setObjectName("runFailure")
-        self.failure.setWordWrap(True)
-        self.failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.failure.setStyleSheet(FAILURE_STYLE)
-        self.failure.hide()
-
         self.output = JsonTree("runOutput")
         self.export_json = QPushButton("Export JSON…")
         self.export_json.setObjectName("runExportJson")
@@ -194,8 +187,17 @@ class RunPane(QWidget):
                 f"pane.webhook.{run_id}", self.webhook.replay(), replace=False
             )
         )
-        self.timeline = TimelineView()
-        self.timeline_model = self.timeline.model_
+        self.inputs = InputsTab()
+        self.inputs.rerun_requested.connect(self._rerun)
+        self.details: RunDetails | None = None
+        self.why: Explanation | None = None
+        self.steps = StepsView(
+            self._artifact, lambda name, coro: self._tasks.spawn(name, coro), run_id
+        )
+        self.steps.changed.connect(self._explain)
+        self.steps.enlarge_requested.connect(self.enlarge_step)
+        self.steps.prompt_of = self._prompt_of
+        self.viewer: ShotViewer | None = None
         self.shots = ScreenshotsTab(self._fetch)
         self.player = RecordingPlayer(
             self.playable,
@@ -224,15 +226,16 @@ class RunPane(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("runTabs")
         self.tabs.addTab(self.overview, "Overview")
+        self.tabs.addTab(self.inputs, "Inputs")
+        self.tabs.addTab(self.steps, "Steps")
         self.tabs.addTab(output_tab, "Output")
-        self.tabs.addTab(self.timeline, "Timeline")
         self.tabs.addTab(self.shots, "Screenshots")
         self.tabs.addTab(self.player, "Recording")
         self.tabs.addTab(files_tab, "Files")
         self.tabs.addTab(self.webhook, "Webhook")
         self.tabs.currentChanged.connect(lambda _i: self._on_visibility())
         self.follower = RunFollower(
-            run_id, client, tasks, overview=self.overview, timeline=self.timeline,
+            run_id, client, tasks, overview=self.overview, steps=self.steps,
             shots=self.shots, parent=self,
         )  # fmt: skip
         self.follower.live_changed.connect(self.live_changed)
@@ -242,7 +245,6 @@ class RunPane(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(self.times)
-        layout.addWidget(self.failure)
         layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
         self._update_actions()
@@ -255,6 +257,7 @@ class RunPane(QWidget):
         tracker.updated.connect(self.show_run)
         tracker.state_changed.connect(self._on_state)
         tracker.title_known.connect(self.set_title)
+        tracker.details_known.connect(self.show_details)
         tracker.finished.connect(
             lambda _run: self._tasks.spawn(f"pane.results.{self.run_id}", self.load_results())
         )
@@ -262,11 +265,21 @@ class RunPane(QWidget):
             self.show_run(tracker.run)
         if tracker.final is not None:
             self._tasks.spawn(f"pane.results.{self.run_id}", self.load_results())
+        if tracker.details is not None:
+            self.show_details(tracker.details)
 
     def stop(self) -> None:
         """Closed (or the connection changed): no more requests of its own, the live
         view's socket closed, the player stopped. (Its owner stops the tracker.)"""
-        for what in ("results", "answer", "webhook"):
+        for what in (
+            "results",
+            "answer",
+            "webhook",
+            "thumbs",
+            "thumbs.detail",
+            "thumbs.viewer",
+            "thumbs.prompt",
+        ):
             self._tasks.cancel(f"pane.{what}.{self.run_id}")
         self.follower.stop()
         self.player.stop()
@@ -325,8 +338,7 @@ class RunPane(QWidget):
             label.setToolTip(exact_time(when))
         took = duration_text(run.started_at or run.created_at, run.finished_at)
         self.time_labels["Took"].setText(took or "—")
-        self.failure.setText(f"<b>{status_label(str(run.status))}:</b> {run.failure_reason}")
-        self.failure.setVisible(bool(run.failure_reason))
+        self._explain()
         stamp = (run.status, run.modified_at)
         if stamp != self._output_stamp:  # the tree is rebuilt only when the run changed
             self._output_stamp = stamp
@@ -371,6 +383,56 @@ class RunPane(QWidget):
         self.rerun_button.setEnabled(
             self.run is not None and self.run.workflow_permanent_id is not None
         )
+
+    # ------------------------------------------------------------------ what it did
+
+    def show_details(self, details: RunDetails) -> None:
+        """The run's inputs and failure categories, as its tracker read them."""
+        self.details = details
+        self.inputs.show_details(details)
+        self._explain()
+
+    def _explain(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        self.why = explain(
+            str(run.status), run.failure_reason,
+            self.details.categories if self.details is not None else [], self.steps.blocks,
+            steps_used=run.step_count or None,
+        )  # fmt: skip
+        self.overview.explain(self.why)
+
+    def enlarge_step(self, index: int) -> None:
+        """The step's screenshot, large; ← and → step through the actions."""
+        if self.viewer is not None:
+            self.viewer.show_index(index)
+            self.viewer.raise_()
+            return
+        self.viewer = ShotViewer(self.steps, index, self)
+        self.viewer.destroyed.connect(lambda _o=None: setattr(self, "viewer", None))
+        self.viewer.open()
+
+    async def _artifact(self, artifact_id: str) -> bytes:
+        return await self._client.artifact_content(artifact_id)
+
+    async def _prompt_of(self, step: Step) -> str:
+        """The model's prompt and answer for the step the action belongs to."""
+        step_id = step.action.step_id
+        if not step_id:
+            return "This action has no model step on record."
+        artifacts = await self._client.list_artifacts(
+            self.run_id, artifact_types=["llm_prompt", "llm_response"]
+        )
+        parts = []
+        for artifact in sorted(artifacts, key=lambda a: a.created_at):
+            if artifact.step_id != step_id:
+                continue
+            data = await self._client.artifact_content(artifact.artifact_id)
+            title = "PROMPT" if str(artifact.artifact_type) == "llm_prompt" else "ANSWER"
+            parts.append(f"===== {title} ({artifact.artifact_id}) =====\n")
+            parts.append(data.decode("utf-8", "replace"))
+        return "\n".join(parts) or "The server kept no prompt for this step."
 
     # ------------------------------------------------------------------ results
 

@@ -2,9 +2,11 @@
 
 A tracker watches its run (``core.runs.watcher.RunWatcher``) until it ends, keeps the
 newest state, and writes what it learns to the run registry: the workflow's title when it
-first sees which workflow the run belongs to, and the final status. A pane binds to it and
-shows what it says; the owner hears the end from it directly. So a run id goes launcher →
-launch owner → runs owner (registry and tracker) → pane, and nothing travels back.
+first sees which workflow the run belongs to, and the final status. It also reads the
+run's details (its inputs and, once it has ended, the server's failure categories) when
+the run is first seen and again when it ends. A pane binds to it and shows what it says;
+the owner hears the end from it directly. So a run id goes launcher → launch owner → runs
+owner (registry and tracker) → pane, and nothing travels back.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from ...core.runs.details import RunDetails, read_details
 from ...core.runs.watcher import RunWatcher, WatchPolicy, WatchState
 from ..tasks import TaskRunner
 
@@ -26,12 +29,14 @@ if TYPE_CHECKING:
 class RunTracker(QObject):
     """``updated(run)`` on every new state; ``state_changed(WatchState, message)`` for the
     connection ("reconnecting…"); ``title_known(title)`` once the workflow's title is known;
-    ``finished(run)`` once, when the run has ended."""
+    ``finished(run)`` once, when the run has ended; ``details_known(RunDetails)`` when its
+    inputs and failure categories have been read."""
 
     updated = Signal(object)  # RunResponse
     state_changed = Signal(object, str)  # WatchState, message
     title_known = Signal(str)
     finished = Signal(object)  # RunResponse
+    details_known = Signal(object)  # RunDetails
 
     def __init__(
         self,
@@ -57,6 +62,7 @@ class RunTracker(QObject):
         self.final: RunResponse | None = None
         self.was_terminal = False  # the registry knew it had ended before this tracker did
         self.watcher: RunWatcher | None = None
+        self.details: RunDetails | None = None
 
     @property
     def task_name(self) -> str:
@@ -68,6 +74,7 @@ class RunTracker(QObject):
     def stop(self) -> None:
         """No more requests for this run (its pane closed, or the connection changed)."""
         self._tasks.cancel(self.task_name)
+        self._tasks.cancel(f"runs.details.{self.run_id}")
 
     async def watch(self) -> RunResponse | None:
         """Watch until the run ends (or the server says it is gone); returns its end."""
@@ -85,7 +92,15 @@ class RunTracker(QObject):
                     self.client.base_url, self.run_id, status=str(final.status), terminal=True
                 )
             self.finished.emit(final)
+            self._read_details(final)
         return final
+
+    def _read_details(self, run: RunResponse) -> None:
+        self._tasks.spawn(f"runs.details.{self.run_id}", self._details(run))
+
+    async def _details(self, run: RunResponse) -> None:
+        self.details = await read_details(self.client, run)
+        self.details_known.emit(self.details)
 
     def _on_update(self, run: RunResponse) -> None:
         first = self.run is None
@@ -102,6 +117,8 @@ class RunTracker(QObject):
                     )  # fmt: skip
                 self.title_known.emit(title)
         self.updated.emit(run)
+        if first and not run.is_terminal:
+            self._read_details(run)  # the inputs, at once (an ended run's come with its end)
 
     def _on_state(self, state: WatchState, message: str) -> None:
         self.state_changed.emit(state, message)

@@ -146,7 +146,7 @@ async def test_frames_are_decoded_only_while_the_overview_is_on_screen(
         assert not slot.active  # not shown
         pane.show()
         assert slot.active  # the Overview is the first tab
-        pane.tabs.setCurrentWidget(pane.timeline)
+        pane.tabs.setCurrentWidget(pane.steps)
         assert not slot.active  # the pane is on screen, its picture is not
         pane.tabs.setCurrentWidget(pane.overview)
         assert slot.active

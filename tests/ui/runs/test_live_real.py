@@ -72,7 +72,7 @@ async def test_a_browser_run_is_seen_live_and_its_recording_plays_in_the_pane(
             lambda: pane.overview.block.text() == "Block 2 of 2: pause", within=30,
             what="the block the run is in",
         )  # fmt: skip
-        assert pane.timeline_model.rowCount() == 2  # the timeline fills while it runs
+        assert pane.steps.model_.rowCount() == 2  # the timeline fills while it runs
         assert pane.overview.elapsed.text().startswith("Running for ")
 
         # --screenshot --view run of this running run: the Overview with a real frame. (It

@@ -52,7 +52,7 @@ async def test_a_launched_run_opens_in_a_pane_and_is_watched_to_the_end(
         assert tree.value["fetch_output"]["response_body"] == {"version": real_server.version}
         top = [tree.index(r, 0).data() for r in range(tree.rowCount())]
         assert "fetch_output" in top
-        assert pane.timeline_model.rowCount() == 2  # the wait block and the http block
+        assert pane.steps.model_.rowCount() == 2  # the wait block and the http block
         # The user is told: in the status bar always, and by the tray where there is one.
         assert app.window.message.text() == f"Run completed: {started.run_id}"
         entry = app.registry.get(real_server.base_url, started.run_id)
@@ -164,8 +164,8 @@ async def test_failure_reason_and_presigned_screenshots_without_the_key(
         final = await pane.tracker.watch()
         await tasks.join()
     assert final is not None
-    assert pane.failure.isVisible()
-    assert "The login page did not load." in pane.failure.text()
+    assert pane.overview.failure.isVisible()
+    assert "The login page did not load." in pane.overview.failure.text()
     assert pane.badge.text() == "Failed"
     assert pane.screenshot_count == 1
     assert pane.save_recording.isEnabled()
@@ -215,7 +215,7 @@ async def test_the_history_lists_filters_and_opens_runs(
         assert bad_run.run_id in app.window.runs.panes
         pane = app.window.runs.panes[bad_run.run_id]
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=30)
-        assert "text_prompt block failed" in pane.failure.text()
+        assert "text_prompt block failed" in pane.overview.failure.text()
         await app.tasks.join()
     finally:
         await app.aclose()
