@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--run", metavar="RUN_ID", help="the run --view run shows")
     parser.add_argument(
+        "--tab",
+        choices=("overview", "inputs", "steps"),
+        default="overview",
+        help="the tab of the run --view run shows (default: overview)",
+    )
+    parser.add_argument(
         "--schedule",
         metavar="SCHEDULE_ID",
         help="the schedule --view schedule-editor opens (with --workflow); new when left out",

@@ -106,7 +106,7 @@ async def _main(
             return await screenshot.take(
                 app, Path(args.screenshot), args.view, args.workflow, getattr(args, "run", None),
                 schedule=getattr(args, "schedule", None), cron_text=getattr(args, "cron", None),
-                rows=getattr(args, "rows", None),
+                rows=getattr(args, "rows", None), tab=getattr(args, "tab", "overview"),
             )  # fmt: skip
         return await app.run()
     except asyncio.CancelledError:

@@ -14,6 +14,7 @@ from .batch.controller import BatchController
 from .launch.controller import LaunchController
 from .main_window import MainWindow
 from .runs.controller import RunsController
+from .runs.pane import RunPane
 from .schedules.controller import SchedulesController
 from .settings.flow import ConnectionsFlow
 from .tasks import TaskRunner
@@ -44,6 +45,23 @@ async def _loaded(app: Subject, prefix: str, within: float = 20.0) -> None:
         await asyncio.sleep(0.05)
 
 
+async def _show_tab(app: Subject, pane: RunPane, tab: str) -> None:
+    """``--tab``: the pane's Inputs or Steps (with the step where it failed, or its last
+    step, chosen, and that step's screenshot and the thumbnails on screen loaded)."""
+    if tab == "inputs":
+        pane.tabs.setCurrentWidget(pane.inputs)
+    elif tab == "steps":
+        pane.tabs.setCurrentWidget(pane.steps)
+        steps = pane.steps.steps
+        if steps:
+            chosen = pane.why.step if pane.why is not None and pane.why.step else None
+            index = steps.index(chosen) if chosen in steps else len(steps) - 1
+            with_shot = [i for i, s in enumerate(steps) if s.screenshot_id and i <= index]
+            pane.steps.select_step(with_shot[-1] if with_shot else index)
+        await asyncio.sleep(0.1)  # the thumbnails are asked for after 30 ms
+        await _loaded(app, f"pane.thumbs.{pane.run_id}")
+
+
 def _error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)  # noqa: T201
     return 1
@@ -59,6 +77,7 @@ async def take(
     schedule: str | None = None,
     cron_text: str | None = None,
     rows: str | None = None,
+    tab: str = "overview",
 ) -> int:
     """Render ``view`` offscreen at 1280×800 once its data has loaded, and save it as PNG."""
     window = app.window
@@ -77,9 +96,9 @@ async def take(
             # Overview shows a live picture and the block it is in (or it ends).
             follower = pane.follower
 
-            def finished() -> bool:  # ended, and its results loaded
+            def finished() -> bool:  # ended, and its results and inputs loaded
                 loading = f"pane.results.{pane.run_id}" in app.tasks.names
-                return pane.tracker.final is not None and not loading
+                return pane.tracker.final is not None and not loading and pane.details is not None
 
             def ready() -> bool:
                 live = follower.slot.shown > 0 and follower.place is not None
@@ -91,6 +110,7 @@ async def take(
             deadline = time.monotonic() + 20
             while not ready() and time.monotonic() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
+            await _show_tab(app, pane, tab)
     elif view == "launch":
         if not workflow:
             return _error("--view launch needs --workflow WPID")

@@ -187,6 +187,7 @@ class RunFollower(QObject):
         self._say()
 
     def _on_frame_shown(self) -> None:
+        self.overview.use_frame()
         if self.feed is not None and self.feed.url:
             self.overview.set_url(self.feed.url)
         if self.slot.shown == 1:  # the first picture: the line moves under it
@@ -321,7 +322,7 @@ class RunFollower(QObject):
             # once, not at every tick.
             if newest is not None and self.slot.shown == 0 and newest.cacheKey() != self._still:
                 self._still = newest.cacheKey()
-                frame.set_image(newest.toImage())
+                self.overview.show_still(newest.toImage())
         # Without a picture the line is written across the empty picture instead.
         frame.set_text(note if frame.image() is None else "")
         self.overview.note.setText(note)

@@ -13,9 +13,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..widgets.frames import FrameView
 from ..widgets.status_badge import StatusBadge
@@ -32,6 +40,23 @@ FAILURE_STYLE = (
     "QFrame#runWhy { background: #ffebe9; border: 1px solid #ff8182; border-radius: 4px; }"
     " QFrame#runWhy QLabel { color: #82071e; background: transparent; border: none; }"
 )
+
+
+class PictureLabel(QLabel):
+    """A picture that enlarges when clicked."""
+
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+def is_tall(image: QImage) -> bool:
+    """A full-page capture: taller than it is wide. Scaled to fit the height, its text
+    cannot be read; it is fitted to the width and scrolled instead."""
+    return image.height() > image.width()
 
 
 class RunOverview(QWidget):
@@ -55,6 +80,21 @@ class RunOverview(QWidget):
         self.url.setTextFormat(Qt.TextFormat.PlainText)
         self.url.setMinimumWidth(100)
         self.frame = FrameView("runLiveFrame")
+        self.tall_picture = PictureLabel()
+        self.tall_picture.setObjectName("runOverviewPage")
+        self.tall_picture.setToolTip("The whole page. Click to see it at full size.")
+        self.tall_picture.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.tall_picture.clicked.connect(self.enlarge)
+        self.tall = QScrollArea()
+        self.tall.setObjectName("runOverviewPageScroll")
+        self.tall.setWidget(self.tall_picture)
+        self.tall.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # A tall picture always scrolls: the bar is always there, so fitting the picture to
+        # the width never makes it appear (and the width shrink) afterwards.
+        self.tall.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.tall.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tall.hide()
+        self._tall_image: QImage | None = None
         self.note = QLabel("")
         self.note.setObjectName("runOverviewNote")
         self.note.setWordWrap(True)
@@ -97,6 +137,7 @@ class RunOverview(QWidget):
         layout.addLayout(head)
         layout.addLayout(page)
         layout.addWidget(self.frame, 1)
+        layout.addWidget(self.tall, 1)
         layout.addWidget(self.note)
         self._full_url = ""
 
@@ -136,6 +177,52 @@ class RunOverview(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide_url()
+        self._fit_tall()
+
+    def show_still(self, image: QImage) -> None:
+        """A screenshot (not a live frame): a tall one is fitted to the width and scrolls."""
+        self.frame.set_image(image)
+        self._tall_image = image if is_tall(image) else None
+        self.frame.setVisible(self._tall_image is None)
+        self.tall.setVisible(self._tall_image is not None)
+        self._fit_tall()
+
+    def use_frame(self) -> None:
+        """A live frame is shown: the picture is the frame view's again."""
+        if self._tall_image is not None:
+            self._tall_image = None
+            self.tall.hide()
+            self.frame.show()
+
+    def _fit_tall(self) -> None:
+        image = self._tall_image
+        if image is None or not self.tall.isVisible():
+            return
+        width = max(100, self.tall.viewport().width())
+        if self.tall_picture.width() == width and self.tall_picture.pixmap() is not None:
+            return
+        scaled = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.tall_picture.setPixmap(QPixmap.fromImage(scaled))
+        self.tall_picture.resize(scaled.size())
+
+    def enlarge(self) -> QDialog | None:
+        """The whole page at full size, in a window of its own."""
+        image = self._tall_image or self.frame.image()
+        if image is None:
+            return None
+        dialog = QDialog(self)
+        dialog.setObjectName("runOverviewPageDialog")
+        dialog.setWindowTitle("The page, at full size")
+        label = QLabel()
+        label.setPixmap(QPixmap.fromImage(image))
+        scroll = QScrollArea()
+        scroll.setWidget(label)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(scroll)
+        dialog.resize(1100, 800)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        return dialog
 
     def set_live(self, live: bool) -> None:
         self.live.setVisible(live)
@@ -143,5 +230,5 @@ class RunOverview(QWidget):
     def show_picture(self, image: QImage | None, note: str) -> None:
         """A still picture (a screenshot, or the last frame) with the line that says so."""
         if image is not None:
-            self.frame.set_image(image)
+            self.show_still(image)
         self.note.setText(note)

@@ -231,11 +231,17 @@ class StepsView(QWidget):
             for step in node.steps:
                 item = QStandardItem(f"{step.number}. {step.words}")
                 item.setData(step_index, STEP_ROLE)
+                if step.screenshot_id:  # room for its thumbnail from the start: no jumps
+                    item.setSizeHint(QSize(-1, THUMB.height() + 4))
                 step_index += 1
                 item.setToolTip(step.action.reasoning or "")
-                state = QStandardItem(status_label(str(step.action.status or "")))
+                gave_up = str(step.action.action_type).lower() == "terminate"
+                state = QStandardItem(
+                    "" if gave_up else status_label(str(step.action.status or ""))
+                )
                 if step.failed:
                     state.setForeground(Qt.GlobalColor.darkRed)
+                    item.setForeground(Qt.GlobalColor.darkRed)
                 head.appendRow([item, state, QStandardItem("")])
             for child in node.children:
                 add(head, child)
