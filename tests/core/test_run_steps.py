@@ -16,18 +16,20 @@ from skyvern_desktop.core.runs.failure import CATEGORIES, category_advice, expla
 from skyvern_desktop.core.runs.inputs import input_rows
 from skyvern_desktop.core.runs.steps import action_words, all_steps, steps_of, steps_stamp
 
-SERVER_CATEGORIES = (
-    "ANTI_BOT_DETECTION PROXY_ERROR BROWSER_ERROR BROWSER_SESSION_EXPIRED NAVIGATION_FAILURE"
-    " PAGE_LOAD_TIMEOUT ELEMENT_STATE_TIMEOUT AUTH_FAILURE LLM_ERROR CREDENTIAL_ERROR"
-    " DATA_EXTRACTION_FAILURE ELEMENT_NOT_FOUND WRONG_PAGE_STATE MAX_STEPS_EXCEEDED"
-    " BUDGET_EXHAUSTED LLM_REASONING_ERROR INFRASTRUCTURE_ERROR WEBSITE_ERROR"
-    " PARAMETER_BINDING_ERROR UNKNOWN"
-).split()  # skyvern 1.0.56's FailureCategory, verbatim
+# skyvern 1.0.56's FailureCategory, verbatim
+SERVER_CATEGORIES = [
+    "ANTI_BOT_DETECTION", "PROXY_ERROR", "BROWSER_ERROR", "BROWSER_SESSION_EXPIRED",
+    "NAVIGATION_FAILURE", "PAGE_LOAD_TIMEOUT", "ELEMENT_STATE_TIMEOUT", "AUTH_FAILURE",
+    "LLM_ERROR", "CREDENTIAL_ERROR", "DATA_EXTRACTION_FAILURE", "ELEMENT_NOT_FOUND",
+    "WRONG_PAGE_STATE", "MAX_STEPS_EXCEEDED", "BUDGET_EXHAUSTED", "LLM_REASONING_ERROR",
+    "INFRASTRUCTURE_ERROR", "WEBSITE_ERROR", "PARAMETER_BINDING_ERROR", "UNKNOWN",
+]  # fmt: skip
 
 
 def action(kind: str, order: int, **extra: Any) -> dict[str, Any]:
-    return {"action_type": kind, "status": "completed", "step_order": 0, "action_order": order,
-            "reasoning": f"because {order}", "screenshot_artifact_id": f"a_{order}"} | extra  # fmt: skip
+    base = {"action_type": kind, "status": "completed", "step_order": 0, "action_order": order,
+            "reasoning": f"because {order}", "screenshot_artifact_id": f"a_{order}"}  # fmt: skip
+    return base | extra
 
 
 def block(label: str, kind: str, status: str, minute: int, actions: list[dict[str, Any]],
@@ -48,7 +50,7 @@ def login_timeline(status: str = "completed", last: str = "complete") -> list[Ti
     items = [
         block("open", "goto_url", "completed", 1, []),
         block("sign_in", "login", status, 2, [
-            action(last, 3, status="completed" if last == "complete" else "completed"),
+            action(last, 3),
             action("click", 2, **button),
             action("input_text", 0, text="placeholder_x_username", **user),
             action("input_text", 1, text="placeholder_x_password", element_id="AAAC"),
@@ -170,3 +172,52 @@ def test_inputs_are_named_typed_and_defaults_marked() -> None:
     assert rows["filters"].is_json and rows["brochure"].is_file
     assert rows["old_key"].known is False and rows["old_key"].label == "old_key"
     assert rows["max_price"].label == "Max price"
+
+
+def side(run_id: str, items: list[TimelineItem], output: Any, wpid: str = "wpid_1",
+         inputs: list[Any] | None = None) -> Any:  # fmt: skip
+    from skyvern_desktop.core.runs.compare import RunSide
+
+    return RunSide(run_id, wpid, "x", inputs or [], output, steps_of(items))
+
+
+def test_compare_aligns_actions_and_marks_the_first_divergence() -> None:
+    from skyvern_desktop.core.runs.compare import Change, compare, screenshots_at
+
+    good = side("wr_a", login_timeline(), {"sign_in_output": {"user": "demo", "ok": True}})
+    bad = side("wr_b", login_timeline("terminated", "terminate"),
+               {"sign_in_output": {"user": "demo"}, "extra": 1})  # fmt: skip
+    result = compare(good, bad)
+    kinds = [(p.block, p.change, p.is_block) for p in result.steps]
+    assert kinds[0] == ("open", Change.SAME, True)
+    assert kinds[1] == ("sign_in", Change.CHANGED, True)  # completed vs terminated
+    first = result.divergence
+    assert first is not None and not first.is_block
+    assert first.step_a is not None and first.step_a.words == "Finished"
+    assert first.step_b is not None and first.step_b.words == "Gave up"
+    assert screenshots_at(result, result.diverges_at or 0) == ("a_3", "a_3")
+    assert [(d.path, d.change) for d in result.output] == [
+        ("sign_in_output.ok", Change.ONLY_A),
+        ("extra", Change.ONLY_B),
+    ]
+
+
+def test_an_extra_action_shifts_nothing_else() -> None:
+    from skyvern_desktop.core.runs.compare import Change, compare
+
+    items = login_timeline()
+    longer = login_timeline()
+    assert longer[0].block is not None
+    longer[0].block.actions.append(TimelineAction.model_validate(
+        action("scroll", 0, step_order=0, action_order=1, action_id="extra")))  # fmt: skip
+    result = compare(side("a", items, None), side("b", longer, None))
+    changes = [p.change for p in result.steps if not p.is_block]
+    assert changes.count(Change.ONLY_B) == 1
+    assert changes.count(Change.SAME) == 4
+
+
+def test_runs_of_two_workflows_are_refused_in_one_sentence() -> None:
+    from skyvern_desktop.core.runs.compare import DifferentWorkflows, compare
+
+    with pytest.raises(DifferentWorkflows, match="different workflows"):
+        compare(side("a", [], None, "wpid_1"), side("b", [], None, "wpid_2"))
