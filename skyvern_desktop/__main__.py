@@ -14,7 +14,10 @@ from . import APP_NAME, __version__
 from .ui.screens import SCREEN_KEYS
 
 # Every screen of the table, and the dialogs and panes --screenshot can also render.
-VIEWS = (*SCREEN_KEYS, "launch", "run", "schedule-editor", "connections", "first-run", "batch")
+VIEWS = (
+    *SCREEN_KEYS, "launch", "run", "compare", "schedule-editor", "connections", "first-run",
+    "batch",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="--view batch: the spreadsheet (CSV or XLSX) whose rows it previews and checks;"
         " nothing is started",
     )
-    parser.add_argument("--run", metavar="RUN_ID", help="the run --view run shows")
+    parser.add_argument(
+        "--run",
+        metavar="RUN_ID",
+        action="append",
+        help="the run --view run shows; --view compare takes two (--run A --run B)",
+    )
     parser.add_argument(
         "--tab",
         choices=("overview", "inputs", "steps"),

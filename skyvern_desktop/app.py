@@ -104,7 +104,7 @@ async def _main(
             from .ui import screenshot
 
             return await screenshot.take(
-                app, Path(args.screenshot), args.view, args.workflow, getattr(args, "run", None),
+                app, Path(args.screenshot), args.view, args.workflow, *(args.run or [None])[:2],
                 schedule=getattr(args, "schedule", None), cron_text=getattr(args, "cron", None),
                 rows=getattr(args, "rows", None), tab=getattr(args, "tab", "overview"),
             )  # fmt: skip

@@ -73,6 +73,7 @@ async def take(
     view: str,
     workflow: str | None = None,
     run: str | None = None,
+    other_run: str | None = None,
     *,
     schedule: str | None = None,
     cron_text: str | None = None,
@@ -111,6 +112,16 @@ async def take(
             while not ready() and time.monotonic() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             await _show_tab(app, pane, tab)
+    elif view == "compare":
+        if not run or not other_run:
+            return _error("--view compare needs two runs: --run A --run B")
+        await app.connections.connect_initial(interactive=False)
+        compared = await app.runs.open_comparison(run, other_run)
+        if compared is None:
+            return _error(window.message.text() or "cannot compare these runs")
+        await asyncio.sleep(0.2)
+        await _loaded(app, "runs.compare")
+        subject = compared
     elif view == "launch":
         if not workflow:
             return _error("--view launch needs --workflow WPID")

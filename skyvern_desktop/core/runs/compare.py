@@ -196,10 +196,10 @@ def _pair_block(na: BlockSteps | None, nb: BlockSteps | None) -> list[StepPair]:
                 )
         elif tag == "replace":
             for k in range(max(i2 - i1, j2 - j1)):
-                x = steps_a[i1 + k] if i1 + k < i2 else None
-                y = steps_b[j1 + k] if j1 + k < j2 else None
-                kind = Change.CHANGED if x and y else (Change.ONLY_A if x else Change.ONLY_B)
-                out.append(StepPair(label, x, y, kind))
+                sa = steps_a[i1 + k] if i1 + k < i2 else None
+                sb = steps_b[j1 + k] if j1 + k < j2 else None
+                kind = Change.CHANGED if sa and sb else (Change.ONLY_A if sa else Change.ONLY_B)
+                out.append(StepPair(label, sa, sb, kind))
         else:
             out.extend(StepPair(label, x, None, Change.ONLY_A) for x in steps_a[i1:i2])
             out.extend(StepPair(label, None, y, Change.ONLY_B) for y in steps_b[j1:j2])
@@ -220,7 +220,8 @@ def compare(a: RunSide, b: RunSide) -> Comparison:
     # The first action that differs; a block's status differing is only the divergence
     # when no action inside it does (its actions are where the runs went apart).
     actions = [i for i in differs if not result.steps[i].is_block]
-    result.diverges_at = (actions or differs or [None])[0]
+    first = actions or differs
+    result.diverges_at = first[0] if first else None
     return result
 
 

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from ...api.enums import WorkflowParameterType
 from ...api.errors import SkyvernError
+from .compare import RunSide
 from .inputs import InputRow, input_rows
+from .steps import steps_of
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
@@ -60,3 +62,30 @@ async def read_details(client: SkyvernClient, run: RunResponse) -> RunDetails:
             log.info("credential names for %s: %s", run.run_id, exc)
     rows = input_rows(detail.parameters, definition, names)
     return RunDetails(run.run_id, detail, rows)
+
+
+async def read_side(client: SkyvernClient, run_id: str) -> RunSide:
+    """One run, for a comparison: its inputs, output and steps. Errors are the client's
+    (:class:`SkyvernError`), for the caller to say."""
+    run = await client.get_run(run_id)
+    details = await read_details(client, run)
+    timeline = await client.get_run_timeline(run_id)
+    return RunSide(
+        run_id=run_id,
+        workflow_id=run.workflow_permanent_id or "",
+        status=str(run.status),
+        inputs=details.inputs,
+        output=run.output,
+        blocks=steps_of(timeline),
+        failure_reason=run.failure_reason,
+    )
+
+
+async def last_completed(
+    client: SkyvernClient, workflow_permanent_id: str, before: str
+) -> str | None:
+    """The newest completed run of a workflow other than ``before``, if there is one."""
+    runs = await client.list_workflow_runs(
+        workflow_permanent_id=workflow_permanent_id, status=["completed"], page_size=5
+    )
+    return next((r.workflow_run_id for r in runs if r.workflow_run_id != before), None)

@@ -20,16 +20,19 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from ...api.errors import SkyvernError
 from ...core.connection.urls import is_loopback
 from ...core.runs.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
+from ...core.runs.compare import DifferentWorkflows, compare
+from ...core.runs.details import last_completed, read_side
 from ...core.runs.watcher import backoff
 from ..changes import ChangeKind
 from ..context import AppContext
 from ..screen import ScreenOwner
+from .compare import CompareView
 from .history_feed import RunHistoryFeed
 from .tracker import RunTracker
 
@@ -86,6 +89,7 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         self._title_of = title_of  # a workflow's title, when the Workflows screen knows it
         self._selected: tuple[str | None, str | None] = (None, None)
         self.trackers: dict[str, RunTracker] = {}  # the runs whose panes are open
+        self.comparisons: list[CompareView] = []  # the compare windows open
         self._tray: QSystemTrayIcon | None = None
         # The history's pages: the runs owner feeds its Runs screen's history.
         self.history = RunHistoryFeed(ctx.session, ctx.tasks, parent=self)
@@ -105,6 +109,8 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         )
         page.pane_closed.connect(self._on_pane_closed)
         page.waiting_changed.connect(self._on_pane_waiting)
+        page.compare_requested.connect(self.compare_runs)
+        page.compare_last_requested.connect(self.compare_with_last_completed)
 
     def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
         """The workflow selected on the Workflows screen: the history can show only it."""
@@ -187,6 +193,64 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
             tracker.stop()
         if base := self._base_url():
             self.registry.set_pane_open(base, run_id, False)
+
+    # ------------------------------------------------------------------ comparing two runs
+
+    def compare_runs(self, run_a: str, run_b: str) -> None:
+        """Two runs side by side, in a window of their own (read in task ``runs.compare``)."""
+        self._tasks.spawn("runs.compare", self.open_comparison(run_a, run_b))
+
+    def compare_with_last_completed(self, run_id: str) -> None:
+        """A failed run beside its workflow's last completed run."""
+        client = self._session.client
+        if client is not None:
+            self._tasks.spawn("runs.compare", self._compare_with_last(client, run_id))
+
+    async def _compare_with_last(self, client: SkyvernClient, run_id: str) -> CompareView | None:
+        try:
+            run = await client.get_run(run_id)
+            wpid = run.workflow_permanent_id
+            other = await last_completed(client, wpid, run_id) if wpid else None
+        except SkyvernError as exc:
+            self.message.emit(f"Could not compare: {exc}")
+            return None
+        if other is None:
+            self.message.emit("This workflow has no completed run to compare with.")
+            return None
+        return await self.open_comparison(other, run_id)
+
+    async def open_comparison(self, run_a: str, run_b: str) -> CompareView | None:
+        """Read both runs, compare them, and show the comparison in a window of its own;
+        what stops it is said in the status bar, in one sentence."""
+        client = self._session.client
+        if client is None:
+            self.message.emit("Connect to a server to compare runs.")
+            return None
+        try:
+            side_a, side_b = await asyncio.gather(
+                read_side(client, run_a), read_side(client, run_b)
+            )
+            comparison = compare(side_a, side_b)
+        except DifferentWorkflows as exc:
+            self.message.emit(str(exc))
+            return None
+        except SkyvernError as exc:
+            self.message.emit(f"Could not compare the two runs: {exc}")
+            return None
+        view = CompareView(
+            comparison, client.artifact_content, lambda name, coro: self._tasks.spawn(name, coro),
+            parent=self.page.window() if self.attached else None,
+        )  # fmt: skip
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.comparisons.append(view)
+        view.destroyed.connect(lambda _o=None, v=view: self._forget_comparison(v))
+        view.show()
+        view.raise_()
+        return view
+
+    def _forget_comparison(self, view: CompareView) -> None:
+        if view in self.comparisons:
+            self.comparisons.remove(view)
 
     # ------------------------------------------------------------------ waiting for a person
 

@@ -82,6 +82,7 @@ class RunHistoryModel(ListTableModel["WorkflowRun"]):
 class RunHistory(QWidget):
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id
     query_wanted = Signal(object)  # HistoryQuery: the runs to show now
+    compare_requested = Signal(str, str)  # the older run, the newer one
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,11 +130,19 @@ class RunHistory(QWidget):
         bar.addWidget(self.prev_button)
         bar.addWidget(self.page_label)
         bar.addWidget(self.next_button)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setObjectName("historyCompare")
+        self.compare_button.setToolTip("Select two runs of one workflow to see them side by side")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self._compare)
+        bar.addWidget(self.compare_button)
 
         self.table = QTableView()
         self.table.setObjectName("historyTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -236,6 +245,7 @@ class RunHistory(QWidget):
         else:
             self.message.hide()
         self.model.set_runs(runs)
+        self._selection_changed()
         if (
             query.status == WAITING
             and not runs
@@ -285,6 +295,19 @@ class RunHistory(QWidget):
             box.blockSignals(False)
         self.search.clear()
         self.reload(reset_page=True)
+
+    def selected_runs(self) -> list[WorkflowRun]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.runs[r] for r in rows if r < len(self.model.runs)]
+
+    def _selection_changed(self) -> None:
+        self.compare_button.setEnabled(len(self.selected_runs()) == 2)
+
+    def _compare(self) -> None:
+        runs = self.selected_runs()
+        if len(runs) == 2:
+            older, newer = sorted(runs, key=lambda r: r.created_at)
+            self.compare_requested.emit(older.workflow_run_id, newer.workflow_run_id)
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():

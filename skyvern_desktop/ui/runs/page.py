@@ -50,6 +50,8 @@ class RunsPage(QWidget):
     open_requested = Signal(str, str)  # run_id, workflow_permanent_id (from the history)
     waiting_changed = Signal(object)  # PaneWaiting (from a pane)
     code_requested = Signal(str, str)  # run_id, totp_identifier
+    compare_requested = Signal(str, str)  # run A, run B (from the history)
+    compare_last_requested = Signal(str)  # run_id: with its workflow's last completed run
 
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +59,7 @@ class RunsPage(QWidget):
         self._tasks = tasks
         self.history = RunHistory()  # fed by the runs owner (history_feed)
         self.history.open_requested.connect(self.open_requested)
+        self.history.compare_requested.connect(self.compare_requested)
         self.panes: dict[str, RunPane] = {}
         self.tabs = QTabWidget()
         self.tabs.setObjectName("runPanes")
@@ -132,6 +135,7 @@ class RunsPage(QWidget):
             pane.live_changed.connect(lambda _live, p=pane: self._mark(p))
             pane.waiting_changed.connect(self._on_waiting)
             pane.code_requested.connect(self.code_requested)
+            pane.compare_requested.connect(self.compare_last_requested)
             self.panes[run_id] = pane
             self.tabs.addTab(pane, title or run_id)
             self.tabs.setTabToolTip(self.tabs.indexOf(pane), run_id)

@@ -76,6 +76,7 @@ class RunPane(QWidget):
     live_changed = Signal(bool)  # the live picture started or stopped
     waiting_changed = Signal(object)  # PaneWaiting: the run waits for a person, or not
     code_requested = Signal(str, str)  # run_id, totp_identifier ("" when the run has none)
+    compare_requested = Signal(str)  # run_id: compare with the last completed run
 
     def __init__(
         self,
@@ -131,12 +132,19 @@ class RunPane(QWidget):
                 run_id, (self.run.totp_identifier if self.run else None) or ""
             )
         )
+        self.compare_button = QPushButton("Compare with the last completed run")
+        self.compare_button.setObjectName("runCompare")
+        self.compare_button.setToolTip(
+            "See side by side where this run went another way than the last run that worked"
+        )
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(run_id))
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.connection)
         top.addWidget(self.badge)
         actions = QHBoxLayout()
         actions.addWidget(self.open_in_skyvern, 1)
+        actions.addWidget(self.compare_button)
         actions.addWidget(self.code_button)
         actions.addWidget(self.rerun_button)
         actions.addWidget(self.retry_button)
@@ -380,6 +388,10 @@ class RunPane(QWidget):
         self.cancel_button.setVisible(self.run is not None and not ended)
         self.code_button.setVisible(self.run is not None and not ended)  # a run may use one
         self.retry_button.setEnabled(ended)
+        self.compare_button.setVisible(
+            ended and self.run is not None and self.run.workflow_permanent_id is not None
+            and str(self.run.status) != "completed"
+        )  # fmt: skip
         self.rerun_button.setEnabled(
             self.run is not None and self.run.workflow_permanent_id is not None
         )

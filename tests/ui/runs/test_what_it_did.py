@@ -8,17 +8,20 @@ import asyncio
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from skyvern_desktop.api.models import WorkflowRunRequest
+from skyvern_desktop.api.models import Workflow, WorkflowRunRequest
 from skyvern_desktop.api.models.logins import CredentialType, NewCredential
+from skyvern_desktop.app import DesktopApp
+from skyvern_desktop.core.connection.secrets import KeyStore
+from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.runs.watcher import WatchPolicy
 from skyvern_desktop.ui.runs.steps import THUMBS_KEPT
 from skyvern_desktop.ui.tasks import TaskRunner
-from tests.fakes.client import FakeClient
+from tests.fakes.client import FakeClient, use_fake
 from tests.support.panes import run_pane
 from tests.ui.conftest import child, wait_until
 
@@ -60,12 +63,14 @@ def timeline(shots: list[str], failed: bool) -> list[dict[str, Any]]:
     }]  # fmt: skip
 
 
-async def started(fake: FakeClient, actions: int, *, failed: bool) -> str:
+async def started(
+    fake: FakeClient, actions: int, *, failed: bool, workflow: Workflow | None = None
+) -> str:
     login = await fake.create_credential(
         NewCredential(name="Acme login", credential_type=CredentialType.PASSWORD,
                       credential={"username": "demo", "password": "s3cret-pass"})
     )  # fmt: skip
-    workflow = fake.add_workflow(
+    workflow = workflow or fake.add_workflow(
         "Sign in to Acme",
         [{"key": "login", "workflow_parameter_type": "credential_id"},
          {"key": "pages", "workflow_parameter_type": "integer", "default_value": 3},
@@ -206,3 +211,66 @@ async def test_thumbnails_load_only_on_screen_and_stay_bounded(qtbot: QtBot) -> 
     finally:
         pane.stop()
         await tasks.aclose()
+
+
+async def test_compare_two_runs_from_the_history_and_from_a_failed_pane(
+    no_keyring: KeyStore, qtbot: QtBot
+) -> None:
+    fake = FakeClient()
+    good = await started(fake, 3, failed=False)
+    workflow = Workflow.model_validate(fake.runs[good].workflow)
+    bad = await started(fake, 3, failed=True, workflow=workflow)  # the same workflow
+    other = fake.add_workflow("Something else")
+    elsewhere = (await fake.run_workflow(WorkflowRunRequest(
+        workflow_id=other.workflow_permanent_id))).run_id  # fmt: skip
+    app = DesktopApp(app_paths().ensure(), keys=no_keyring)
+    app.window.show()
+    try:
+        await use_fake(app.session, fake)
+        await app.window.workflows.wait_loaded()
+        app.window.show_page("runs")
+        history = app.window.runs.history
+        await wait_until(lambda: history.model.rowCount() >= 3, within=10)
+        compare_button = child(history, QPushButton, "historyCompare")
+        assert not compare_button.isEnabled()
+        ids = [r.workflow_run_id for r in history.model.runs]
+        selection = history.table.selectionModel()
+        for run_id in (good, bad):
+            selection.select(
+                history.model.index(ids.index(run_id), 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        assert compare_button.isEnabled()
+        compare_button.click()
+        await wait_until(
+            lambda: app.runs.comparisons,
+            within=10,
+            what=f"the compare window ({app.window.message.text()})",
+        )
+        view = app.runs.comparisons[-1]
+        assert (view.comparison.a.run_id, view.comparison.b.run_id) == (good, bad)
+        pair = view.comparison.divergence
+        assert pair is not None and pair.step_a is not None and pair.step_b is not None
+        assert (pair.step_a.words, pair.step_b.words) == ("Finished", "Gave up")
+        row = view.steps.currentIndex().row()
+        assert row == view.comparison.diverges_at
+        assert view.steps_model.item(row, 0).text() == "▶ first difference"
+        await wait_until(lambda: view.picture_b.image() is not None, within=5)
+        assert "first differ in block “sign_in”" in view.summary.text()
+        view.close()
+        # Runs of two workflows: refused in one sentence, in the status bar.
+        app.runs.compare_runs(good, elsewhere)
+        await app.tasks.join()
+        assert "different workflows" in app.window.message.text()
+        # A failed run's pane offers the comparison with the last completed run.
+        app.runs.open_run(bad)
+        pane = app.window.runs.panes[bad]
+        await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=10)
+        button = child(pane, QPushButton, "runCompare")
+        assert button.isVisible()
+        button.click()
+        await wait_until(lambda: app.runs.comparisons, within=10)
+        assert app.runs.comparisons[-1].comparison.a.run_id == good
+        app.runs.comparisons[-1].close()
+    finally:
+        await app.aclose()
