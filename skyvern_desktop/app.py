@@ -192,7 +192,10 @@ class DesktopApp:
         ctx, window = self.ctx, self.window
         window.setWindowIcon(app_icon())
         self.registry = RunRegistry(self.paths.data_dir / "runs.sqlite3", self.notices)
-        self.runs = RunsController(ctx, self.registry, title_of=ctx.catalogue.title, parent=window)
+        self.runs = RunsController(
+            ctx, self.registry, title_of=ctx.catalogue.title,
+            batch_runs=lambda base_url: self.batches.store.run_ids(base_url), parent=window,
+        )  # fmt: skip
         self.codes = CodesController(ctx, parent=window)
         self.logins = LoginsController(ctx, parent=window)
         self.batches = BatchController(ctx, self.paths.data_dir / "batches.sqlite3", window)

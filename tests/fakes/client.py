@@ -866,7 +866,7 @@ class FakeClient:
             "status": run.status,
             "workflow_title": run.workflow["title"],
             "failure_reason": run.failure_reason,
-            "failure_category": None,
+            "failure_category": run.failure_category,
             "parent_workflow_run_id": None,
             "retried_from_workflow_run_id": run.retried_from_workflow_run_id,
             "trigger_type": run.trigger_type,

@@ -128,6 +128,7 @@ class WorkflowRun(ApiModel):
     status: RunStatusField
     workflow_title: str | None = None
     failure_reason: str | None = None
+    failure_category: list[FailureCategory] | None = None
     parent_workflow_run_id: str | None = None
     retried_from_workflow_run_id: str | None = None
     trigger_type: TriggerTypeField | None = None
@@ -146,6 +147,12 @@ class WorkflowRun(ApiModel):
     @property
     def is_terminal(self) -> bool:
         return is_terminal(self.status)
+
+    @property
+    def categories(self) -> list[str]:
+        """The server's failure categories, the most confident first."""
+        found = sorted(self.failure_category or [], key=lambda c: -(c.confidence_float or 0))
+        return [c.category for c in found if c.category]
 
 
 class FailureCategory(ApiModel):

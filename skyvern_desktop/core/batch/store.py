@@ -200,6 +200,15 @@ class BatchStore:
         cursor = self._db.fetch(sql + " ORDER BY created_at DESC", args)
         return [_batch(r) for r in cursor]
 
+    def run_ids(self, base_url: str) -> set[str]:
+        """Every run a batch of this server started."""
+        rows = self._db.fetch(
+            "SELECT r.run_id FROM batch_rows r JOIN batches b ON r.batch_id = b.batch_id"
+            " WHERE b.base_url = ? AND r.run_id IS NOT NULL",
+            (base_url,),
+        )
+        return {str(r[0]) for r in rows}
+
     def get(self, batch_id: str) -> BatchInfo | None:
         cursor = self._db.fetch(
             f"SELECT {_BATCH_COLUMNS} FROM batches WHERE batch_id = ?", (batch_id,)

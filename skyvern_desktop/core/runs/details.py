@@ -19,7 +19,7 @@ from .steps import steps_of
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
-    from ...api.models import RunResponse, WorkflowRunDetail
+    from ...api.models import RunResponse, WorkflowParameter, WorkflowRun, WorkflowRunDetail
 
 log = logging.getLogger(__name__)
 
@@ -36,32 +36,59 @@ class RunDetails:
         return self.detail.categories if self.detail is not None else []
 
 
-async def read_details(client: SkyvernClient, run: RunResponse) -> RunDetails:
-    wpid = run.workflow_permanent_id
-    if not wpid:
-        return RunDetails(run.run_id, None, problem="This run is not a workflow's run.")
-    try:
-        detail = await client.get_workflow_run(wpid, run.run_id)
-    except SkyvernError as exc:
-        log.info("details of %s: %s", run.run_id, exc)
-        return RunDetails(run.run_id, None, problem=f"The run's inputs could not be read: {exc}")
-    try:
-        workflow = await client.get_workflow(wpid)
-        definition = list(workflow.workflow_definition.parameters)
-    except SkyvernError as exc:
-        log.info("workflow of %s: %s", run.run_id, exc)
-        definition = []
-    names: dict[str, str] = {}
-    if any(
-        p.is_input and p.workflow_parameter_type == WorkflowParameterType.CREDENTIAL_ID
-        for p in definition
-    ):
+async def read_details(client: SkyvernClient, run: RunResponse | WorkflowRun) -> RunDetails:
+    return await DetailsReader(client).read(run)
+
+
+class DetailsReader:
+    """Reads runs' details, asking for each workflow's definition and the credential names
+    once (the history reads the details of a page of runs at a time)."""
+
+    def __init__(self, client: SkyvernClient) -> None:
+        self.client = client
+        self._definitions: dict[str, list[WorkflowParameter]] = {}
+        self._names: dict[str, str] | None = None
+
+    async def definition(self, wpid: str) -> list[WorkflowParameter]:
+        if wpid not in self._definitions:
+            try:
+                workflow = await self.client.get_workflow(wpid)
+                self._definitions[wpid] = list(workflow.workflow_definition.parameters)
+            except SkyvernError as exc:
+                log.info("workflow %s: %s", wpid, exc)
+                return []
+        return self._definitions[wpid]
+
+    async def credential_names(self) -> dict[str, str]:
+        if self._names is None:
+            try:
+                self._names = {
+                    c.credential_id: c.name for c in await self.client.list_credentials()
+                }
+            except SkyvernError as exc:
+                log.info("credential names: %s", exc)
+                return {}
+        return self._names
+
+    async def read(self, run: RunResponse | WorkflowRun) -> RunDetails:
+        # A run's reading (``run_id``) or a line of a run list (``workflow_run_id``).
+        run_id = str(getattr(run, "run_id", None) or getattr(run, "workflow_run_id", ""))
+        wpid = run.workflow_permanent_id
+        if not wpid:
+            return RunDetails(run_id, None, problem="This run is not a workflow's run.")
         try:
-            names = {c.credential_id: c.name for c in await client.list_credentials()}
+            detail = await self.client.get_workflow_run(wpid, run_id)
         except SkyvernError as exc:
-            log.info("credential names for %s: %s", run.run_id, exc)
-    rows = input_rows(detail.parameters, definition, names)
-    return RunDetails(run.run_id, detail, rows)
+            log.info("details of %s: %s", run_id, exc)
+            return RunDetails(run_id, None, problem=f"The run's inputs could not be read: {exc}")
+        definition = await self.definition(wpid)
+        names: dict[str, str] = {}
+        if any(
+            p.is_input and p.workflow_parameter_type == WorkflowParameterType.CREDENTIAL_ID
+            for p in definition
+        ):
+            names = await self.credential_names()
+        return RunDetails(run_id, detail, input_rows(detail.parameters, definition, names))
 
 
 async def read_side(client: SkyvernClient, run_id: str) -> RunSide:

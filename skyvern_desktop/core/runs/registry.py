@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS runs (
     PRIMARY KEY (base_url, run_id)
 );
 CREATE INDEX IF NOT EXISTS runs_open ON runs (base_url, pane_open, opened_at);
+CREATE TABLE IF NOT EXISTS started_here (
+    base_url TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    PRIMARY KEY (base_url, run_id)
+);
 """
 
 
@@ -93,6 +98,18 @@ class RunRegistry:
                 pane_open, 1 if pane_open else 0,
             ),
         )  # fmt: skip
+
+    def mark_started_here(self, base_url: str, run_id: str) -> None:
+        """This app started the run (the launcher, Run now, a retry): the history's
+        "Started by" says so."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO started_here (base_url, run_id) VALUES (?, ?)",
+            (base_url, run_id),
+        )
+
+    def started_here(self, base_url: str) -> set[str]:
+        rows = self._db.fetch("SELECT run_id FROM started_here WHERE base_url = ?", (base_url,))
+        return {str(r[0]) for r in rows}
 
     def set_pane_open(self, base_url: str, run_id: str, open_: bool) -> None:
         self.record(base_url, run_id, pane_open=open_)

@@ -28,6 +28,8 @@ from ...core.connection.urls import is_loopback
 from ...core.runs.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
 from ...core.runs.compare import DifferentWorkflows, compare
 from ...core.runs.details import last_completed, read_side
+from ...core.runs.history import Origins
+from ...core.runs.history_source import ServerRunPages
 from ...core.runs.watcher import backoff
 from ..changes import ChangeKind
 from ..context import AppContext
@@ -75,6 +77,7 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         registry: RunRegistry,
         *,
         title_of: Callable[[str], str | None],
+        batch_runs: Callable[[str], set[str]] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -92,11 +95,17 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         self.comparisons: list[CompareView] = []  # the compare windows open
         self._tray: QSystemTrayIcon | None = None
         # The history's pages: the runs owner feeds its Runs screen's history.
-        self.history = RunHistoryFeed(ctx.session, ctx.tasks, parent=self)
+        self._batch_runs = batch_runs
+        self.history = RunHistoryFeed(
+            ctx.session, ctx.tasks, lambda client: ServerRunPages(client, self.origins),
+            ctx.settings, parent=self,
+        )  # fmt: skip
         self.history.listed.connect(self._on_runs_listed)
+        self.history.message.connect(self.message)
         ctx.session.client_changed.connect(self.restore_panes)
         ctx.session.client_changed.connect(self._forget_waiting)
         ctx.session.checked.connect(self._watch_waiting)
+        ctx.catalogue.status_changed.connect(lambda _status: self._offer_workflows())
 
     def on_attach(self, page: RunsPage) -> None:
         """The Runs screen exists now: listen to it, and show it what it should know."""
@@ -109,8 +118,16 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         )
         page.pane_closed.connect(self._on_pane_closed)
         page.waiting_changed.connect(self._on_pane_waiting)
+        self._offer_workflows()
         page.compare_requested.connect(self.compare_runs)
+        page.retry_started.connect(self.on_run_started)
         page.compare_last_requested.connect(self.compare_with_last_completed)
+
+    def _offer_workflows(self) -> None:
+        """The history's "More workflows" lists the catalogue's workflows."""
+        if self.attached:
+            rows = self._ctx.catalogue.model.rows
+            self.page.history.set_workflow_choices([(r.wpid, r.workflow.title) for r in rows])
 
     def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
         """The workflow selected on the Workflows screen: the history can show only it."""
@@ -168,9 +185,16 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         if focus:
             self.pane_focused.emit()
 
+    def origins(self, base_url: str) -> Origins:
+        """The runs this app started on ``base_url``, by hand and by its batches."""
+        batch = self._batch_runs(base_url) if self._batch_runs is not None else set()
+        return Origins(app=self.registry.started_here(base_url), batch=batch)
+
     def on_run_started(self, run: RunResponse) -> None:
         """A run this app started (the launcher, Run now): its pane, in front."""
         self.message.emit(f"Run {run.run_id} started.")
+        if base := self._base_url():
+            self.registry.mark_started_here(base, run.run_id)
         self.open_run(run.run_id, workflow_permanent_id=run.workflow_permanent_id)
         self._ctx.changes.announce(ChangeKind.RUN_STARTED, run.workflow_permanent_id)
 

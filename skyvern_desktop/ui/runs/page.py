@@ -51,6 +51,7 @@ class RunsPage(QWidget):
     waiting_changed = Signal(object)  # PaneWaiting (from a pane)
     code_requested = Signal(str, str)  # run_id, totp_identifier
     compare_requested = Signal(str, str)  # run A, run B (from the history)
+    retry_started = Signal(object)  # RunResponse: a pane's Retry started it
     compare_last_requested = Signal(str)  # run_id: with its workflow's last completed run
 
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
@@ -126,11 +127,9 @@ class RunsPage(QWidget):
         if pane is None:
             pane = RunPane(tracker, self._tasks, read_local_files=read_local_files)
             tracker.title_known.connect(lambda text, r=run_id: self.set_title(r, text))
-            # A retried run opens like any other: through whoever opens runs (it records
-            # the run in the registry, so its pane comes back after a restart).
-            pane.retry_started.connect(
-                lambda run: self.open_requested.emit(run.run_id, run.workflow_permanent_id or "")
-            )
+            # A retried run is one this app started: its owner opens it as it opens every
+            # run it starts (recorded, so its pane comes back after a restart).
+            pane.retry_started.connect(self.retry_started)
             pane.rerun_requested.connect(self.rerun_requested)
             pane.live_changed.connect(lambda _live, p=pane: self._mark(p))
             pane.waiting_changed.connect(self._on_waiting)
