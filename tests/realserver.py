@@ -21,6 +21,9 @@ from skyvern_desktop.api import SkyvernClient
 from skyvern_desktop.core.server.process import LocalServer
 from skyvern_desktop.core.server.runtime import LocalServerError
 from tests.integration.helpers import WorkflowFactory
+from tests.support.ai_runs import AiRuns, make_ai_runs
+from tests.support.ai_site import AiSite
+from tests.support.scripted_model import ScriptedModel, model_env
 from tests.support.server_build import (
     MailBox,
     ServerEnvironment,
@@ -49,6 +52,17 @@ def smtp_server() -> Iterator[MailBox]:
         yield box
     finally:
         stop()
+
+
+@pytest.fixture(scope="session")
+def scripted_model() -> Iterator[ScriptedModel]:
+    """The AI model behind ``real_server``: a scripted OpenAI-compatible server on loopback
+    (tests/support/scripted_model.py), so AI blocks run for real offline."""
+    model = ScriptedModel()
+    try:
+        yield model
+    finally:
+        model.close()
 
 
 @dataclass(frozen=True)
@@ -89,15 +103,17 @@ def _serve(
 
 @pytest.fixture(scope="session")
 def real_server(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: MailBox
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: MailBox, scripted_model: ScriptedModel
 ) -> Iterator[RealServer]:
     """The server as the app's Local server runs it: browser streaming in ``cdp`` mode
     (``LocalServer`` sets it), so a run's live view carries pictures. Its email goes to
-    ``smtp_server`` (a human-interaction block emails before it pauses the run)."""
+    ``smtp_server`` (a human-interaction block emails before it pauses the run), its AI
+    model is ``scripted_model``."""
     # The scheduler looks for due schedules every 2 s instead of every minute, so a test
     # sees a real scheduled run soon after its firing time.
     env = {"WORKFLOW_SCHEDULE_POLL_INTERVAL_SECONDS": "2"}
     env.update(mail_env(smtp_server, tmp_path_factory.mktemp("server-site")))
+    env.update(model_env(scripted_model))
     yield from _serve(tmp_path_factory, "skyvern-server", env)
 
 
@@ -288,3 +304,23 @@ def login_site() -> Iterator[LoginSite]:
         yield site
     finally:
         site.close()
+
+
+@pytest.fixture(scope="session")
+def ai_site() -> Iterator[AiSite]:
+    """A loopback site with a sign-in form and a product page (tests/support/ai_site.py)."""
+    site = AiSite()
+    try:
+        yield site
+    finally:
+        site.close()
+
+
+@pytest.fixture(scope="session")
+def ai_runs(real_server: RealServer, ai_site: AiSite, scripted_model: ScriptedModel) -> AiRuns:
+    """AI runs on ``real_server``, made once per session and all finished: navigation and
+    extraction, a login accepted and one refused (the same workflow), a model outage, and a
+    task_v2 run (tests/support/ai_runs.py)."""
+    if not real_server.browser:
+        _unavailable(f"AI runs need {', '.join(missing_system_tools()) or 'chromium'}")
+    return make_ai_runs(real_server.base_url, real_server.api_key, ai_site, scripted_model)

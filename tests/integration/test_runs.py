@@ -117,9 +117,11 @@ async def test_run_completes_with_real_output(
 async def test_run_fails_with_failure_reason(
     client: SkyvernClient, workflows: WorkflowFactory
 ) -> None:
-    # A block that needs an LLM fails for real on a server that has none.
+    # A block that needs an LLM fails for real when the model answers 500 (the scripted
+    # model on loopback, tests/support/scripted_model.py, has an outage for this prompt).
+    prompt = "Say hi MODEL-OUTAGE"
     wpid = await workflows.create(
-        "Needs an LLM", [], [{"block_type": "text_prompt", "label": "think", "prompt": "Say hi"}]
+        "Needs an LLM", [], [{"block_type": "text_prompt", "label": "think", "prompt": prompt}]
     )
     started = await client.run_workflow(WorkflowRunRequest(workflow_id=wpid))
     run = await wait_for_run(client, started.run_id)

@@ -189,7 +189,9 @@ async def test_the_history_lists_filters_and_opens_runs(
     url = f"{real_server.base_url}/v1/version"
     ok = await workflows.create("History ok", [], [http_block(url=url)])
     bad = await workflows.create(
-        "History bad", [], [{"block_type": "text_prompt", "label": "think", "prompt": "hi"}]
+        "History bad",
+        [],
+        [{"block_type": "text_prompt", "label": "think", "prompt": "hi MODEL-OUTAGE"}],
     )
     app = app_on(monkeypatch, real_server, no_keyring)
     try:
@@ -216,6 +218,8 @@ async def test_the_history_lists_filters_and_opens_runs(
         pane = app.window.runs.panes[bad_run.run_id]
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=30)
         assert "text_prompt block failed" in pane.overview.failure.text()
+        await wait_until(lambda: pane.details is not None, within=10)
+        assert "the AI model could not be reached" in pane.overview.failure.text()
         await app.tasks.join()
     finally:
         await app.aclose()
