@@ -221,3 +221,13 @@ def test_runs_of_two_workflows_are_refused_in_one_sentence() -> None:
 
     with pytest.raises(DifferentWorkflows, match="different workflows"):
         compare(side("a", [], None, "wpid_1"), side("b", [], None, "wpid_2"))
+
+
+def test_ids_and_screenshot_addresses_are_not_output_differences() -> None:
+    from skyvern_desktop.core.runs.compare import diff_output
+
+    a = {"b_output": {"task_id": "tsk_1", "task_screenshots": ["file:///a"], "price": "$1",
+                      "created_at": "x", "workflow_screenshot_artifact_ids": ["a_1"]}}  # fmt: skip
+    b = {"b_output": {"task_id": "tsk_2", "task_screenshots": ["file:///b"], "price": "$2",
+                      "created_at": "y", "workflow_screenshot_artifact_ids": ["a_2"]}}  # fmt: skip
+    assert [d.path for d in diff_output(a, b)] == ["b_output.price"]

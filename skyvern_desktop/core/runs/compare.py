@@ -111,11 +111,25 @@ def diff_inputs(a: Sequence[InputRow], b: Sequence[InputRow]) -> list[InputDiff]
     return out
 
 
+def is_noise(key: str) -> bool:
+    """Keys whose values differ between any two runs (ids, screenshot and file addresses,
+    timestamps): left out of the output's differences, which would drown in them."""
+    key = key.lower()
+    return (
+        key.endswith(("_id", "_ids", "_url", "_urls", "_at"))
+        or "screenshot" in key
+        or key in {"id", "ids"}
+    )
+
+
 def diff_output(a: Any, b: Any, path: str = "") -> list[OutputDiff]:
-    """Where two JSON values differ, as paths (a tree diff, leaves and whole subtrees)."""
+    """Where two JSON values differ, as paths (a tree diff, leaves and whole subtrees).
+    Ids, screenshot addresses and timestamps are left out (:func:`is_noise`)."""
     if isinstance(a, dict) and isinstance(b, dict):
         out: list[OutputDiff] = []
         for key in [*a, *(k for k in b if k not in a)]:
+            if is_noise(str(key)):
+                continue
             sub = f"{path}.{key}" if path else str(key)
             if key not in b:
                 out.append(OutputDiff(sub, Change.ONLY_A, a[key], None))
