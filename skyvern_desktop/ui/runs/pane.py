@@ -206,7 +206,9 @@ class RunPane(QWidget):
         self.steps.enlarge_requested.connect(self.enlarge_step)
         self.steps.prompt_of = self._prompt_of
         self.viewer: ShotViewer | None = None
-        self.shots = ScreenshotsTab(self._fetch)
+        self.shots = ScreenshotsTab(
+            self._fetch, lambda name, coro: self._tasks.spawn(f"{name}.{run_id}", coro)
+        )
         self.player = RecordingPlayer(
             self.playable,
             lambda: self._save_url(self.run.recording_url if self.run else None, "recording"),
@@ -283,6 +285,7 @@ class RunPane(QWidget):
             "results",
             "answer",
             "webhook",
+            "screenshot",
             "thumbs",
             "thumbs.detail",
             "thumbs.viewer",

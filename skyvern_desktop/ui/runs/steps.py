@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -68,7 +69,7 @@ COLUMNS = ("Step", "Status", "Took")
 THUMB = QSize(96, 54)
 THUMBS_KEPT = 60
 """Thumbnails kept at most (the rows on screen, and those seen last)."""
-PICTURES_KEPT = 6
+PICTURES_KEPT = 3
 """Full-size screenshots kept at most (the selected action's, and the last few)."""
 STEP_ROLE = Qt.ItemDataRole.UserRole + 1  # an action row: its index in ``steps``
 BLOCK_ROLE = Qt.ItemDataRole.UserRole + 2  # a block row: its index in ``nodes``
@@ -159,6 +160,13 @@ class StepsView(QWidget):
         self.tree.setIconSize(THUMB)
         self.tree.setUniformRowHeights(False)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # The status and duration columns are as wide as their longest words, measured
+        # once (measuring every row's at each reading would cost more than the tree).
+        metrics = self.tree.fontMetrics()
+        self.tree.setColumnWidth(0, 380)
+        self.tree.setColumnWidth(1, metrics.horizontalAdvance("Terminated") + 24)
+        self.tree.setColumnWidth(2, metrics.horizontalAdvance("10 min 59 s") + 16)
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
         self.tree.verticalScrollBar().valueChanged.connect(lambda _v: self._want_thumbs())
         self.tree.expanded.connect(lambda _i: self._want_thumbs())
@@ -251,17 +259,11 @@ class StepsView(QWidget):
                 item.setToolTip(json.dumps(node.extracted, indent=2, ensure_ascii=False)[:4000])
                 item.setData(text, Qt.ItemDataRole.UserRole)
                 head.appendRow([item, QStandardItem(""), QStandardItem("")])
-            for cell in row:
-                cell.setEditable(False)
             parent.appendRow(row)
 
         for top in self.blocks:
             add(model, top)
-        self._lock(model.invisibleRootItem())
         self.tree.expandAll()
-        self.tree.resizeColumnToContents(1)
-        self.tree.resizeColumnToContents(2)
-        self.tree.setColumnWidth(0, max(self.tree.columnWidth(0), 360))
         n = len(self.steps)
         if not self.blocks:
             self.note.setText(
@@ -278,16 +280,6 @@ class StepsView(QWidget):
         self._restore(current)
         self._want_thumbs()
         self.changed.emit()
-
-    def _lock(self, item: QStandardItem) -> None:
-        for row in range(item.rowCount()):
-            for col in range(item.columnCount()):
-                child = item.child(row, col)
-                if child is not None:
-                    child.setEditable(False)
-            first = item.child(row, 0)
-            if first is not None and first.hasChildren():
-                self._lock(first)
 
     def _current_key(self) -> tuple[str, int] | None:
         step = self.current_step()
