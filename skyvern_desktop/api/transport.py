@@ -5,9 +5,11 @@ plain words. The endpoints are :class:`.client.SkyvernClient`'s."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final, Self, TypeVar
@@ -50,10 +52,36 @@ _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
 _RAW: Final = object()
 
 
+_GC_LOCK = threading.Lock()
+_GC_HOLDS = 0
+
+
 def _decode_yielding(body: bytes) -> Any:
-    # The object hook is Python code, so the interpreter can hand the GIL to the UI thread
-    # between objects (every few milliseconds) instead of after the whole document.
-    return json.loads(body, object_hook=lambda obj: obj)
+    """Decode a large reply (in a worker thread).
+
+    - The object hook is Python code, so the interpreter can hand the GIL to the UI thread
+      between objects (every few milliseconds) instead of after the whole document.
+    - The cyclic garbage collector is what stalled the window: a 5.9 MB output is half a
+      million new lists and dicts, and the collections they trigger scan them all at once
+      with the GIL held (70-85 ms here). So it is paused while they are made, and they are
+      then moved out of its sight (``gc.freeze``): decoded JSON holds no cycles, and
+      reference counting still frees it when the run is closed. The price is that cyclic
+      garbage not yet collected at that moment is never collected; there is little of it
+      (the collector ran at most a few hundred allocations earlier), and this happens only
+      for replies over :data:`LARGE_BODY_BYTES`.
+    """
+    global _GC_HOLDS
+    with _GC_LOCK:
+        _GC_HOLDS += 1
+        gc.disable()
+    try:
+        return json.loads(body, object_hook=lambda obj: obj)
+    finally:
+        with _GC_LOCK:
+            gc.freeze()
+            _GC_HOLDS -= 1
+            if _GC_HOLDS == 0:
+                gc.enable()
 
 
 def _adapter(tp: Any) -> TypeAdapter[Any]:

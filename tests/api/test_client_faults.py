@@ -312,3 +312,33 @@ async def test_a_closed_client_says_so_and_sends_nothing(fake_server: FakeServer
         assert not isinstance(caught.value, OutcomeUnknownError), what
         assert "was closed" in str(caught.value) and "nothing was sent" in str(caught.value)
     assert fake_server.requests == []
+
+
+def test_a_large_reply_is_decoded_without_the_collector_scanning_it() -> None:
+    # The collector is paused while a large reply is decoded (its half a million new
+    # objects stalled the window for 70-85 ms) and the decoded objects are kept out of its
+    # sight afterwards; it runs again after, and two decodes at once do not restart it early.
+    import gc
+    import json
+    import threading
+
+    from skyvern_desktop.api.transport import _decode_yielding
+
+    body = json.dumps([{"id": i, "tags": ["a"]} for i in range(20_000)]).encode()
+    frozen = gc.get_freeze_count()
+    seen: list[list[object]] = []  # kept alive: freed objects leave the frozen set
+
+    def decode() -> None:
+        seen.append(_decode_yielding(body))
+
+    threads = [threading.Thread(target=decode) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [len(v) for v in seen] == [20_000, 20_000]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + 40_000  # the lists and dicts decoded
+    finally:
+        gc.unfreeze()  # the rest of the test session as it was
