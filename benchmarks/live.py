@@ -41,6 +41,41 @@ from tests.support.server_build import ServerEnvironment, serve_folder
 STREAMS = int(os.environ.get("BENCH_LIVE_STREAMS", "4"))
 MINUTES = float(os.environ.get("BENCH_LIVE_MINUTES", "10"))
 BASELINE_MINUTES = float(os.environ.get("BENCH_LIVE_BASELINE_MINUTES", "1"))
+PIN = os.environ.get("BENCH_LIVE_PIN", "") == "1"
+"""As when the server is on another computer: the server and its browsers on CPU 0, this
+app (and the control process, which inherits it) on CPU 1."""
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process under it (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children.get(current, []))
+    return out
+
+
+def pin_server(pid: int | None) -> None:
+    """The server and what it has started so far on CPU 0 (browsers started later inherit
+    it from the server)."""
+    if PIN and pid is not None:
+        for child in descendants(pid):
+            try:
+                os.sched_setaffinity(child, {0})
+            except OSError:
+                continue
+
+
 CONTROL = """
 import sys, time
 lags, end = [], time.perf_counter() + float(sys.argv[1])
@@ -138,6 +173,8 @@ async def main(base_url: str, key: str, page: str) -> None:
         assert await client.streaming_mode() == "cdp"
         base = await phase(client, wpid, live=False, minutes=BASELINE_MINUTES)
         live = await phase(client, wpid, live=True, minutes=MINUTES)
+    mode = "pinned (server and browsers on CPU 0, app on CPU 1)" if PIN else "shared cores"
+    print(f"mode: {mode}")
     print(f"{STREAMS} runs, each in a visible pane; baseline {base['elapsed']:.0f} s with the live"
           f" view off, then {live['elapsed']:.0f} s streaming")  # fmt: skip
     print(f"loop lag p99: {live['lag_p99']:.1f} ms streaming, {base['lag_p99']:.1f} ms baseline"
@@ -168,8 +205,13 @@ def run() -> None:
         page = serve_clock(Path(tmp))
         server = LocalServer(environment=env, data_dir=Path(tmp) / "server")
         server.start()
+        if PIN:
+            os.sched_setaffinity(0, {1})
+            print("pinned: the server and its browsers on CPU 0, the app on CPU 1", flush=True)
+        pin_server(server.pid)
         try:
             server.wait_ready(240)
+            pin_server(server.pid)
             key = server.api_key()
             assert key
             app = QApplication.instance() or QApplication([])
