@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, Unpack
 
 from PySide6.QtCore import QObject, QSize, Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from .context import AppContext
@@ -215,3 +222,18 @@ async def ask(
         return box.clickedButton() is button
     finally:
         box.deleteLater()
+
+
+def open_panel(
+    parent: QWidget, name: str, title: str, content: QWidget, size: tuple[int, int] = (820, 600)
+) -> QDialog:
+    """A non-modal window showing ``content`` (a picture, a text), deleted when closed."""
+    dialog = QDialog(parent)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(content)
+    dialog.resize(*size)
+    dialog.finished.connect(lambda _r: dialog.deleteLater())
+    dialog.open()
+    return dialog

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..dialogs import open_panel
 from ..widgets.frames import FrameView
 from ..widgets.status_badge import StatusBadge
 
@@ -210,19 +211,13 @@ class RunOverview(QWidget):
         image = self._tall_image or self.frame.image()
         if image is None:
             return None
-        dialog = QDialog(self)
-        dialog.setObjectName("runOverviewPageDialog")
-        dialog.setWindowTitle("The page, at full size")
         label = QLabel()
         label.setPixmap(QPixmap.fromImage(image))
         scroll = QScrollArea()
         scroll.setWidget(label)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(scroll)
-        dialog.resize(1100, 800)
-        dialog.finished.connect(lambda _r: dialog.deleteLater())
-        dialog.open()
-        return dialog
+        return open_panel(
+            self, "runOverviewPageDialog", "The page, at full size", scroll, (1100, 800)
+        )
 
     def set_live(self, live: bool) -> None:
         self.live.setVisible(live)

@@ -57,6 +57,7 @@ from ...core.runs.steps import (
     steps_of,
     typed_text,
 )
+from ..dialogs import open_panel
 from ..format import duration_text, status_label
 from ..widgets.frames import FrameView
 
@@ -426,19 +427,11 @@ class StepsView(QWidget):
 
 def show_text(parent: QWidget, name: str, title: str, text: str) -> QDialog:
     """A non-modal window with read-only text (for developers)."""
-    dialog = QDialog(parent)
-    dialog.setObjectName(name)
-    dialog.setWindowTitle(title)
     box = QPlainTextEdit()
     box.setObjectName(f"{name}Text")
     box.setReadOnly(True)
     box.setPlainText(text)
-    layout = QVBoxLayout(dialog)
-    layout.addWidget(box)
-    dialog.resize(820, 600)
-    dialog.finished.connect(lambda _r: dialog.deleteLater())
-    dialog.open()
-    return dialog
+    return open_panel(parent, name, title, box)
 
 
 class StepDetail(QWidget):
