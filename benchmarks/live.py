@@ -142,6 +142,12 @@ async def phase(
     shown = sum(p.follower.slot.shown for p in panes) - sum(shown0)
     dropped = sum(p.follower.slot.dropped for p in panes)
     going = sum(1 for p in panes if p.run is not None and not p.run.is_terminal)
+    states = ", ".join(
+        f"{p.follower._stream_state.name.lower()}"
+        + (f" ({p.follower._stream_message})" if p.follower._stream_message else "")
+        for p in panes
+    )
+    print(f"  {'live' if live else 'baseline'} phase: streams {states}", flush=True)
     result = {
         "lag_p99": p99(lags), "lag_median": statistics.median(lags), "cpu_percent":
         100 * cpu / elapsed, "received_per_s": received / elapsed, "shown_per_s":

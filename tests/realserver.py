@@ -25,6 +25,7 @@ from tests.support.ai_runs import AiRuns, make_ai_runs
 from tests.support.ai_site import AiSite
 from tests.support.scripted_model import ScriptedModel, model_env
 from tests.support.server_build import (
+    HtmlHandler,
     MailBox,
     ServerEnvironment,
     mail_env,
@@ -248,17 +249,7 @@ class LoginSite:
         self.requests: list[tuple[str, str]] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
-                data = body.encode()
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("content-type", "text/html; charset=utf-8")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(HtmlHandler):
             def do_GET(self) -> None:
                 cookie = self.headers.get("cookie") or ""
                 site.requests.append((self.path, cookie))
@@ -284,9 +275,6 @@ class LoginSite:
                     {"location": "/account",
                      "set-cookie": f"who={user}; Path=/; Max-Age=86400; SameSite=Lax"},
                 )  # fmt: skip
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

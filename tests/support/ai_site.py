@@ -12,9 +12,11 @@ from __future__ import annotations
 import html
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
+from http.server import ThreadingHTTPServer
+from typing import Final
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from tests.support.server_build import HtmlHandler
 
 ACCEPTED_USER: Final = "ada@example.com"
 ACCEPTED_PASSWORD: Final = "correct-horse-battery-7"
@@ -70,17 +72,7 @@ class AiSite:
         self._requests: list[SiteRequest] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
-                data = body.encode()
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("content-type", "text/html; charset=utf-8")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(HtmlHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 site._record(SiteRequest("GET", url.path))
@@ -108,9 +100,6 @@ class AiSite:
                     self._send(303, "", {"location": f"/welcome?user={quote(ACCEPTED_USER)}"})
                 else:
                     self._send(200, _signin_page(SIGN_IN_ERROR))
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._httpd.serve_forever, name="ai-site", daemon=True).start()

@@ -179,6 +179,23 @@ class _QuietFiles(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class HtmlHandler(http.server.BaseHTTPRequestHandler):
+    """A loopback site's handler: ``_send`` answers with HTML; nothing is logged."""
+
+    def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+        data = body.encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 def serve_folder(root: Path) -> http.server.ThreadingHTTPServer:
     """Serve ``root``'s files on a free loopback port from a daemon thread: pages for a
     test server's browser to open. Its address is ``http://127.0.0.1:<server_address[1]>``;

@@ -223,3 +223,40 @@ async def test_compare_a_real_success_with_a_real_failure(
         assert await app.runs.open_comparison(login.run_id, ai_runs.extraction.run_id) is None
         assert "different workflows" in app.window.message.text()
         await app.tasks.join()
+
+
+async def test_the_models_prompt_and_the_screenshot_modes(
+    monkeypatch: pytest.MonkeyPatch, real_server: RealServer, no_keyring: KeyStore,
+    ai_runs: AiRuns, tmp_path: Path,
+) -> None:  # fmt: skip
+    from PySide6.QtGui import QImage
+
+    from skyvern_desktop.ui import screenshot
+
+    login, refused = ai_runs.login, ai_runs.refused_login
+    async with connected_app(monkeypatch, real_server, no_keyring) as (app, _client):
+        pane = await opened(app, login.run_id)
+        step = next(s for s in pane.steps.steps if s.words.startswith("Typed into"))
+        text = await pane._prompt_of(step)  # what For developers → the model's prompt shows
+        assert "===== PROMPT" in text and "===== ANSWER" in text
+        assert ACCEPTED_PASSWORD not in text  # the model saw a placeholder only
+        # --screenshot --view run --tab steps, and --view compare.
+        steps_png, compare_png = tmp_path / "steps.png", tmp_path / "compare.png"
+        assert await screenshot.take(app, steps_png, "run", None, refused.run_id, tab="steps") == 0
+        picture = QImage(str(steps_png))
+        assert (picture.width(), picture.height()) == (1280, 800)
+        refused_pane = app.window.runs.panes[refused.run_id]
+        assert refused_pane.tabs.currentWidget() is refused_pane.steps
+        chosen = refused_pane.steps.current_step()
+        failed_at = refused_pane.why.step if refused_pane.why is not None else None
+        assert failed_at is not None and failed_at.words == "Gave up"
+        # The step where it failed, or the last one before it with a picture.
+        assert chosen is not None and chosen.screenshot_id
+        assert chosen.number <= failed_at.number
+        assert await screenshot.take(
+            app, compare_png, "compare", None, login.run_id, refused.run_id
+        ) == 0  # fmt: skip
+        assert not QImage(str(compare_png)).isNull()
+        for view in list(app.runs.comparisons):
+            view.close()
+        await app.tasks.join()
