@@ -308,6 +308,8 @@ class RunPane(QWidget):
         decodes frames."""
         shown = self.isVisible()
         self.follower.set_shown(shown, picture=self.tabs.currentWidget() is self.overview)
+        if shown:
+            self.tracker.want_details()
         if shown and self.tabs.currentWidget() is self.player:
             self._offer_recording()
 

@@ -3,8 +3,9 @@
 A tracker watches its run (``core.runs.watcher.RunWatcher``) until it ends, keeps the
 newest state, and writes what it learns to the run registry: the workflow's title when it
 first sees which workflow the run belongs to, and the final status. It also reads the
-run's details (its inputs and, once it has ended, the server's failure categories) when
-the run is first seen and again when it ends. A pane binds to it and shows what it says;
+run's details (its inputs and, once it has ended, the server's failure categories) when a
+pane on screen asks (:meth:`RunTracker.want_details`): once, and once more after the end,
+so a hundred hidden panes ask nothing. A pane binds to it and shows what it says;
 the owner hears the end from it directly. So a run id goes launcher → launch owner → runs
 owner (registry and tracker) → pane, and nothing travels back.
 """
@@ -63,6 +64,8 @@ class RunTracker(QObject):
         self.was_terminal = False  # the registry knew it had ended before this tracker did
         self.watcher: RunWatcher | None = None
         self.details: RunDetails | None = None
+        self._details_of: RunResponse | None = None  # the reading whose details were read
+        self._details_wanted = False  # a pane on screen asked for them
 
     @property
     def task_name(self) -> str:
@@ -92,10 +95,22 @@ class RunTracker(QObject):
                     self.client.base_url, self.run_id, status=str(final.status), terminal=True
                 )
             self.finished.emit(final)
-            self._read_details(final)
+            if self._details_wanted:
+                self.want_details()
         return final
 
-    def _read_details(self, run: RunResponse) -> None:
+    def want_details(self) -> None:
+        """A pane on screen wants the run's details: read them, unless they were read
+        already for this stage (inputs do not change while the run goes on; after the end
+        they are read once more, for the failure categories)."""
+        self._details_wanted = True
+        run = self.final or self.run
+        if run is None:
+            return
+        read = self._details_of
+        if read is not None and (read.is_terminal or not run.is_terminal):
+            return
+        self._details_of = run
         self._tasks.spawn(f"runs.details.{self.run_id}", self._details(run))
 
     async def _details(self, run: RunResponse) -> None:
@@ -117,8 +132,8 @@ class RunTracker(QObject):
                     )  # fmt: skip
                 self.title_known.emit(title)
         self.updated.emit(run)
-        if first and not run.is_terminal:
-            self._read_details(run)  # the inputs, at once (an ended run's come with its end)
+        if first and self._details_wanted:
+            self.want_details()
 
     def _on_state(self, state: WatchState, message: str) -> None:
         self.state_changed.emit(state, message)
