@@ -34,6 +34,10 @@ def fake_server_factory() -> Iterator[FakeServerFactory]:
     yield make
     for server in servers:
         server.stop()
+    # A request thread may still be writing its last answer to a client that has gone (on
+    # a busy machine, a few hundred ms): it is given 5 s to end before it counts as leaked.
+    for thread in _fake_threads():
+        thread.join(timeout=5)
     leaked = _fake_threads()
     assert not leaked, f"fake server threads still running: {leaked}"
     errors = [e for server in servers for e in server.errors]

@@ -195,6 +195,7 @@ class RunHistory(QWidget):
         self.date_to = QDateEdit(today)
         self.date_to.setObjectName("historyTo")
         for edit in (self.date_from, self.date_to):
+            edit.setDisplayFormat("d MMM yyyy")
             edit.setCalendarPopup(True)
             edit.setEnabled(False)
             edit.dateChanged.connect(lambda _d: self._dates_changed())
@@ -212,6 +213,14 @@ class RunHistory(QWidget):
         for who, label in STARTED_BY_LABELS.items():
             self.who.addItem(f"Started by: {label[0].lower() + label[1:]}", who)
         self.who.currentIndexChanged.connect(lambda *_: self.reload(reset_page=True))
+        # Long item texts do not widen the window: the boxes show about 20 characters and
+        # their lists open as wide as they need.
+        for box in (self.category, self.who):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(18)
+            box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
         self.columns_menu = QMenu(self)
         self.columns_menu.setObjectName("historyColumnsMenu")
         self.columns_button = QToolButton()
@@ -261,7 +270,7 @@ class RunHistory(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((200, 220, 100, 110, 110)):
+        for col, width in enumerate((200, 220, 100, 150, 110)):
             self.table.horizontalHeader().resizeSection(col, width)
         self.table.doubleClicked.connect(self._open)
         # An empty list says why, and how to fill it.

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from skyvern_desktop.api import NO_RETRY, SkyvernClient
 from skyvern_desktop.api.models import RunStatus, WorkflowRunRequest
 from skyvern_desktop.core.connection.secrets import KeyStore
+from skyvern_desktop.core.runs.failure import category_words
 from skyvern_desktop.core.runs.watcher import WatchPolicy
 from skyvern_desktop.ui.runs.pane import local_path
 from skyvern_desktop.ui.tasks import TaskRunner
@@ -219,7 +220,10 @@ async def test_the_history_lists_filters_and_opens_runs(
         await wait_until(lambda: pane.run is not None and pane.run.is_terminal, within=30)
         assert "text_prompt block failed" in pane.overview.failure.text()
         await wait_until(lambda: pane.details is not None, within=10)
-        assert "the AI model could not be reached" in pane.overview.failure.text()
+        # The server's own category for it, in words, ends the sentence.
+        assert pane.details is not None and pane.details.categories
+        words = category_words(pane.details.categories[0])
+        assert pane.overview.failure.text().endswith(f" — {words}.")
         await app.tasks.join()
     finally:
         await app.aclose()
