@@ -281,17 +281,10 @@ class RunPane(QWidget):
     def stop(self) -> None:
         """Closed (or the connection changed): no more requests of its own, the live
         view's socket closed, the player stopped. (Its owner stops the tracker.)"""
-        for what in (
-            "results",
-            "answer",
-            "webhook",
-            "screenshot",
-            "thumbs",
-            "thumbs.detail",
-            "thumbs.viewer",
-            "thumbs.prompt",
-        ):
+        for what in ("results", "answer", "webhook", "screenshot", "thumbs"):
             self._tasks.cancel(f"pane.{what}.{self.run_id}")
+        for what in ("detail", "viewer", "prompt"):  # the Steps tab's own (StepsView.spawn)
+            self._tasks.cancel(f"{self.steps.task_prefix}.{what}")
         self.follower.stop()
         self.player.stop()
 

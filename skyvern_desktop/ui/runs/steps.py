@@ -147,7 +147,7 @@ class StepsView(QWidget):
         super().__init__(parent)
         self.setObjectName("runStepsTab")
         self._spawn = spawn
-        self._task = f"pane.thumbs.{name}"
+        self._task = self.task_prefix = f"pane.thumbs.{name}"
         self.pictures = Pictures(fetch)
         self.nodes: list[BlockSteps] = []
         self.steps: list[Step] = []

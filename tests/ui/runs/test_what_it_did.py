@@ -173,6 +173,15 @@ async def test_inputs_steps_and_why_it_failed(qtbot: QtBot) -> None:
             in child(dialog, QPlainTextEdit, "runStepJsonText").toPlainText()
         )
         dialog.done(0)
+        # Closed: none of the pane's reading goes on (the Steps tab's own tasks included).
+        fake.latency = 30  # the screenshot is still being read when the pane closes
+        steps.pictures.full.clear()
+        steps.select_step(0)
+        await asyncio.sleep(0.01)
+        assert f"pane.thumbs.{run_id}.detail" in tasks.names
+        pane.stop()
+        await asyncio.sleep(0.01)  # the cancelled tasks end at their next step
+        assert not [n for n in tasks.names if n.startswith("pane.")]
     finally:
         pane.stop()
         await tasks.aclose()
