@@ -62,13 +62,12 @@ def _decode_yielding(body: bytes) -> Any:
     - The object hook is Python code, so the interpreter can hand the GIL to the UI thread
       between objects (every few milliseconds) instead of after the whole document.
     - The cyclic garbage collector is what stalled the window: a 5.9 MB output is half a
-      million new lists and dicts, and the collections they trigger scan them all at once
-      with the GIL held (70-85 ms here). So it is paused while they are made, and they are
-      then moved out of its sight (``gc.freeze``): decoded JSON holds no cycles, and
-      reference counting still frees it when the run is closed. The price is that cyclic
-      garbage not yet collected at that moment is never collected; there is little of it
-      (the collector ran at most a few hundred allocations earlier), and this happens only
-      for replies over :data:`LARGE_BODY_BYTES`.
+      million new lists and dicts, and the full collections they trigger while they are
+      made scan them all with the GIL held (70-85 ms here). So it is paused while they are
+      made (here, in the worker thread), and resumes after: the collections that follow
+      stalled the loop for at most 23 ms. (Freezing the decoded objects out of its sight
+      would save those too, but it freezes everything alive at that moment, and a closed
+      run pane's own cycles would then never be collected.)
     """
     global _GC_HOLDS
     with _GC_LOCK:
@@ -78,7 +77,6 @@ def _decode_yielding(body: bytes) -> Any:
         return json.loads(body, object_hook=lambda obj: obj)
     finally:
         with _GC_LOCK:
-            gc.freeze()
             _GC_HOLDS -= 1
             if _GC_HOLDS == 0:
                 gc.enable()

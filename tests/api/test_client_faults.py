@@ -315,9 +315,9 @@ async def test_a_closed_client_says_so_and_sends_nothing(fake_server: FakeServer
 
 
 def test_a_large_reply_is_decoded_without_the_collector_scanning_it() -> None:
-    # The collector is paused while a large reply is decoded (its half a million new
-    # objects stalled the window for 70-85 ms) and the decoded objects are kept out of its
-    # sight afterwards; it runs again after, and two decodes at once do not restart it early.
+    # The collector is paused while a large reply is decoded (the collections its half a
+    # million new objects triggered stalled the window for 70-85 ms); it runs again after,
+    # two decodes at once do not restart it early, and nothing is frozen out of its sight.
     import gc
     import json
     import threading
@@ -339,6 +339,6 @@ def test_a_large_reply_is_decoded_without_the_collector_scanning_it() -> None:
             thread.join()
         assert [len(v) for v in seen] == [20_000, 20_000]
         assert gc.isenabled()
-        assert gc.get_freeze_count() >= frozen + 40_000  # the lists and dicts decoded
+        assert gc.get_freeze_count() == frozen
     finally:
-        gc.unfreeze()  # the rest of the test session as it was
+        gc.enable()

@@ -227,7 +227,13 @@ def test_ids_and_screenshot_addresses_are_not_output_differences() -> None:
     from skyvern_desktop.core.runs.compare import diff_output
 
     a = {"b_output": {"task_id": "tsk_1", "task_screenshots": ["file:///a"], "price": "$1",
-                      "created_at": "x", "workflow_screenshot_artifact_ids": ["a_1"]}}  # fmt: skip
+                      "created_at": "x", "workflow_screenshot_artifact_ids": ["a_1"],
+                      "extracted_information": {"order_id": "A1", "shipped_at": "1"}}}  # fmt: skip
     b = {"b_output": {"task_id": "tsk_2", "task_screenshots": ["file:///b"], "price": "$2",
-                      "created_at": "y", "workflow_screenshot_artifact_ids": ["a_2"]}}  # fmt: skip
-    assert [d.path for d in diff_output(a, b)] == ["b_output.price"]
+                      "created_at": "y", "workflow_screenshot_artifact_ids": ["a_2"],
+                      "extracted_information": {"order_id": "A2", "shipped_at": "2"}}}  # fmt: skip
+    # Skyvern's own ids, screenshots and stamps are left out; the run's own data is not.
+    assert [d.path for d in diff_output(a, b)] == [
+        "b_output.price", "b_output.extracted_information.order_id",
+        "b_output.extracted_information.shipped_at",
+    ]  # fmt: skip

@@ -158,7 +158,7 @@ class WorkflowRun(ApiModel):
 class FailureCategory(ApiModel):
     """One of the server's guesses at why a run failed (``failure_category`` items)."""
 
-    category: str
+    category: str = ""  # the server reads it with .get(): an item may lack it
     confidence_float: float | None = None
     reasoning: str | None = None
     evidence_source: str | None = None

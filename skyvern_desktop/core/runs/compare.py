@@ -111,15 +111,21 @@ def diff_inputs(a: Sequence[InputRow], b: Sequence[InputRow]) -> list[InputDiff]
     return out
 
 
+SKYVERN_METADATA = frozenset({
+    "task_id", "workflow_run_id", "workflow_run_block_id", "workflow_id", "step_id", "run_id",
+    "task_screenshots", "workflow_screenshots", "task_screenshot_artifact_ids",
+    "workflow_screenshot_artifact_ids", "screenshot_urls", "recording_url", "created_at",
+    "modified_at", "started_at", "finished_at",
+})  # fmt: skip
+"""Keys Skyvern itself adds to every block's output, whose values differ between any two
+runs (its ids, the addresses of its screenshots, its timestamps). The run's own data
+(an extracted ``order_id`` or ``shipped_at``) is always compared."""
+
+
 def is_noise(key: str) -> bool:
-    """Keys whose values differ between any two runs (ids, screenshot and file addresses,
-    timestamps): left out of the output's differences, which would drown in them."""
-    key = key.lower()
-    return (
-        key.endswith(("_id", "_ids", "_url", "_urls", "_at"))
-        or "screenshot" in key
-        or key in {"id", "ids"}
-    )
+    """Skyvern's own bookkeeping in an output: left out of the differences, which would
+    drown in it."""
+    return key in SKYVERN_METADATA
 
 
 def diff_output(a: Any, b: Any, path: str = "") -> list[OutputDiff]:

@@ -58,7 +58,7 @@ def history_table(
         out = (found.detail.outputs if found is not None and found.detail else None) or {}
         category = run.categories[0] if run.categories else ""
         facts = [
-            run.workflow_run_id, run.workflow_title or run.workflow_permanent_id,
+            run.workflow_run_id, inert(run.workflow_title or run.workflow_permanent_id),
             str(run.status), STARTED_BY_LABELS[started_by(run, origins)], _when(run.created_at),
             _when(run.started_at), _when(run.finished_at), inert(run.failure_reason or ""),
             category_words(category) if category else "",
@@ -69,8 +69,10 @@ def history_table(
             if cell is None:
                 values.append("")
             elif cell.credential_name is not None:
-                values.append(f"{cell.credential_name} ({cell.text})")
+                values.append(inert(f"{cell.credential_name} ({cell.text})"))
             else:
-                values.append(cell.text)  # the operator's own input: written as it was
+                # Unlike a batch's own columns, these inputs may come from anyone (the API,
+                # a schedule, Skyvern's web app): never a formula either.
+                values.append(inert(cell.text))
         table.append([*facts, *values, *(inert(_text(out.get(k))) for k in outputs)])
     return table

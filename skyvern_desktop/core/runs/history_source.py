@@ -51,6 +51,8 @@ async def scan_runs(
         found.extend(r for r in batch if keep(r))
         if len(found) >= wanted or len(batch) < SCAN_PAGE_SIZE:
             return Scan(found, capped=False)
+        if query.created_after and batch[-1].created_at < query.created_after:
+            return Scan(found, capped=False)  # newest first: the rest are older still
     return Scan(found, capped=True)
 
 

@@ -59,7 +59,8 @@ TARGETED = frozenset(
      "checkbox", "hover"}
 )  # fmt: skip
 # Attributes that name an element, best first.
-NAMING_ATTRIBUTES = ("aria-label", "label", "placeholder", "title", "alt", "name", "value", "id")
+# Never an element's ``value``: in a password field that is the secret (or its mask).
+NAMING_ATTRIBUTES = ("aria-label", "label", "placeholder", "title", "alt", "name", "id")
 
 
 def _clip(text: str, cap: int = TEXT_CAP) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ...api.errors import SkyvernError
 from ...core.runs.compare import Change, Comparison, StepPair, screenshots_at
@@ -204,6 +205,7 @@ class CompareView(QWidget):
         if not 0 <= row < len(self.comparison.steps):
             return
         shot_a, shot_b = screenshots_at(self.comparison, row)
+        a_id, b_id = self.comparison.a.run_id, self.comparison.b.run_id
         self.picture_note.setText(
             "At the first difference." if row == self.comparison.diverges_at
             else "At the step chosen on the left."
@@ -211,7 +213,8 @@ class CompareView(QWidget):
         for frame, shot in ((self.picture_a, shot_a), (self.picture_b, shot_b)):
             frame.set_image(None)
             frame.set_text("Loading…" if shot else "No screenshot up to this step.")
-        self._spawn("runs.compare.pictures", self._load(row, shot_a, shot_b))
+        # Each window reads its own pictures: another window's choice does not cancel them.
+        self._spawn(f"runs.compare.pictures.{a_id}.{b_id}", self._load(row, shot_a, shot_b))
 
     async def _load(self, row: int, shot_a: str | None, shot_b: str | None) -> None:
         for frame, shot in ((self.picture_a, shot_a), (self.picture_b, shot_b)):
@@ -220,9 +223,12 @@ class CompareView(QWidget):
             try:
                 data = await self._fetch(shot)
             except SkyvernError as exc:
-                frame.set_text(f"The screenshot could not be read: {exc}")
+                if isValid(frame):
+                    frame.set_text(f"The screenshot could not be read: {exc}")
                 continue
             image = await asyncio.to_thread(QImage.fromData, data)
+            if not isValid(self) or not isValid(frame):
+                return  # the window was closed meanwhile
             if self.steps.currentIndex().row() != row:
                 return
             frame.set_image(None if image.isNull() else image)

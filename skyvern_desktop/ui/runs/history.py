@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +76,8 @@ class RunHistoryModel(ListTableModel["WorkflowRun"]):
         self.set_items(runs)
 
     def set_input_columns(self, keys: list[tuple[str, str]]) -> None:
+        if list(keys) == self.input_keys:
+            return  # a reset would lose the selection for nothing
         self.beginResetModel()
         self.input_keys = list(keys)
         self.headers = (*_HEADERS, *(title for _key, title in keys))
@@ -462,11 +464,17 @@ class RunHistory(QWidget):
             self.message.setText(
                 f"Runs of this schedule are looked for among the workflow's latest"
                 f" {SCAN_LIMIT:,} runs (the server cannot filter by schedule)."
+                if query.schedule_id
+                else f"Matching runs are looked for among the latest {SCAN_LIMIT:,} runs of"
+                " each workflow (the server cannot filter by failure category, by who started"
+                " a run, or by date across workflows)."
             )
             self.message.show()
         else:
             self.message.hide()
+        chosen = {r.workflow_run_id for r in self.selected_runs()}
         self.model.set_runs(runs, page.origins)
+        self._reselect(chosen)
         self._selection_changed()
         self.export_button.setEnabled(bool(runs))
         if (
@@ -532,6 +540,17 @@ class RunHistory(QWidget):
     def selected_runs(self) -> list[WorkflowRun]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.runs[r] for r in rows if r < len(self.model.runs)]
+
+    def _reselect(self, run_ids: set[str]) -> None:
+        """The runs that were selected stay selected when the list is read again (every
+        5 s while a run on it goes on), so a choice for Compare is not lost."""
+        if not run_ids:
+            return
+        selection = self.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row, run in enumerate(self.model.runs):
+            if run.workflow_run_id in run_ids:
+                selection.select(self.model.index(row, 0), flags)
 
     def _selection_changed(self) -> None:
         self.compare_button.setEnabled(len(self.selected_runs()) == 2)

@@ -161,7 +161,7 @@ class InputsTab(QWidget):
         else:
             self.value.setPlainText(row.text)
         self.copy.setEnabled(row is not None and bool(row.text))
-        self.open_file.setVisible(row is not None and row.is_file)
+        self.open_file.setVisible(row is not None and row.is_file and _web(row.text))
 
     def copy_value(self) -> None:
         row = self.selected()
@@ -170,5 +170,11 @@ class InputsTab(QWidget):
 
     def _open(self) -> None:
         row = self.selected()
-        if row is not None and row.is_file:
+        if row is not None and row.is_file and _web(row.text):
             QDesktopServices.openUrl(QUrl(row.text))
+
+
+def _web(address: str) -> bool:
+    """Only a web address is opened from a run's inputs (a ``file://`` or a network path
+    the server was given could start a program here)."""
+    return address.lower().startswith(("http://", "https://"))

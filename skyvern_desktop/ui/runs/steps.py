@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ...api.errors import SkyvernError
 from ...core.runs.steps import (
@@ -589,6 +590,8 @@ class ShotViewer(QDialog):
 
     async def _load(self, i: int, artifact_id: str) -> None:
         image = await self.view.pictures.picture(artifact_id, thumb=False)
+        if not isValid(self) or not isValid(self.frame):
+            return  # closed meanwhile (Esc): Qt has deleted it
         if self.index == i:
             self.frame.set_image(image)
             self.frame.set_text("" if image is not None else "The screenshot could not be read.")

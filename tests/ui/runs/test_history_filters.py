@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from skyvern_desktop.api.models import WorkflowRunRequest
@@ -100,6 +100,17 @@ async def test_filters_columns_and_export(
             lambda: {history.model.index(r, 6).data() for r in range(2)} == {"=ACME", "Globex"}
         )
         assert app.runs.history.chosen_columns(invoices.workflow_permanent_id) == ["customer"]
+        # Two runs chosen for Compare stay chosen when the list is read again.
+        selection = history.table.selectionModel()
+        for row in range(2):
+            selection.select(
+                history.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        assert history.compare_button.isEnabled()
+        await app.runs.history.load()
+        await app.tasks.join()
+        assert len(history.selected_runs()) == 2 and history.compare_button.isEnabled()
         # Export… writes the rows shown with their inputs and outputs; web text is inert.
         target = tmp_path / "runs.csv"
         assert await app.runs.history.export(target)
@@ -110,7 +121,7 @@ async def test_filters_columns_and_export(
         assert "input: customer" in header and "input: pages" in header
         by_id = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
         acme = by_id[run_ids["acme"]]
-        assert acme["input: customer"] == "=ACME"  # the operator's own input, as typed
+        assert acme["input: customer"] == "'=ACME"  # inputs may come from anyone: inert
         assert acme["started by"] == "This app"
         assert by_id[run_ids["globex"]]["failure category"] == "the site refused the login"
         assert app.window.message.text() == "Exported 2 runs to runs.csv."
@@ -121,6 +132,6 @@ async def test_filters_columns_and_export(
         sheet = load_workbook(tmp_path / "runs.xlsx").active
         assert sheet is not None
         cells = {str(c.value) for row in sheet.iter_rows() for c in row}
-        assert "=ACME" in cells and "'=1+1" in cells
+        assert "'=ACME" in cells and "'=1+1" in cells
     finally:
         await app.aclose()
