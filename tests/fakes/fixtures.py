@@ -7,17 +7,21 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, _HTTPServer
 from tests.fakes.timing import FakeClock, RecordingSleep
 
 FakeServerFactory = Callable[[], FakeServer]
 
 
 def _fake_threads() -> list[threading.Thread]:
+    """The fake servers' own threads: each server's, and those serving its requests (not
+    other loopback servers', such as the scripted model's, whose keep-alive connections
+    from the real Skyvern server last the whole session)."""
     return [
         t
         for t in threading.enumerate()
-        if t.name.startswith("fake-skyvern") or "process_request_thread" in t.name
+        if t.name.startswith("fake-skyvern")
+        or isinstance(getattr(getattr(t, "_target", None), "__self__", None), _HTTPServer)
     ]
 
 
