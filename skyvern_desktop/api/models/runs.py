@@ -18,6 +18,12 @@ from .enums import (
 )
 
 
+def ranked_categories(items: list[FailureCategory] | None) -> list[str]:
+    """The names of the server's failure categories, the most confident first."""
+    found = sorted(items or [], key=lambda c: -(c.confidence_float or 0))
+    return [c.category for c in found if c.category]
+
+
 class GeoTarget(ApiModel):
     """A proxy location by country (and optionally region and city)."""
 
@@ -151,8 +157,7 @@ class WorkflowRun(ApiModel):
     @property
     def categories(self) -> list[str]:
         """The server's failure categories, the most confident first."""
-        found = sorted(self.failure_category or [], key=lambda c: -(c.confidence_float or 0))
-        return [c.category for c in found if c.category]
+        return ranked_categories(self.failure_category)
 
 
 class FailureCategory(ApiModel):
@@ -185,8 +190,7 @@ class WorkflowRunDetail(ApiModel):
     @property
     def categories(self) -> list[str]:
         """The category names, the most confident first."""
-        found = sorted(self.failure_category or [], key=lambda c: -(c.confidence_float or 0))
-        return [c.category for c in found if c.category]
+        return ranked_categories(self.failure_category)
 
 
 class TimelineAction(ApiModel):

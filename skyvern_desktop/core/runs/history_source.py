@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..schedules.requests import runs_of_schedule
 from ..schedules.rules import SCAN_PAGE_SIZE, SCAN_PAGES
 from .history import PAGE_SIZE, HistoryPage, HistoryQuery, Origins
 
@@ -69,27 +68,17 @@ class ServerRunPages:
     async def page(self, query: HistoryQuery) -> HistoryPage:
         origins = self._origins(self._client.base_url) if self._origins else Origins()
         if query.schedule_id and query.workflow_permanent_id:
-            scan = await runs_of_schedule(
-                self._client, query.workflow_permanent_id, query.schedule_id,
-                status=query.status, search=query.search, page=query.page, page_size=PAGE_SIZE,
+            # The server cannot filter by schedule either: the workflow's runs are read and
+            # kept when they name the schedule (and pass the other filters).
+            schedule_id = query.schedule_id
+            return await self._scanned(
+                query, (query.workflow_permanent_id,), origins,
+                lambda r: r.workflow_schedule_id == schedule_id and query.keeps(r, origins),
             )  # fmt: skip
-            runs = [r for r in scan.runs if query.keeps(r, origins)]
-            return HistoryPage(query, runs, scan.more, scan.capped, origins)
         if query.scans:
-            wanted = query.page * PAGE_SIZE + 1  # one more says whether a next page exists
-            ids: tuple[str | None, ...] = query.workflow_ids or (None,)
-            found: list[WorkflowRun] = []
-            capped = False
-            for wpid in ids:
-                part = await scan_runs(
-                    self._client, wpid, query, lambda r: query.keeps(r, origins), wanted
-                )
-                found.extend(part.runs)
-                capped = capped or part.capped
-            found.sort(key=lambda r: r.created_at, reverse=True)
-            start = (query.page - 1) * PAGE_SIZE
-            page = found[start : start + PAGE_SIZE]
-            return HistoryPage(query, page, len(found) > start + PAGE_SIZE, capped, origins)
+            return await self._scanned(
+                query, query.workflow_ids or (None,), origins, lambda r: query.keeps(r, origins)
+            )
         wpid = query.workflow_ids[0] if query.workflow_ids else None
         runs = await self._client.list_workflow_runs(
             workflow_permanent_id=wpid,
@@ -101,3 +90,24 @@ class ServerRunPages:
             created_before=query.created_before if wpid else None,
         )
         return HistoryPage(query, runs, more=len(runs) == PAGE_SIZE, origins=origins)
+
+    async def _scanned(
+        self,
+        query: HistoryQuery,
+        ids: tuple[str | None, ...],
+        origins: Origins,
+        keep: Callable[[WorkflowRun], bool],
+    ) -> HistoryPage:
+        """The page ``query`` names among the runs of ``ids`` (``None``: every workflow)
+        that ``keep`` keeps, newest first."""
+        wanted = query.page * PAGE_SIZE + 1  # one more says whether a next page exists
+        found: list[WorkflowRun] = []
+        capped = False
+        for wpid in ids:
+            part = await scan_runs(self._client, wpid, query, keep, wanted)
+            found.extend(part.runs)
+            capped = capped or part.capped
+        found.sort(key=lambda r: r.created_at, reverse=True)
+        start = (query.page - 1) * PAGE_SIZE
+        page = found[start : start + PAGE_SIZE]
+        return HistoryPage(query, page, len(found) > start + PAGE_SIZE, capped, origins)

@@ -167,16 +167,22 @@ class BlockSteps:
             yield from child.walk()
 
 
+def _thought_time(data: dict[str, Any]) -> datetime | None:
+    """A thought's ``created_at`` (thoughts are plain JSON: the stamp is text)."""
+    value = data.get("created_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _when(item: TimelineItem) -> float:
     stamp = item.block.created_at if item.block is not None else None
     stamp = stamp or item.created_at
     if stamp is None and item.thought:
-        value = item.thought.get("created_at")
-        if isinstance(value, str):
-            try:
-                stamp = datetime.fromisoformat(value)
-            except ValueError:
-                stamp = None
+        stamp = _thought_time(item.thought)
     return stamp.timestamp() if stamp is not None else 0.0
 
 
@@ -196,14 +202,7 @@ def thought_of(data: dict[str, Any]) -> Thought:
     text = "\n".join(str(p) for p in parts if p not in (None, "", {}, []))
     if not text and data.get("output") is not None:
         text = json.dumps(data["output"], ensure_ascii=False)
-    when = data.get("created_at")
-    stamp = None
-    if isinstance(when, str):
-        try:
-            stamp = datetime.fromisoformat(when)
-        except ValueError:
-            stamp = None
-    return Thought(kind.replace("_", " "), text, stamp)
+    return Thought(kind.replace("_", " "), text, _thought_time(data))
 
 
 def steps_of(timeline: Sequence[TimelineItem]) -> list[BlockSteps]:

@@ -3,14 +3,13 @@ was lost, pausing and resuming, and the runs one schedule started."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .rules import SCAN_PAGE_SIZE, SCAN_PAGES, schedule_title
+from .rules import schedule_title
 
 if TYPE_CHECKING:
     from ...api.client import SkyvernClient
-    from ...api.models import ScheduleFields, ScheduleUpsert, ScheduleWithNextRuns, WorkflowRun
+    from ...api.models import ScheduleFields, ScheduleUpsert, ScheduleWithNextRuns
 
 
 async def find_created(
@@ -55,42 +54,3 @@ async def switch(
         verb = "resumed" if enabled else "paused"
         return None, f"“{schedule_title(schedule)}” could not be {verb}: {exc}"
     return result, None
-
-
-@dataclass(frozen=True)
-class ScheduleRuns:
-    runs: list[WorkflowRun]  # one page of them, newest first
-    more: bool  # a next page exists
-    capped: bool  # the scan stopped at SCAN_LIMIT runs of the workflow
-
-
-async def runs_of_schedule(
-    client: SkyvernClient,
-    wpid: str,
-    schedule_id: str,
-    *,
-    status: str | None,
-    search: str | None,
-    page: int,
-    page_size: int,
-) -> ScheduleRuns:
-    """One page of the runs a schedule started. The server cannot filter runs by schedule,
-    so the workflow's runs are read newest first and kept when they name it."""
-    wanted = page * page_size + 1  # one more tells whether a next page exists
-    found: list[WorkflowRun] = []
-    capped = False
-    for server_page in range(1, SCAN_PAGES + 1):
-        batch = await client.list_workflow_runs(
-            workflow_permanent_id=wpid,
-            status=[status] if status else None,
-            search_key=search,
-            page=server_page,
-            page_size=SCAN_PAGE_SIZE,
-        )
-        found.extend(r for r in batch if r.workflow_schedule_id == schedule_id)
-        if len(found) >= wanted or len(batch) < SCAN_PAGE_SIZE:
-            break
-    else:
-        capped = True
-    start = (page - 1) * page_size
-    return ScheduleRuns(found[start : start + page_size], len(found) > start + page_size, capped)
