@@ -181,6 +181,7 @@ class DesktopApp:
         from .ui.batch.controller import BatchController
         from .ui.codes.controller import CodesController
         from .ui.connection_status import app_icon
+        from .ui.data.run_index import RunIndexOwner
         from .ui.launch.controller import LaunchController
         from .ui.local.flow import LocalServerFlow
         from .ui.logins.controller import LoginsController
@@ -192,6 +193,9 @@ class DesktopApp:
         ctx, window = self.ctx, self.window
         window.setWindowIcon(app_icon())
         self.registry = RunRegistry(self.paths.data_dir / "runs.sqlite3", self.notices)
+        ctx.run_index = self.run_index = RunIndexOwner(
+            ctx.session, ctx.tasks, ctx.changes, self.paths.data_dir / "run-index", parent=window
+        )
         self.runs = RunsController(
             ctx, self.registry, title_of=ctx.catalogue.title,
             batch_runs=lambda base_url: self.batches.store.run_ids(base_url), parent=window,
@@ -253,6 +257,7 @@ class DesktopApp:
         await self.session.aclose()
         if self.composed:
             self.registry.close()
+            self.run_index.close()
         if self.window.isVisible():
             self.window.close()
         # Destroy the window now, while Python is fully alive: left to the interpreter's

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..core.paths import AppPaths
     from ..core.storage.notices import Notices
     from .data.catalogue import WorkflowCatalogue
+    from .data.run_index import RunIndexOwner
     from .errors import ErrorReporter
     from .session import Session
     from .tasks import TaskRunner
@@ -45,6 +46,7 @@ class AppContext:
     changes: Changes
     headless: bool = False
     window: QWidget | None = None
+    run_index: RunIndexOwner | None = None  # made with the owners, after the first paint
     _catalogue: WorkflowCatalogue | None = None
 
     @property

@@ -3,10 +3,13 @@ load the workflows; say in one line what happened. The exit status says whether 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Protocol
 
 from .. import APP_NAME, __version__
 from .data.catalogue import WorkflowCatalogue
+from .data.run_index import RunIndexOwner
 from .main_window import MainWindow
 from .session import Session
 from .settings.flow import ConnectionsFlow
@@ -19,6 +22,10 @@ class Subject(Protocol):
     session: Session
     connections: ConnectionsFlow
     catalogue: WorkflowCatalogue
+    run_index: RunIndexOwner
+
+
+INDEX_WAIT_S = 20.0  # a first sync of a long history goes on; the line says how far it got
 
 
 async def run(app: Subject) -> int:
@@ -42,4 +49,7 @@ async def run(app: Subject) -> int:
         return 1
     url = app.session.client.base_url if app.session.client else "?"
     print(f"{label}: OK: connected to {url}, Skyvern {report.version}, {count} workflows")  # noqa: T201
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(app.run_index.wait_synced(), INDEX_WAIT_S)
+    print(app.run_index.summary())  # noqa: T201
     return 0

@@ -48,12 +48,19 @@ class Origins:
 
 
 def started_by(run: WorkflowRun, origins: Origins) -> StartedBy:
-    trigger = str(run.trigger_type or "").lower()
-    if trigger == "scheduled" or run.workflow_schedule_id:
+    return started_by_of(run.workflow_run_id, run.trigger_type, run.workflow_schedule_id, origins)
+
+
+def started_by_of(
+    run_id: str, trigger_type: object, schedule_id: str | None, origins: Origins
+) -> StartedBy:
+    """Who started a run, from its id, the server's trigger and its schedule."""
+    trigger = str(getattr(trigger_type, "value", trigger_type) or "").lower()
+    if trigger == "scheduled" or schedule_id:
         return StartedBy.SCHEDULE
-    if run.workflow_run_id in origins.batch:
+    if run_id in origins.batch:
         return StartedBy.BATCH
-    if run.workflow_run_id in origins.app:
+    if run_id in origins.app:
         return StartedBy.APP
     if trigger == "manual":
         return StartedBy.WEB
@@ -116,6 +123,7 @@ class HistoryPage:
     more: bool = False  # an older page exists
     capped: bool = False  # the runs were looked for among the latest only
     origins: Origins = field(default_factory=Origins)  # who started them, as known here
+    as_of: float | None = None  # when its runs were read (monotonic), if not just now
 
     @property
     def keeps_going(self) -> bool:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ...api.models import WorkflowRun
 
 PAGE_SIZE = 100
+IDLE_S = 60.0  # between syncs while nothing is going: one list request a minute
+ACTIVE_S = 5.0  # while a run is unfinished, or a screen wants fresh runs
 HEAD_PAGES = 10  # the head looks this far down for unfinished runs before asking by status
 STRAGGLER_READS = 20
 UNFINISHED = ("created", "queued", "running", "paused")
@@ -60,6 +62,14 @@ class SyncReport:
 
 
 Progress = Callable[[int, bool], None]  # (runs held, complete)
+
+
+def next_delay(index: RunIndex, *, fresh_wanted: bool, failed: bool) -> float:
+    """Seconds until the next sync: :data:`ACTIVE_S` while a run the index holds is
+    unfinished or a screen wants fresh runs, else :data:`IDLE_S` (also after a failure)."""
+    if failed:
+        return IDLE_S
+    return ACTIVE_S if fresh_wanted or index.unfinished() else IDLE_S
 
 
 async def sync(
@@ -105,7 +115,9 @@ async def sync(
     if not reached_end and last_seen is not None:
         behind = [r for r in index.unfinished() if r.created_at < last_seen]
         if behind:
-            going = {r.workflow_run_id for r in await page(1, status=list(UNFINISHED))}
+            still = await page(1, status=list(UNFINISHED))
+            report.add(index.store(still, clock()))
+            going = {r.workflow_run_id for r in still}
             gone = [r for r in behind if r.run_id not in going]
             for run in gone[:STRAGGLER_READS]:
                 await _reread(client, index, run.run_id, report, clock)

@@ -28,7 +28,8 @@ from ...core.connection.urls import is_loopback
 from ...core.runs.attention import PausedRuns, Waiting, is_paused, read_question, waiting_for
 from ...core.runs.compare import DifferentWorkflows, compare
 from ...core.runs.details import last_completed, read_side
-from ...core.runs.history import Origins
+from ...core.runs.history import Origins, RunPages
+from ...core.runs.history_index import IndexedRunPages
 from ...core.runs.history_source import ServerRunPages
 from ...core.runs.watcher import backoff
 from ..changes import ChangeKind
@@ -97,8 +98,8 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         # The history's pages: the runs owner feeds its Runs screen's history.
         self._batch_runs = batch_runs
         self.history = RunHistoryFeed(
-            ctx.session, ctx.tasks, lambda client: ServerRunPages(client, self.origins),
-            ctx.settings, parent=self,
+            ctx.session, ctx.tasks, self._history_source, ctx.settings, parent=self,
+            run_index=ctx.run_index,
         )  # fmt: skip
         self.history.listed.connect(self._on_runs_listed)
         self.history.message.connect(self.message)
@@ -106,6 +107,18 @@ class RunsController(QObject, ScreenOwner["RunsPage"]):
         ctx.session.client_changed.connect(self._forget_waiting)
         ctx.session.checked.connect(self._watch_waiting)
         ctx.catalogue.status_changed.connect(lambda _status: self._offer_workflows())
+
+    def _history_source(self, client: SkyvernClient) -> RunPages:
+        """The history's pages: from the index of runs once it holds them all, else the
+        server's."""
+        server = ServerRunPages(client, self.origins)
+        run_index = self._ctx.run_index
+        if run_index is None:
+            return server
+        return IndexedRunPages(
+            run_index.index, server, lambda: self.origins(client.base_url),
+            lambda: run_index.as_of,
+        )  # fmt: skip
 
     def on_attach(self, page: RunsPage) -> None:
         """The Runs screen exists now: listen to it, and show it what it should know."""

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -140,6 +140,7 @@ class RunHistory(QWidget):
     export_requested = Signal(str)  # the file to write the rows shown to (CSV or XLSX)
     query_wanted = Signal(object)  # HistoryQuery: the runs to show now
     compare_requested = Signal(str, str)  # the older run, the newer one
+    shown_changed = Signal(bool)  # on screen or not: its owner keeps its runs fresh meanwhile
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -289,6 +290,14 @@ class RunHistory(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(ACTIVE_REFRESH_MS)
         self._timer.timeout.connect(self._tick)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.shown_changed.emit(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.shown_changed.emit(False)
 
     def set_selected_workflow(self, wpid: str | None, title: str | None) -> None:
         current = self.scope.currentData()

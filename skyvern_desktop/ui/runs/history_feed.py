@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ...api.client import SkyvernClient
     from ...api.models import WorkflowRun
     from ...core.runs.details import DetailsReader, RunDetails
+    from ..data.run_index import RunIndexOwner
     from .history import RunHistory
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,10 @@ class RunHistoryFeed(QObject):
         source: Callable[[SkyvernClient], RunPages] = ServerRunPages,
         settings: QSettings | None = None,
         parent: QObject | None = None,
+        run_index: RunIndexOwner | None = None,
     ) -> None:
         super().__init__(parent)
+        self._run_index = run_index
         self._session = session
         self._tasks = tasks
         self._source = source
@@ -64,6 +67,8 @@ class RunHistoryFeed(QObject):
         self._reader: DetailsReader | None = None
         self._details: dict[str, RunDetails] = {}  # ended runs' details, kept
         session.client_changed.connect(self._on_client_changed)
+        if run_index is not None:
+            run_index.changed.connect(self._on_index_changed)
 
     def bind(self, view: RunHistory) -> None:
         self._view = view
@@ -72,6 +77,20 @@ class RunHistoryFeed(QObject):
         view.export_requested.connect(
             lambda path: self._tasks.spawn(f"{TASK}.export", self.export(Path(path)))
         )
+        if self._run_index is not None:
+            run_index = self._run_index
+            view.shown_changed.connect(lambda shown: run_index.want_fresh(TASK, shown))
+
+    def _on_index_changed(self) -> None:
+        """The index read the server again: a page it answers is read again from it."""
+        from ...core.runs.history_index import IndexedRunPages
+
+        client, view = self._session.client, self._view
+        if client is None or view is None or not view.isVisible():
+            return
+        source = self._source(client)
+        if isinstance(source, IndexedRunPages) and source.answers(view.query()):
+            self.request(view.query())
 
     def request(self, query: HistoryQuery) -> None:
         if self._session.client is not None:
@@ -96,7 +115,7 @@ class RunHistoryFeed(QObject):
             return None  # another server's runs
         view.show_page(page)
         self._page = page
-        self.listed.emit(page.runs, asked_at)
+        self.listed.emit(page.runs, page.as_of if page.as_of is not None else asked_at)
         self._tasks.spawn(f"{TASK}.inputs", self._show_inputs(page))
         return page
 
