@@ -44,21 +44,34 @@ async def main() -> None:
             status, category, reason = rng.choice(FAILURES)
         rows.append(
             WorkflowRunModel(
-                workflow_id=workflow_id, workflow_permanent_id=wpid, organization_id=org,
-                status=status, failure_reason=reason,
-                failure_category=[{"category": category, "confidence_float": 0.8,
-                                   "reasoning": reason, "evidence_source": "keyword_match"}]
-                if category else None,
+                workflow_id=workflow_id,
+                workflow_permanent_id=wpid,
+                organization_id=org,
+                status=status,
+                failure_reason=reason,
+                failure_category=[
+                    {
+                        "category": category,
+                        "confidence_float": 0.8,
+                        "reasoning": reason,
+                        "evidence_source": "keyword_match",
+                    }
+                ]
+                if category
+                else None,
                 trigger_type="scheduled" if i % 3 == 0 else "api",
-                created_at=created, modified_at=finished, queued_at=created,
-                started_at=started, finished_at=finished,
-            )  # fmt: skip
+                created_at=created,
+                modified_at=finished,
+                queued_at=created,
+                started_at=started,
+                finished_at=finished,
+            )
         )
     async with db.Session() as session:
         session.add_all(rows)
         await session.commit()
     await db.engine.dispose()
-    print(f"seeded {n} runs")  # noqa: T201
+    print(f"seeded {n} runs")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 index of the current connection and keeping it in step with the server.
 
 - **When it syncs.** Right after a connection is made; then as
-  ``core.runs.index_sync.next_delay`` says: every minute while nothing is going (one list request), every 5 s while a run it
-  holds is unfinished or a screen that needs fresh data is shown (``want_fresh``); and
-  soon after an owner announces a run started (``Changes``). A failed sync is tried again
-  a minute later; the screens keep what the index already holds.
+  ``core.runs.index_sync.next_delay`` says: every minute while nothing is going (one list
+  request), every 5 s while a run it holds is unfinished or a screen that needs fresh
+  data is shown (``want_fresh``); and soon after an owner announces a run started
+  (``Changes``). A failed sync is tried again a minute later; the screens keep what the
+  index already holds.
 - **What it tells.** ``changed()`` after a sync that changed something; ``progress(held,
   complete)`` while the first sync fills the history in; ``ended(run ids)`` for runs it saw
   end (the watchdog and the inbox read those).
