@@ -181,6 +181,9 @@ class RunHistory(QWidget):
         self.message = QLabel()
         self.message.setObjectName("historyMessage")
         self.message.setStyleSheet("color: #cf222e;")
+        self.index_note = QLabel()
+        self.index_note.setObjectName("historyIndexNote")
+        self.index_note.setStyleSheet("color: palette(placeholder-text);")
         self.workflows_menu = QMenu(self)
         self.workflows_menu.setObjectName("historyWorkflowsMenu")
         self.workflows_button = QToolButton()
@@ -284,8 +287,10 @@ class RunHistory(QWidget):
         layout.addLayout(bar)
         layout.addLayout(second)
         layout.addWidget(self.message)
+        layout.addWidget(self.index_note)
         layout.addWidget(self.panel, 1)
         self.message.hide()
+        self.index_note.hide()
 
         self._timer = QTimer(self)
         self._timer.setInterval(ACTIVE_REFRESH_MS)
@@ -457,6 +462,18 @@ class RunHistory(QWidget):
     def _tick(self) -> None:
         if self.isVisible():
             self.reload()
+
+    def show_index_progress(self, held: int, complete: bool) -> None:
+        """The first reading of the server's whole history, from the newest run down: how
+        far it got (the filters the server lacks look among every run once it is done)."""
+        if complete:
+            self.index_note.hide()
+            return
+        self.index_note.setText(
+            f"Reading the run history from the server, newest first: {held:,} runs so far."
+            " Until it is done, some filters look among the latest runs only."
+        )
+        self.index_note.show()
 
     def show_failure(self, message: str) -> None:
         self.message.setText(f"Could not load the runs: {message}")

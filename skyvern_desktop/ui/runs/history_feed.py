@@ -80,16 +80,20 @@ class RunHistoryFeed(QObject):
         if self._run_index is not None:
             run_index = self._run_index
             view.shown_changed.connect(lambda shown: run_index.want_fresh(TASK, shown))
+            run_index.progress.connect(view.show_index_progress)
+
+    @staticmethod
+    def _answers_from_index(source: RunPages, query: HistoryQuery) -> bool:
+        from ...core.runs.history_index import IndexedRunPages
+
+        return isinstance(source, IndexedRunPages) and source.answers(query)
 
     def _on_index_changed(self) -> None:
         """The index read the server again: a page it answers is read again from it."""
-        from ...core.runs.history_index import IndexedRunPages
-
         client, view = self._session.client, self._view
         if client is None or view is None or not view.isVisible():
             return
-        source = self._source(client)
-        if isinstance(source, IndexedRunPages) and source.answers(view.query()):
+        if self._answers_from_index(self._source(client), view.query()):
             self.request(view.query())
 
     def request(self, query: HistoryQuery) -> None:
@@ -105,8 +109,13 @@ class RunHistoryFeed(QObject):
             return None
         query = query if query is not None else view.query()
         asked_at = time.monotonic()
+        source = self._source(client)
+        if self._run_index is not None and self._answers_from_index(source, query):
+            # Shown at once from the index, which reads the server now: anything new
+            # comes with its ``changed``, and this page is read again.
+            self._run_index.poke(0)
         try:
-            page = await self._source(client).page(query)
+            page = await source.page(query)
         except SkyvernError as exc:
             log.info("run history: %s", exc)
             view.show_failure(str(exc))

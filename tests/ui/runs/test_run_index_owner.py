@@ -5,9 +5,11 @@ tests/integration/test_run_index_real.py)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +161,30 @@ async def test_each_connection_has_its_own_index_file_and_a_fake_without_one_kee
     async with connected(no_keyring, fake, identity=None) as app:
         await wait_until(lambda: app.run_index.complete, what="the first sync")
         assert sorted(p.name for p in folder.glob("*.sqlite3")) == ["conn-a.sqlite3"]
+
+
+async def test_the_history_says_how_far_a_first_sync_got_and_stops_saying_it_when_done(
+    no_keyring: KeyStore,
+) -> None:
+    fake = FakeClient(clock=ticking())  # type: ignore[arg-type]
+    wpid = fake.add_workflow("Invoices", ["k"]).workflow_permanent_id
+    for _ in range(450):
+        await start(fake, wpid)
+    fake.latency = 0.1  # each page a moment, as over a network
+    async with connected(no_keyring, fake) as app:
+        app.window.show_page("runs")
+        history = app.window.runs.history
+        notes: list[str] = []
+        app.run_index.progress.connect(
+            lambda *_: notes.append(
+                history.index_note.text() if history.index_note.isVisible() else ""
+            )
+        )
+        await wait_until(lambda: app.run_index.complete, what="the first sync")
+        assert any("400 runs so far" in n for n in notes)
+        assert notes[-1] == "" and not history.index_note.isVisible()
+        history.show_index_progress(3200, False)
+        assert history.index_note.isVisible()
+        shots = os.environ.get("SKYVERN_DESKTOP_SHOTS")
+        if shots:
+            app.window.grab().save(str(Path(shots) / "history-index-note.png"))
