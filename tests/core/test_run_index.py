@@ -286,3 +286,31 @@ async def test_when_runs_are_deleted_the_rest_of_the_history_leaves_no_gap(
     await sync(as_client(fake), index)
     held = {run_id for run_id, _ in index_list(index)}
     assert {run_id for run_id, _ in server_list(fake)} <= held  # none missed
+
+
+@pytest.mark.asyncio
+async def test_details_give_steps_and_an_inputs_digest_once_per_ended_run(
+    tmp_path: Path,
+) -> None:
+    from skyvern_desktop.api.errors import NotFoundError
+    from skyvern_desktop.core.runs.index_sync import read_details
+
+    fake, wpid = await fake_with_runs(0)
+    done = [await start(fake, wpid) for _ in range(5)]
+    going = await start(fake, wpid, "running")
+    index = index_at(tmp_path, fake)
+    await sync(as_client(fake), index)
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    fake.fail_next("get_workflow_run", NotFoundError("gone", status_code=404), times=1)
+    assert await read_details(as_client(fake), index, since=since, limit=3) == 3
+    assert await read_details(as_client(fake), index, since=since, limit=10) == 2
+    assert await read_details(as_client(fake), index, since=since, limit=10) == 0
+    assert len(fake.calls_to("get_workflow_run")) == 5  # the unfinished run is not read
+    digests = {index.get(r).inputs_digest for r in done}  # type: ignore[union-attr]
+    assert digests - {None} == {inputs_digest({"account": "a"})}
+    assert len([r for r in done if index.get(r).steps is not None]) == 4  # type: ignore[union-attr]
+    assert index.get(going).steps is None  # type: ignore[union-attr]
+    later = datetime(2027, 1, 1, tzinfo=UTC)  # nothing that recent
+    fresh = index_at(tmp_path / "other", fake)
+    await sync(as_client(fake), fresh)
+    assert await read_details(as_client(fake), fresh, since=later, limit=10) == 0

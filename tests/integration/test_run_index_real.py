@@ -4,6 +4,7 @@ and the history's pages from it equal the server's."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,8 +15,8 @@ from skyvern_desktop.api.models import WorkflowRunRequest
 from skyvern_desktop.core.runs.history import HistoryQuery, Origins
 from skyvern_desktop.core.runs.history_index import IndexedRunPages
 from skyvern_desktop.core.runs.history_source import ServerRunPages
-from skyvern_desktop.core.runs.index import RunIndex
-from skyvern_desktop.core.runs.index_sync import sync
+from skyvern_desktop.core.runs.index import RunIndex, inputs_digest
+from skyvern_desktop.core.runs.index_sync import read_details, sync
 from tests.integration.helpers import WorkflowFactory, wait_block, wait_for_run
 from tests.realserver import RealServer
 from tests.support.ai_runs import AiRuns
@@ -74,6 +75,18 @@ async def test_real_failures_keep_the_servers_categories_and_the_history_agrees(
         assert category in held.categories
         assert list(held.categories) == [c.category for c in sorted(
             detail.failure_category or [], key=lambda c: -(c.confidence_float or 0))]  # fmt: skip
+
+    # What the list leaves out: the steps each run used, and a digest of its inputs.
+    since = datetime.now(UTC) - timedelta(days=1)
+    while await read_details(client, index, since=since, limit=50):
+        pass
+    for case in (ai_runs.extraction, ai_runs.login, ai_runs.refused_login, ai_runs.outage):
+        detail = await client.get_workflow_run(case.workflow_id, case.run_id)
+        held = index.get(case.run_id)
+        assert held is not None and held.steps == detail.total_steps
+        assert held.inputs_digest == inputs_digest(detail.parameters)
+    extraction = index.get(ai_runs.extraction.run_id)
+    assert extraction is not None and extraction.steps is not None and extraction.steps >= 1
 
     server = ServerRunPages(client)
     local = IndexedRunPages(index, server, Origins, lambda: None)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 VERSION = 1
 WHAT = "the local index of runs"
+NOT_FOUND = -1  # ``steps`` of a run whose own page the server no longer has
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -124,7 +125,8 @@ class IndexedRun:
             started_at=_dt(row[7]), finished_at=_dt(row[8]), modified_at=_dt(row[9]),
             failure_reason=row[10], categories=tuple(c["category"] for c in cats),
             trigger_type=row[13], schedule_id=row[14], parent_id=row[15],
-            retried_from=row[16], steps=row[17], inputs_digest=row[18],
+            retried_from=row[16], steps=row[17] if (row[17] or 0) >= 0 else None,
+            inputs_digest=row[18],
         )  # fmt: skip
 
     @property

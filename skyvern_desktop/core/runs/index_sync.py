@@ -17,11 +17,17 @@ of workflow runs (``GET /v1/workflows/runs``, newest first, every workflow).
    short (the app closed, the network gone) goes on from there next time.
 
 A page whose request fails ends the sync with the error; what was written stays.
+
+**Details** (:func:`read_details`), apart from the sync and at its own pace: the list does
+not say how many steps a run used (what Skyvern bills by) or what its inputs were, so an
+ended run's own page is read once for them, newest first, within the time screens show.
+
 Neither Qt nor HTTP here: the client is handed in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +36,11 @@ from typing import TYPE_CHECKING
 from .index import RunIndex, Stored
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ...api.client import SkyvernClient
     from ...api.models import WorkflowRun
+    from .index import IndexedRun
 
 PAGE_SIZE = 100
 IDLE_S = 60.0  # between syncs while nothing is going: one list request a minute
@@ -39,6 +48,7 @@ ACTIVE_S = 5.0  # while a run is unfinished, or a screen wants fresh runs
 HEAD_PAGES = 10  # the head looks this far down for unfinished runs before asking by status
 STRAGGLER_READS = 20
 UNFINISHED = ("created", "queued", "running", "paused")
+DETAILS_AT_ONCE = 4
 
 
 @dataclass(slots=True)
@@ -185,3 +195,30 @@ async def _fill(
             return
         tell()
         number += 1
+
+
+async def read_details(
+    client: SkyvernClient, index: RunIndex, *, since: datetime, limit: int
+) -> int:
+    """What the list leaves out, for up to ``limit`` ended runs created since ``since``
+    (newest first): the steps each used and a digest of its inputs, one request per run
+    (:data:`DETAILS_AT_ONCE` at a time). A run the server no longer has is not asked again.
+    Returns how many runs were read."""
+    from ...api.errors import NotFoundError
+    from .index import NOT_FOUND, inputs_digest
+
+    runs = index.missing_details(since, limit)
+    gate = asyncio.Semaphore(DETAILS_AT_ONCE)
+
+    async def one(run: IndexedRun) -> None:
+        async with gate:
+            try:
+                detail = await client.get_workflow_run(run.workflow_permanent_id, run.run_id)
+            except NotFoundError:
+                index.store_details(run.run_id, NOT_FOUND, None)
+                return
+        steps = detail.total_steps if detail.total_steps is not None else 0
+        index.store_details(run.run_id, steps, inputs_digest(detail.parameters))
+
+    await asyncio.gather(*(one(r) for r in runs))
+    return len(runs)
