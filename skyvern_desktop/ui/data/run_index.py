@@ -71,6 +71,7 @@ class RunIndexOwner(QObject):
         self._more_details = asyncio.Event()  # a sync stored runs whose details are unread
         self._fresh: set[str] = set()
         self._syncs = 0
+        self._started = self._ended = 0  # syncs begun and ended, over the app's life
         self._synced = asyncio.Event()  # set, and replaced, as each sync ends
         self.last_error: str | None = None
         self.last_report: SyncReport | None = None
@@ -112,6 +113,15 @@ class RunIndexOwner(QObject):
             self._wake.set()
         else:
             asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+    async def fresh(self) -> None:
+        """Until a sync that begins after this call has ended (at once: not connected)."""
+        if self._index is None:
+            return
+        target = self._started + 1
+        self.poke(0)
+        while self._index is not None and self._ended < target:
+            await self._synced.wait()
 
     async def wait_synced(self) -> None:
         """Until the sync now under way (or the next) has finished."""
@@ -171,9 +181,11 @@ class RunIndexOwner(QObject):
 
     async def sync_now(self) -> SyncReport | None:
         """One sync of the current connection's index; the report, or None if it failed."""
+        self._started += 1
         try:
             return await self._sync_once()
         finally:
+            self._ended = self._started
             done, self._synced = self._synced, asyncio.Event()
             done.set()
 

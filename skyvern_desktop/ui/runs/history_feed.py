@@ -58,6 +58,7 @@ class RunHistoryFeed(QObject):
     ) -> None:
         super().__init__(parent)
         self._run_index = run_index
+        self._awaiting_fresh = 0  # loads waiting for the index to read the server
         self._session = session
         self._tasks = tasks
         self._source = source
@@ -91,8 +92,8 @@ class RunHistoryFeed(QObject):
     def _on_index_changed(self) -> None:
         """The index read the server again: a page it answers is read again from it."""
         client, view = self._session.client, self._view
-        if client is None or view is None or not view.isVisible():
-            return
+        if client is None or view is None or not view.isVisible() or self._awaiting_fresh:
+            return  # (a load waiting for this sync shows its page itself)
         if self._answers_from_index(self._source(client), view.query()):
             self.request(view.query())
 
@@ -101,19 +102,34 @@ class RunHistoryFeed(QObject):
             self._tasks.spawn(TASK, self.load(query))
 
     async def load(self, query: HistoryQuery | None = None) -> HistoryPage | None:
-        """The page of runs ``query`` names (by default what the view asks now), shown."""
-        from ...api.errors import SkyvernError
+        """The page of runs ``query`` names (by default what the view asks now), shown.
 
+        A page the index of runs answers is shown at once from it; the index then reads
+        the server, and the page as it is after that is shown and returned."""
         client, view = self._session.client, self._view
         if client is None or view is None:
             return None
         query = query if query is not None else view.query()
-        asked_at = time.monotonic()
         source = self._source(client)
-        if self._run_index is not None and self._answers_from_index(source, query):
-            # Shown at once from the index, which reads the server now: anything new
-            # comes with its ``changed``, and this page is read again.
-            self._run_index.poke(0)
+        run_index = self._run_index
+        if run_index is None or not self._answers_from_index(source, query):
+            return await self._show(client, source, query)
+        await self._show(client, source, query)
+        self._awaiting_fresh += 1
+        try:
+            await run_index.fresh()
+        finally:
+            self._awaiting_fresh -= 1
+        return await self._show(client, source, query)
+
+    async def _show(
+        self, client: SkyvernClient, source: RunPages, query: HistoryQuery
+    ) -> HistoryPage | None:
+        from ...api.errors import SkyvernError
+
+        view = self._view
+        assert view is not None
+        asked_at = time.monotonic()
         try:
             page = await source.page(query)
         except SkyvernError as exc:

@@ -8,7 +8,6 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,20 +18,11 @@ from skyvern_desktop.core.connection.secrets import KeyStore
 from skyvern_desktop.core.paths import app_paths
 from skyvern_desktop.core.runs import index_sync
 from skyvern_desktop.ui.data import run_index as owner_module
+from tests.core.test_run_index import ticking
 from tests.fakes.client import FakeClient, use_fake
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.asyncio
-
-
-def ticking() -> object:
-    now = [datetime(2026, 11, 1, tzinfo=UTC)]
-
-    def clock() -> datetime:
-        now[0] += timedelta(seconds=1)
-        return now[0]
-
-    return clock
 
 
 async def start(fake: FakeClient, wpid: str, status: str = "completed") -> str:
