@@ -1,7 +1,8 @@
 """The owner of the local index of runs (``core.runs.index``): one per app, holding the
 index of the current connection and keeping it in step with the server.
 
-- **When it syncs.** Right after a connection is made; then as
+- **When it syncs.** Once a connection is made and checked (so the workflow list's
+  first requests go first); then as
   ``core.runs.index_sync.next_delay`` says: every minute while nothing is going (one list
   request), every 5 s while a run it holds is unfinished or a screen that needs fresh
   data is shown (``want_fresh``); and soon after an owner announces a run started
@@ -77,7 +78,9 @@ class RunIndexOwner(QObject):
         self.last_report: SyncReport | None = None
         self.requests = 0  # list and run requests made, over the app's life
         self.as_of: float | None = None  # when the last good sync began (monotonic)
+        self._started_for: object | None = None  # the client the syncs run for
         session.client_changed.connect(self._on_client_changed)
+        session.checked.connect(self._on_checked)
         changes.changed.connect(self._on_change)
 
     # ------------------------------------------------------------------ reading
@@ -133,6 +136,7 @@ class RunIndexOwner(QObject):
     def _on_client_changed(self) -> None:
         self._tasks.cancel(TASK)
         self._tasks.cancel(DETAILS_TASK)
+        self._started_for = None  # syncing waits for the connection's check (_on_checked)
         if self._index is not None:
             self._index.close()
             self._index = None
@@ -151,6 +155,14 @@ class RunIndexOwner(QObject):
         self.changed.emit()
         self._wake = asyncio.Event()
         self._more_details = asyncio.Event()
+
+    def _on_checked(self) -> None:
+        """The connection was checked: the screens' first requests have gone before the
+        index's (a first sync of a long history must not hold up the workflow list)."""
+        client = self._session.client
+        if client is None or self._index is None or self._started_for is client:
+            return
+        self._started_for = client
         self._tasks.spawn(TASK, self._keep_in_step(), daemon=True)
         self._tasks.spawn(DETAILS_TASK, self._read_details(), daemon=True)
 
