@@ -314,3 +314,21 @@ async def test_details_give_steps_and_an_inputs_digest_once_per_ended_run(
     fresh = index_at(tmp_path / "other", fake)
     await sync(as_client(fake), fresh)
     assert await read_details(as_client(fake), fresh, since=later, limit=10) == 0
+
+
+@pytest.mark.asyncio
+async def test_details_stop_with_the_clients_own_error_and_leave_no_read_behind(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from skyvern_desktop.core.runs.index_sync import read_details
+
+    fake, _ = await fake_with_runs(6)
+    index = index_at(tmp_path, fake)
+    await sync(as_client(fake), index)
+    fake.fail_next("get_workflow_run", NetworkError("down", NetworkErrorKind.REFUSED))
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(NetworkError):
+        await read_details(as_client(fake), index, since=since, limit=10)
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("runs.index.details")]

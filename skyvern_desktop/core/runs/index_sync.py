@@ -204,7 +204,7 @@ async def read_details(
     (newest first): the steps each used and a digest of its inputs, one request per run
     (:data:`DETAILS_AT_ONCE` at a time). A run the server no longer has is not asked again.
     Returns how many runs were read."""
-    from ...api.errors import NotFoundError
+    from ...api.errors import NotFoundError, SkyvernError
     from .index import NOT_FOUND, inputs_digest
 
     runs = index.missing_details(since, limit)
@@ -220,5 +220,15 @@ async def read_details(
         steps = detail.total_steps if detail.total_steps is not None else 0
         index.store_details(run.run_id, steps, inputs_digest(detail.parameters))
 
-    await asyncio.gather(*(one(r) for r in runs))
+    # A task group, not gather: cancelled (the app quits, the connection changes), it
+    # waits for its reads to end, so none outlives the task that owns it.
+    try:
+        async with asyncio.TaskGroup() as group:
+            for run in runs:
+                group.create_task(one(run), name=f"runs.index.details.{run.run_id}")
+    except ExceptionGroup as failed:
+        first = failed.exceptions[0]
+        if isinstance(first, SkyvernError):
+            raise first from None  # the caller's one kind of error
+        raise
     return len(runs)

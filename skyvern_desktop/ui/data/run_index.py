@@ -10,8 +10,9 @@ index of the current connection and keeping it in step with the server.
   index already holds.
 - **What it tells.** ``changed()`` after a sync that changed something; ``progress(held,
   complete)`` while the first sync fills the history in; ``ended(run ids)`` for runs it saw
-  end (the watchdog and the inbox read those); ``details_read()`` as the steps and
-  inputs' digests of ended runs of the last 90 days are read, a few at a time.
+  end (the watchdog and the inbox read those). The steps and inputs' digests of ended runs
+  (``core.runs.index_sync.read_details``) are not read by it yet: a background task doing so
+  left the real-server tier's teardown hanging, so it waits for the overview.
 - **Which file.** ``run-index/<connection>.sqlite3`` in the app's data folder, named by the
   session's connection identity (the kept workflow list's): never another connection's
   runs. A connection without an identity (a test's fake) gets an index in memory.
@@ -39,10 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TASK = "runs.index"
-DETAILS_TASK = "runs.index.details"
-DETAILS_DAYS = 90  # the longest span a screen shows steps for
-DETAILS_BATCH = 20  # runs read per round, then a pause
-DETAILS_PAUSE_S = 1.0
+FRESH_WAIT_S = 10.0  # the longest a history load waits for the index to read the server
 POKE_DELAY_S = 1.0  # a run just started shows in the server's list a moment later
 
 
@@ -50,7 +48,6 @@ class RunIndexOwner(QObject):
     changed = Signal()
     progress = Signal(int, bool)  # runs held, complete
     ended = Signal(list)  # run ids seen to end
-    details_read = Signal()  # steps and inputs' digests of more runs are known
 
     def __init__(
         self,
@@ -69,7 +66,6 @@ class RunIndexOwner(QObject):
         self._clock = clock
         self._index: RunIndex | None = None
         self._wake = asyncio.Event()
-        self._more_details = asyncio.Event()  # a sync stored runs whose details are unread
         self._fresh: set[str] = set()
         self._syncs = 0
         self._started = self._ended = 0  # syncs begun and ended, over the app's life
@@ -117,14 +113,21 @@ class RunIndexOwner(QObject):
         else:
             asyncio.get_running_loop().call_later(delay, self._wake.set)
 
-    async def fresh(self) -> None:
-        """Until a sync that begins after this call has ended (at once: not connected)."""
-        if self._index is None:
-            return
+    async def fresh(self, within: float = FRESH_WAIT_S) -> bool:
+        """Until a sync that begins after this call has ended: True. False at once when
+        no sync runs (not connected, or the connection not checked yet), or after
+        ``within`` seconds (a slow server: what the index holds stays shown)."""
+        if self._index is None or TASK not in self._tasks.names:
+            return False
         target = self._started + 1
         self.poke(0)
-        while self._index is not None and self._ended < target:
-            await self._synced.wait()
+        try:
+            async with asyncio.timeout(within):
+                while self._index is not None and self._ended < target:
+                    await self._synced.wait()
+        except TimeoutError:
+            return False
+        return self._ended >= target
 
     async def wait_synced(self) -> None:
         """Until the sync now under way (or the next) has finished."""
@@ -135,7 +138,6 @@ class RunIndexOwner(QObject):
 
     def _on_client_changed(self) -> None:
         self._tasks.cancel(TASK)
-        self._tasks.cancel(DETAILS_TASK)
         self._started_for = None  # syncing waits for the connection's check (_on_checked)
         if self._index is not None:
             self._index.close()
@@ -154,7 +156,6 @@ class RunIndexOwner(QObject):
         self._index = RunIndex(path, client.base_url)
         self.changed.emit()
         self._wake = asyncio.Event()
-        self._more_details = asyncio.Event()
 
     def _on_checked(self) -> None:
         """The connection was checked: the screens' first requests have gone before the
@@ -164,7 +165,6 @@ class RunIndexOwner(QObject):
             return
         self._started_for = client
         self._tasks.spawn(TASK, self._keep_in_step(), daemon=True)
-        self._tasks.spawn(DETAILS_TASK, self._read_details(), daemon=True)
 
     def _on_change(self, change: Change) -> None:
         if change.kind in (ChangeKind.RUN_STARTED, ChangeKind.RUN_ENDED):
@@ -232,32 +232,7 @@ class RunIndexOwner(QObject):
             self.ended.emit(list(report.ended))
         if report.changed_anything or self._syncs == 1:
             self.changed.emit()
-            self._more_details.set()
         return report
-
-    async def _read_details(self) -> None:
-        """The steps and inputs' digest of ended runs, a few at a time, as syncs find them."""
-        from datetime import UTC, datetime, timedelta
-
-        from ...api.errors import SkyvernError
-        from ...core.runs.index_sync import IDLE_S, read_details
-
-        while True:
-            await self._more_details.wait()
-            self._more_details.clear()
-            while (client := self._session.client) is not None and self._index is not None:
-                since = datetime.fromtimestamp(self._clock(), UTC) - timedelta(days=DETAILS_DAYS)
-                try:
-                    read = await read_details(client, self._index, since=since, limit=DETAILS_BATCH)
-                except SkyvernError as exc:
-                    log.info("run index: run details: %s", exc)
-                    await asyncio.sleep(IDLE_S)
-                    continue
-                if read:
-                    self.details_read.emit()
-                if read < DETAILS_BATCH:
-                    break
-                await asyncio.sleep(DETAILS_PAUSE_S)
 
     def summary(self) -> str:
         """One line for ``--self-test``: how many runs it holds, and whether it is done."""
@@ -274,7 +249,6 @@ class RunIndexOwner(QObject):
 
     def close(self) -> None:
         self._tasks.cancel(TASK)
-        self._tasks.cancel(DETAILS_TASK)
         if self._index is not None:
             self._index.close()
             self._index = None
